@@ -1,0 +1,556 @@
+/*
+ * mockserver wx shim: a `wx` object for running mini-program code (and SDKs such as
+ * authing-wxapp-sdk) under Node >= 18, backed by a running mockserver.
+ *
+ *   const { createWx } = require("./wx.js");          // or GET /__mock__/wx.js
+ *   globalThis.wx = createWx({ server: "http://127.0.0.1:8080", appid: "wx...", user: "alice" });
+ *   const { code } = await wx.login();
+ *
+ * Plain JavaScript with no dependencies. In Node it uses the `http`/`https`/`fs` modules; in a
+ * browser it uses `fetch` (no local files there, so uploadFile/chooseImage fail as a cancelled pick).
+ *
+ * Semantics follow the real wx API: asynchronous functions take success/fail/complete callbacks and
+ * return a Promise when none is given (except wx.request and wx.uploadFile, which return a task
+ * object, as on a phone); results carry errMsg "<api>:ok" and failures "<api>:fail <reason>".
+ * wx.getStorageSync returns "" for a missing key, as real wx does.
+ */
+(function (root) {
+  "use strict";
+
+  var STORAGE_LIMIT_KB = 10240;
+  var DEFAULT_TIMEOUT_MS = 60000;
+
+  var nodeRequire =
+    typeof process !== "undefined" && process.versions && process.versions.node && typeof require === "function"
+      ? require
+      : null;
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  function hasCallback(options) {
+    return (
+      typeof options.success === "function" ||
+      typeof options.fail === "function" ||
+      typeof options.complete === "function"
+    );
+  }
+
+  // Runs `work` (a function returning a Promise of the success result, or rejecting with an errMsg
+  // reason) as the wx API `api`: callbacks if any were given, else a Promise.
+  function asyncApi(api, options, work) {
+    options = options || {};
+    var settled = Promise.resolve()
+      .then(function () {
+        return work(options);
+      })
+      .then(
+        function (result) {
+          result.errMsg = api + ":ok";
+          return { ok: true, value: result };
+        },
+        function (reason) {
+          var text = reason && reason.message !== undefined ? reason.message : String(reason);
+          return { ok: false, value: { errMsg: api + ":fail " + text } };
+        }
+      );
+    if (hasCallback(options)) {
+      settled.then(function (outcome) {
+        if (outcome.ok && typeof options.success === "function") options.success(outcome.value);
+        if (!outcome.ok && typeof options.fail === "function") options.fail(outcome.value);
+        if (typeof options.complete === "function") options.complete(outcome.value);
+      });
+      return undefined;
+    }
+    return settled.then(function (outcome) {
+      if (outcome.ok) return outcome.value;
+      throw outcome.value;
+    });
+  }
+
+  // wx.request and wx.uploadFile return a task instead of a Promise, even without callbacks.
+  function taskApi(api, options, work) {
+    var callbacks = { success: options.success, fail: options.fail, complete: options.complete };
+    if (!hasCallback(callbacks)) callbacks.complete = function () {};
+    asyncApi(api, callbacks, work);
+  }
+
+  function lowerKeys(headers) {
+    var out = {};
+    Object.keys(headers || {}).forEach(function (name) {
+      if (headers[name] !== undefined && headers[name] !== null) out[name.toLowerCase()] = String(headers[name]);
+    });
+    return out;
+  }
+
+  function formEncode(data) {
+    return Object.keys(data)
+      .filter(function (k) {
+        return data[k] !== undefined;
+      })
+      .map(function (k) {
+        var v = data[k];
+        if (v !== null && typeof v === "object") v = JSON.stringify(v);
+        return encodeURIComponent(k) + "=" + encodeURIComponent(v === null ? "" : v);
+      })
+      .join("&");
+  }
+
+  function appendQuery(url, query) {
+    if (!query) return url;
+    var hash = "";
+    var at = url.indexOf("#");
+    if (at >= 0) {
+      hash = url.slice(at);
+      url = url.slice(0, at);
+    }
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + query + hash;
+  }
+
+  function toBytes(value) {
+    if (typeof Buffer !== "undefined") {
+      if (Buffer.isBuffer(value)) return value;
+      if (value instanceof ArrayBuffer) return Buffer.from(new Uint8Array(value));
+      if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      return Buffer.from(String(value), "utf8");
+    }
+    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value;
+    return new TextEncoder().encode(String(value));
+  }
+
+  function toArrayBuffer(bytes) {
+    if (bytes instanceof ArrayBuffer) return bytes;
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+
+  function bytesToText(bytes) {
+    if (typeof Buffer !== "undefined" && Buffer.isBuffer(bytes)) return bytes.toString("utf8");
+    return new TextDecoder().decode(bytes);
+  }
+
+  // ---- transport -----------------------------------------------------------------------------
+  // send({method, url, headers, body, timeout}) -> {task, done: Promise<{statusCode, headers, cookies, body}>}
+  // `headers` of the answer have lower-case names; `body` is bytes.
+
+  function nodeSend(req) {
+    var parsed = new URL(req.url);
+    var lib = nodeRequire(parsed.protocol === "https:" ? "https" : "http");
+    var clientRequest;
+    var aborted = false;
+    var done = new Promise(function (resolve, reject) {
+      var headers = Object.assign({}, req.headers);
+      if (req.body !== undefined) headers["content-length"] = String(req.body.length);
+      clientRequest = lib.request(parsed, { method: req.method, headers: headers }, function (res) {
+        var chunks = [];
+        res.on("data", function (chunk) {
+          chunks.push(chunk);
+        });
+        res.on("end", function () {
+          var cookies = res.headers["set-cookie"] || [];
+          var flat = {};
+          Object.keys(res.headers).forEach(function (name) {
+            var v = res.headers[name];
+            flat[name] = Array.isArray(v) ? v.join(", ") : v;
+          });
+          resolve({ statusCode: res.statusCode, headers: flat, cookies: cookies, body: Buffer.concat(chunks) });
+        });
+        res.on("error", reject);
+      });
+      clientRequest.setTimeout(req.timeout, function () {
+        clientRequest.destroy(new Error("timeout"));
+      });
+      clientRequest.on("error", function (err) {
+        reject(aborted ? new Error("abort") : err);
+      });
+      if (req.body !== undefined) clientRequest.write(req.body);
+      clientRequest.end();
+    });
+    return {
+      abort: function () {
+        aborted = true;
+        clientRequest.destroy(new Error("abort"));
+      },
+      done: done,
+    };
+  }
+
+  function fetchSend(req) {
+    var controller = typeof AbortController !== "undefined" ? new AbortController() : null;
+    var reason = null;
+    var timer = setTimeout(function () {
+      reason = "timeout";
+      if (controller) controller.abort();
+    }, req.timeout);
+    var done = fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (res) {
+        return res.arrayBuffer().then(function (buf) {
+          var headers = {};
+          res.headers.forEach(function (value, name) {
+            headers[name.toLowerCase()] = value;
+          });
+          return { statusCode: res.status, headers: headers, cookies: [], body: new Uint8Array(buf) };
+        });
+      })
+      .catch(function (err) {
+        throw reason ? new Error(reason) : err;
+      })
+      .finally(function () {
+        clearTimeout(timer);
+      });
+    return {
+      abort: function () {
+        reason = "abort";
+        if (controller) controller.abort();
+      },
+      done: done,
+    };
+  }
+
+  function send(req) {
+    return nodeRequire ? nodeSend(req) : fetchSend(req);
+  }
+
+  function guessMime(path) {
+    var ext = (path.split(".").pop() || "").toLowerCase();
+    return (
+      {
+        png: "image/png",
+        jpg: "image/jpeg",
+        jpeg: "image/jpeg",
+        gif: "image/gif",
+        webp: "image/webp",
+        txt: "text/plain",
+        json: "application/json",
+      }[ext] || "application/octet-stream"
+    );
+  }
+
+  // ---- the wx object ------------------------------------------------------------------------
+
+  function createWx(config) {
+    config = config || {};
+    if (!config.server) throw new Error("createWx: `server` (the mockserver base URL) is required");
+    var server = String(config.server).replace(/\/+$/, "");
+    var state = {
+      appid: config.appid || null,
+      user: config.user || "default",
+      chosenImages: (config.images || []).slice(),
+    };
+    var store = new Map();
+    Object.keys(config.storage || {}).forEach(function (key) {
+      store.set(key, JSON.stringify(config.storage[key]));
+    });
+
+    function controlPlane(path, body) {
+      var payload = toBytes(JSON.stringify(body));
+      return send({
+        method: "POST",
+        url: server + path,
+        headers: { "content-type": "application/json" },
+        body: payload,
+        timeout: DEFAULT_TIMEOUT_MS,
+      }).done.then(function (res) {
+        var text = bytesToText(res.body);
+        var data;
+        try {
+          data = JSON.parse(text);
+        } catch (e) {
+          throw new Error("mockserver answered " + res.statusCode + " with a non-JSON body from " + path);
+        }
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          throw new Error((data && (data.message || data.errMsg || data.error)) || "mockserver status " + res.statusCode);
+        }
+        return data;
+      });
+    }
+
+    function identity() {
+      var body = { user: state.user };
+      if (state.appid) body.appid = state.appid;
+      return body;
+    }
+
+    function encryptedData(kind) {
+      return controlPlane("/__mock__/wechat/encrypted-data", Object.assign(identity(), { kind: kind }));
+    }
+
+    function storageKey(api, key) {
+      if (typeof key !== "string" || key === "") throw new Error(api + ":fail parameter error: key should be a non-empty string");
+      return key;
+    }
+
+    function storageInfo() {
+      var bytes = 0;
+      store.forEach(function (value, key) {
+        bytes += key.length + value.length;
+      });
+      return { keys: Array.from(store.keys()), currentSize: Math.ceil(bytes / 1024), limitSize: STORAGE_LIMIT_KB };
+    }
+
+    function setItem(api, key, data) {
+      storageKey(api, key);
+      var encoded = data === undefined ? JSON.stringify("") : JSON.stringify(data);
+      if (encoded === undefined) throw new Error(api + ":fail data is not serializable");
+      if (encoded.length > 1024 * 1024) throw new Error(api + ":fail entry size limit reached");
+      store.set(key, encoded);
+    }
+
+    function getItem(key) {
+      return store.has(key) ? JSON.parse(store.get(key)) : "";
+    }
+
+    var wx = {
+      // ---- open abilities, backed by the mock's WeChat emulation ----
+      login: function (options) {
+        return asyncApi("login", options, function () {
+          return controlPlane("/__mock__/wechat/login", identity()).then(function (data) {
+            return { code: data.code };
+          });
+        });
+      },
+
+      getUserProfile: function (options) {
+        return asyncApi("getUserProfile", options, function () {
+          return encryptedData("userInfo").then(userInfoResult);
+        });
+      },
+
+      getUserInfo: function (options) {
+        return asyncApi("getUserInfo", options, function () {
+          return encryptedData("userInfo").then(userInfoResult);
+        });
+      },
+
+      // ---- network ----
+      request: function (options) {
+        options = options || {};
+        var method = String(options.method || "GET").toUpperCase();
+        var headers = lowerKeys(options.header);
+        if (!headers["content-type"]) headers["content-type"] = "application/json";
+        if (state.appid && !headers.referer) headers.referer = "https://servicewechat.com/" + state.appid + "/devtools/page-frame.html";
+        var url = options.url;
+        var body;
+        var data = options.data;
+        if (data !== undefined && data !== null) {
+          var isBinary = data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+          if (method === "GET" && !isBinary) {
+            url = appendQuery(url, typeof data === "string" ? data : formEncode(data));
+          } else if (isBinary || typeof data === "string") {
+            body = toBytes(data);
+          } else if (headers["content-type"].indexOf("application/x-www-form-urlencoded") === 0) {
+            body = toBytes(formEncode(data));
+          } else {
+            body = toBytes(JSON.stringify(data));
+          }
+        }
+        var transfer = null;
+        var task = {
+          abort: function () {
+            if (transfer) transfer.abort();
+          },
+          onHeadersReceived: function () {},
+          offHeadersReceived: function () {},
+        };
+        taskApi("request", options, function () {
+          transfer = send({
+            method: method,
+            url: url,
+            headers: headers,
+            body: body,
+            timeout: options.timeout || DEFAULT_TIMEOUT_MS,
+          });
+          return transfer.done.then(function (res) {
+            var result;
+            if (options.responseType === "arraybuffer") {
+              result = toArrayBuffer(res.body);
+            } else {
+              result = bytesToText(res.body);
+              if ((options.dataType || "json") === "json") {
+                try {
+                  result = JSON.parse(result);
+                } catch (e) {
+                  /* real wx hands back the text when it is not JSON */
+                }
+              }
+            }
+            return { data: result, statusCode: res.statusCode, header: res.headers, cookies: res.cookies };
+          });
+        });
+        return task;
+      },
+
+      uploadFile: function (options) {
+        options = options || {};
+        var transfer = null;
+        var task = {
+          abort: function () {
+            if (transfer) transfer.abort();
+          },
+          onProgressUpdate: function () {},
+          offProgressUpdate: function () {},
+          onHeadersReceived: function () {},
+          offHeadersReceived: function () {},
+        };
+        taskApi("uploadFile", options, function () {
+          if (!nodeRequire) throw new Error("file not found");
+          var fs = nodeRequire("fs");
+          var pathMod = nodeRequire("path");
+          if (!options.filePath || !fs.existsSync(options.filePath)) throw new Error("file not found");
+          if (!options.name) throw new Error("parameter error: name should be a non-empty string");
+          var boundary = "----mockserverWxBoundary" + Date.now().toString(16) + Math.floor(Math.random() * 1e9).toString(16);
+          var parts = [];
+          var formData = options.formData || {};
+          Object.keys(formData).forEach(function (field) {
+            parts.push(
+              Buffer.from(
+                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"\r\n\r\n" + String(formData[field]) + "\r\n",
+                "utf8"
+              )
+            );
+          });
+          parts.push(
+            Buffer.from(
+              "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + options.name + "\"; filename=\"" +
+                pathMod.basename(options.filePath) + "\"\r\nContent-Type: " + guessMime(options.filePath) + "\r\n\r\n",
+              "utf8"
+            )
+          );
+          parts.push(fs.readFileSync(options.filePath));
+          parts.push(Buffer.from("\r\n--" + boundary + "--\r\n", "utf8"));
+          var headers = lowerKeys(options.header);
+          headers["content-type"] = "multipart/form-data; boundary=" + boundary;
+          if (state.appid && !headers.referer) headers.referer = "https://servicewechat.com/" + state.appid + "/devtools/page-frame.html";
+          transfer = send({
+            method: "POST",
+            url: options.url,
+            headers: headers,
+            body: Buffer.concat(parts),
+            timeout: options.timeout || DEFAULT_TIMEOUT_MS,
+          });
+          return transfer.done.then(function (res) {
+            return { data: bytesToText(res.body), statusCode: res.statusCode, header: res.headers };
+          });
+        });
+        return task;
+      },
+
+      chooseImage: function (options) {
+        return asyncApi("chooseImage", options, function (opts) {
+          var count = opts.count || 9;
+          var picked = state.chosenImages.slice(0, count);
+          if (picked.length === 0 || !nodeRequire) throw new Error("cancel");
+          var fs = nodeRequire("fs");
+          return {
+            tempFilePaths: picked,
+            tempFiles: picked.map(function (path) {
+              return { path: path, size: fs.statSync(path).size };
+            }),
+          };
+        });
+      },
+
+      // ---- storage: asynchronous ----
+      setStorage: function (options) {
+        return asyncApi("setStorage", options, function (opts) {
+          setItem("setStorage", opts.key, opts.data);
+          return {};
+        });
+      },
+      getStorage: function (options) {
+        return asyncApi("getStorage", options, function (opts) {
+          if (!store.has(opts.key)) throw new Error("data not found");
+          return { data: getItem(opts.key) };
+        });
+      },
+      removeStorage: function (options) {
+        return asyncApi("removeStorage", options, function (opts) {
+          store.delete(storageKey("removeStorage", opts.key));
+          return {};
+        });
+      },
+      clearStorage: function (options) {
+        return asyncApi("clearStorage", options, function () {
+          store.clear();
+          return {};
+        });
+      },
+      getStorageInfo: function (options) {
+        return asyncApi("getStorageInfo", options, function () {
+          return storageInfo();
+        });
+      },
+
+      // ---- storage: synchronous ----
+      setStorageSync: function (key, data) {
+        setItem("setStorageSync", key, data);
+      },
+      getStorageSync: function (key) {
+        storageKey("getStorageSync", key);
+        return getItem(key);
+      },
+      removeStorageSync: function (key) {
+        store.delete(storageKey("removeStorageSync", key));
+      },
+      clearStorageSync: function () {
+        store.clear();
+      },
+      getStorageInfoSync: function () {
+        return storageInfo();
+      },
+
+      // ---- what real wx has no function for, driven by the mock ----
+      mock: {
+        server: server,
+        get appid() {
+          return state.appid;
+        },
+        get user() {
+          return state.user;
+        },
+        // Later wx.login / encrypted data calls act as another WeChat user (an alias known to the mock).
+        switchUser: function (alias) {
+          state.user = alias;
+        },
+        // What a <button open-type="getPhoneNumber"> hands its bindgetphonenumber handler in e.detail:
+        // the phone code (new flow) and the encryptedData/iv (old flow, sealed with the session key
+        // of the latest wx.login).
+        getPhoneNumber: function (options) {
+          return asyncApi("getPhoneNumber", options, function () {
+            return Promise.all([controlPlane("/__mock__/wechat/phone-code", identity()), encryptedData("phoneNumber")]).then(
+              function (answers) {
+                return { code: answers[0].code, encryptedData: answers[1].encryptedData, iv: answers[1].iv };
+              }
+            );
+          });
+        },
+        // Files that the next wx.chooseImage calls "pick" (local paths). With none, the pick is cancelled.
+        setChosenImages: function (paths) {
+          state.chosenImages = (paths || []).slice();
+        },
+      },
+    };
+
+    function userInfoResult(data) {
+      return {
+        userInfo: JSON.parse(data.rawData),
+        rawData: data.rawData,
+        signature: data.signature,
+        encryptedData: data.encryptedData,
+        iv: data.iv,
+      };
+    }
+
+    return wx;
+  }
+
+  var api = { createWx: createWx };
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = api;
+  } else {
+    root.mockserverWx = api;
+  }
+})(typeof globalThis !== "undefined" ? globalThis : this);
