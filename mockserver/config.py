@@ -1,0 +1,19 @@
+"""Settings of one mock server; the CLI fills them from flags and ``MOCKSERVER_*`` variables."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8088
+    seed: int = 0
+    fixtures: Optional[str] = None  # None: the embedded default fixture
+    log_level: str = "info"
+    accept_unknown_codes: Optional[str] = None  # alias logged in by codes the mock never minted
+    state: str = "memory://"
+    clock_start: Optional[float] = None  # epoch the clock starts at (None: now)
+    clock_frozen: bool = False  # a frozen clock moves only when the control plane moves it
+    max_body_bytes: int = 10 * 1024 * 1024

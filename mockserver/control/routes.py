@@ -1,0 +1,143 @@
+"""Every control-plane route. JSON in, JSON out; errors are 4xx ``{"error": "..."}``."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..app import WireFormat, runtime
+from ..core.errors import ControlError
+
+blueprint = Blueprint("control", __name__, url_prefix="/__mock__")
+
+
+def render_error(exc: ControlError) -> Response:
+    response = jsonify({"error": exc.message})
+    response.status_code = exc.status
+    return response
+
+
+def render_http_error(exc: HTTPException) -> Response:
+    response = jsonify({"error": f"{exc.name}: {exc.description}"})
+    response.status_code = exc.code or 500
+    return response
+
+
+def render_internal_error(exc: Exception) -> Response:
+    response = jsonify({"error": f"internal error: {type(exc).__name__}"})
+    response.status_code = 500
+    return response
+
+
+WIRE = WireFormat(("/__mock__",), render_http_error, render_internal_error)
+
+
+def body() -> Dict[str, Any]:
+    """The JSON object body (empty when there is none)."""
+    if not request.get_data(cache=True).strip():
+        return {}
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise ControlError("body must be a JSON object")
+    return data
+
+
+def required(data: Dict[str, Any], name: str) -> Any:
+    value = data.get(name)
+    if value in (None, ""):
+        raise ControlError(f"'{name}' is required")
+    return value
+
+
+@blueprint.get("/health")
+def health():
+    return {"status": "ok"}
+
+
+@blueprint.post("/reset")
+def reset():
+    runtime().reset()
+    return {"status": "reset"}
+
+
+@blueprint.post("/wechat/login")
+def wechat_login():
+    data = body()
+    return runtime().wechat.mint_login_code(required(data, "appid"), data.get("user"))
+
+
+@blueprint.post("/wechat/phone-code")
+def wechat_phone_code():
+    data = body()
+    return runtime().wechat.mint_phone_code(required(data, "appid"), required(data, "user"))
+
+
+@blueprint.post("/wechat/encrypted-data")
+def wechat_encrypted_data():
+    data = body()
+    return runtime().wechat.encrypted_data(required(data, "appid"), required(data, "user"),
+                                           data.get("kind", "userInfo"))
+
+
+@blueprint.get("/wechat/messages")
+def wechat_messages():
+    return {"messages": runtime().store.values("wx.messages")}
+
+
+@blueprint.get("/users")
+def list_users():
+    wechat = runtime().wechat
+    return {"users": [wechat.describe_user(user) for user in wechat.users()]}
+
+
+@blueprint.post("/users")
+def create_user():
+    wechat = runtime().wechat
+    return wechat.describe_user(wechat.create_user(body())), 201
+
+
+@blueprint.get("/users/<ref>")
+def get_user(ref: str):
+    wechat = runtime().wechat
+    return wechat.describe_user(wechat.user(ref))
+
+
+@blueprint.patch("/users/<ref>")
+def update_user(ref: str):
+    wechat = runtime().wechat
+    return wechat.describe_user(wechat.update_user(ref, body()))
+
+
+@blueprint.delete("/users/<ref>")
+def delete_user(ref: str):
+    wechat = runtime().wechat
+    return {"deleted": wechat.delete_user(ref)["alias"]}
+
+
+@blueprint.get("/apps")
+def list_apps():
+    return {"wechat": runtime().wechat.apps()}
+
+
+@blueprint.post("/apps")
+def create_app():
+    return runtime().wechat.create_app(body()), 201
+
+
+@blueprint.get("/clock")
+def get_clock():
+    clock = runtime().clock
+    return {"now": clock.now(), "offset": clock.offset, "frozen": clock.frozen}
+
+
+@blueprint.post("/clock")
+def move_clock():
+    data, clock = body(), runtime().clock
+    if "advance" in data and isinstance(data["advance"], (int, float)) and not isinstance(data["advance"], bool):
+        clock.advance(data["advance"])
+    elif "set" in data and isinstance(data["set"], (int, float)) and not isinstance(data["set"], bool):
+        clock.set(data["set"])
+    else:
+        raise ControlError("give {\"advance\": seconds} or {\"set\": epoch_seconds}")
+    return get_clock()

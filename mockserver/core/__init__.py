@@ -1,0 +1,1 @@
+"""Pieces every emulated service shares: the clock, the random source, the store and fixtures."""

@@ -1,0 +1,54 @@
+"""Reading fixture files: the apps and users a mock server starts with (and resets to).
+
+A fixture is a JSON file (or TOML, on Pythons whose standard library reads it) with one section
+per emulated service; each service checks its own section (``wechat.models.load_fixture`` ...).
+The format is documented in ``docs/fixtures.md``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional, Union
+
+DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "data" / "default.json"
+FORMAT_VERSION = 1
+
+
+class FixtureError(ValueError):
+    """A fixture file that cannot be used; the message says where and why."""
+
+
+def load_fixture(path: Optional[Union[str, os.PathLike]] = None) -> Dict[str, Any]:
+    path = Path(path) if path else DEFAULT_FIXTURE
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FixtureError(f"cannot read fixture {path}: {exc.strerror}") from None
+    try:
+        if path.suffix == ".toml":
+            import tomllib
+            data = tomllib.loads(raw.decode())
+        else:
+            data = json.loads(raw)
+    except ImportError:
+        raise FixtureError(f"{path}: TOML fixtures need Python 3.11+; use JSON") from None
+    except ValueError as exc:
+        raise FixtureError(f"{path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise FixtureError(f"{path}: the top level must be an object")
+    version = data.get("format", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise FixtureError(f"{path}: unsupported fixture format {version!r} (this version reads {FORMAT_VERSION})")
+    unknown = set(data) - {"format", "wechat", "authing", "description"}
+    if unknown:
+        raise FixtureError(f"{path}: unknown top-level keys {sorted(unknown)}")
+    data.setdefault("wechat", {})
+    data.setdefault("authing", {})
+    data["source"] = str(path)
+    return data
+
+
+def require(condition: bool, where: str, message: str) -> None:
+    if not condition:
+        raise FixtureError(f"{where}: {message}")

@@ -1,0 +1,97 @@
+"""The one seeded random source, and makers of ids in the formats the real services use.
+
+Nothing else in the package calls ``random``, ``secrets``, ``uuid`` or ``os.urandom``: a server
+built twice with the same seed hands out the same codes, keys and tokens for the same calls.
+Ids that must be stable per pair (openid per user and app, unionid per user and Open Platform
+account) are derived from the seed with HMAC instead, so they do not depend on call order.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+import string
+import threading
+
+ALPHANUMERIC = string.ascii_letters + string.digits
+URLSAFE = ALPHANUMERIC + "-_"
+HEX = "0123456789abcdef"
+
+
+class RandomSource:
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._random.seed(self.seed)
+
+    def chars(self, length: int, alphabet: str) -> str:
+        with self._lock:
+            return "".join(self._random.choices(alphabet, k=length))
+
+    def hex(self, length: int) -> str:
+        return self.chars(length, HEX)
+
+    def bytes(self, length: int) -> bytes:
+        with self._lock:
+            return self._random.getrandbits(8 * length).to_bytes(length, "big")
+
+    def integer(self, low: int, high: int) -> int:
+        with self._lock:
+            return self._random.randint(low, high)
+
+    def random(self) -> float:
+        with self._lock:
+            return self._random.random()
+
+    def derive(self, *parts: str, length: int = 27, alphabet: str = URLSAFE) -> str:
+        """A stable string for ``parts`` under this seed, independent of any other draw."""
+        message = "\x1f".join(parts).encode()
+        digest = hmac.new(str(self.seed).encode(), message, hashlib.sha256).digest()
+        digest += hashlib.sha256(digest).digest()
+        return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+    # --- WeChat formats -------------------------------------------------------------------
+    def login_code(self) -> str:
+        """What ``wx.login()`` resolves: 32 alphanumerics, usually starting with ``0``."""
+        return "0" + self.chars(31, ALPHANUMERIC)
+
+    def phone_code(self) -> str:
+        return self.hex(64)
+
+    def session_key(self) -> str:
+        return base64.b64encode(self.bytes(16)).decode()
+
+    def iv(self) -> str:
+        return base64.b64encode(self.bytes(16)).decode()
+
+    def access_token(self) -> str:
+        return "86_" + self.chars(136, URLSAFE)
+
+    def appid(self) -> str:
+        return "wx" + self.hex(16)
+
+    def app_secret(self) -> str:
+        return self.hex(32)
+
+    def openid(self, user_key: str, appid: str) -> str:
+        return "o" + self.derive("openid", user_key, appid)
+
+    def unionid(self, user_key: str, open_platform: str) -> str:
+        return "o" + self.derive("unionid", user_key, open_platform)
+
+    def rid(self, now: float) -> str:
+        """The ``rid`` WeChat appends to errmsgs: unix time in hex, then two random groups."""
+        return f"{int(now) & 0xFFFFFFFF:08x}-{self.hex(8)}-{self.hex(8)}"
+
+    def msgid(self) -> int:
+        return self.integer(10 ** 17, 2 ** 63 - 1)
+
+    # --- Authing formats ------------------------------------------------------------------
+    def object_id(self) -> str:
+        """Authing's ids (user, pool, app) are 24 lowercase hex characters."""
+        return self.hex(24)

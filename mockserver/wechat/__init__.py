@@ -1,0 +1,1 @@
+"""Emulation of WeChat's mini-program server API (``https://api.weixin.qq.com``)."""

@@ -1,0 +1,66 @@
+"""The cryptography of WeChat's open data, as the mini program and servers see it.
+
+- ``encryptedData``: AES-128-CBC, key = base64-decoded session_key, PKCS#7 padding, base64.
+- ``signature`` of ``rawData``: sha1(rawData + session_key), lowercase hex.
+- checksession ``signature``: HMAC-SHA256 keyed with the session_key string's bytes, over "".
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+
+class DecryptError(ValueError):
+    """Ciphertext, key or iv that do not decrypt to JSON."""
+
+
+def _b64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise DecryptError("not base64") from None
+
+
+def encrypt_data(session_key: str, iv: str, payload: dict) -> str:
+    plaintext = dumps(payload).encode()
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plaintext) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(_b64(session_key)), modes.CBC(_b64(iv))).encryptor()
+    return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
+
+
+def decrypt_data(session_key: str, iv: str, encrypted_data: str) -> dict:
+    key, iv_bytes, data = _b64(session_key), _b64(iv), _b64(encrypted_data)
+    if len(key) != 16 or len(iv_bytes) != 16 or not data or len(data) % 16:
+        raise DecryptError("bad key, iv or ciphertext length")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv_bytes)).decryptor()
+    padded = decryptor.update(data) + decryptor.finalize()
+    try:
+        unpadder = padding.PKCS7(128).unpadder()
+        plaintext = unpadder.update(padded) + unpadder.finalize()
+        payload = json.loads(plaintext.decode())
+    except ValueError:
+        raise DecryptError("does not decrypt to JSON") from None
+    if not isinstance(payload, dict):
+        raise DecryptError("does not decrypt to a JSON object")
+    return payload
+
+
+def raw_data_signature(raw_data: str, session_key: str) -> str:
+    return hashlib.sha1((raw_data + session_key).encode()).hexdigest()
+
+
+def session_signature(session_key: str) -> str:
+    """What ``/wxa/checksession`` expects for ``sig_method=hmac_sha256``."""
+    return hmac.new(session_key.encode(), b"", hashlib.sha256).hexdigest()
+
+
+def dumps(value) -> str:
+    """Compact JSON as WeChat writes it (rawData, response bodies): no spaces, UTF-8 kept."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

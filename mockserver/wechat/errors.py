@@ -1,0 +1,54 @@
+"""WeChat's wire format for errors: HTTP 200, ``{"errcode": N, "errmsg": "..., rid: ..."}``."""
+from __future__ import annotations
+
+#: The errmsgs the real service sends, by errcode (``rid`` is appended when rendering).
+ERRMSG = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40013: "invalid appid",
+    40014: "invalid access_token",
+    40029: "invalid code",
+    40037: "invalid template_id",
+    40066: "invalid url",
+    40097: "invalid args",
+    40125: "invalid appsecret",
+    40129: "invalid scene",
+    40163: "code been used",
+    40169: "invalid length for scene, or the data is not json",
+    40226: "code blocked",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    41030: "invalid page",
+    42001: "access_token expired",
+    43001: "require GET method",
+    43002: "require POST method",
+    43101: "user refuse to accept the msg",
+    44002: "empty post data",
+    45009: "reach max api daily quota limit",
+    45011: "api minute-quota reach limit mustslower retry next minute",
+    47001: "data format error",
+    47003: "argument invalid!",
+    48001: "api unauthorized",
+    87008: "invalid sig_method",
+    87009: "invalid signature",
+    87014: "risky content",
+    89002: "open not exists",
+    89300: "invalid trade",
+}
+
+
+class WeChatError(Exception):
+    """An answer in WeChat's error format; raised by the service, rendered by one handler."""
+
+    def __init__(self, errcode: int, detail: str = ""):
+        self.errcode = errcode
+        base = ERRMSG.get(errcode, "system error")
+        self.errmsg = f"{base} {detail}" if detail else base
+        super().__init__(f"{errcode} {self.errmsg}")
+
+    def body(self, rid: str) -> dict:
+        return {"errcode": self.errcode, "errmsg": f"{self.errmsg}, rid: {rid}"}

@@ -1,0 +1,106 @@
+"""WeChat's data: mini-program apps and WeChat users, from fixtures to store entries.
+
+Store namespaces owned by the WeChat emulation (values are JSON-like dicts):
+
+=================  =====================  ==================================================
+namespace          key                    value
+=================  =====================  ==================================================
+wx.apps            appid                  app: appid, secret, name, open_platform, ...
+wx.users           alias                  user profile (nickname, avatar_url, phone, ...)
+wx.openids         openid                 {alias, appid}: who an openid belongs to
+wx.codes           login code             {appid, alias, session_key, issued_at, used_at}
+wx.phone_codes     phone code             {appid, alias, issued_at, used_at}
+wx.sessions        appid:openid           {session_key, created_at}: the latest login
+wx.tokens          access token           {appid, kind, issued_at, expires_at}
+wx.app_tokens      appid                  {"token": ..., "stable": ...}: the current ones
+wx.quota           appid:day              calls of /cgi-bin/token that day
+wx.messages        msgid                  subscribe messages sent
+=================  =====================  ==================================================
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional
+
+from ..core.fixtures import FixtureError, require
+from ..core.ids import RandomSource
+from ..core.store import State
+
+APPID = re.compile(r"^wx[0-9a-f]{16}$")
+SECRET = re.compile(r"^[0-9a-f]{32}$")
+ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+PHONE = re.compile(r"^\d{5,15}$")
+
+APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates"}
+USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
+               "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
+               "openids", "unionids"}
+USER_DEFAULTS = {"nickname": "微信用户", "avatar_url": "", "gender": 0, "city": "", "province": "",
+                 "country": "", "language": "zh_CN", "phone": "", "country_code": "86",
+                 "blocked": False, "rejects_subscribe_messages": False}
+
+
+def check_app(app: Any, where: str) -> Dict[str, Any]:
+    require(isinstance(app, dict), where, "an app must be an object")
+    unknown = set(app) - APP_FIELDS
+    require(not unknown, where, f"unknown app fields {sorted(unknown)} (known: {sorted(APP_FIELDS)})")
+    require(isinstance(app.get("appid"), str) and bool(APPID.match(app["appid"])), where,
+            "appid must be 'wx' followed by 16 lowercase hex characters")
+    require(isinstance(app.get("secret"), str) and bool(SECRET.match(app["secret"])), where,
+            "secret must be 32 lowercase hex characters")
+    for key in ("pages", "subscribe_templates"):
+        require(isinstance(app.get(key, []), list), where, f"{key} must be a list of strings")
+    return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], **app}
+
+
+def check_user(user: Any, where: str) -> Dict[str, Any]:
+    require(isinstance(user, dict), where, "a user must be an object")
+    unknown = set(user) - USER_FIELDS
+    require(not unknown, where, f"unknown user fields {sorted(unknown)} (known: {sorted(USER_FIELDS)})")
+    require(isinstance(user.get("alias"), str) and bool(ALIAS.match(user["alias"])), where,
+            "alias must be 1-64 characters of letters, digits, '_', '.' or '-'")
+    require(user.get("gender", 0) in (0, 1, 2), where, "gender must be 0 (unknown), 1 (male) or 2 (female)")
+    phone = user.get("phone", "")
+    require(phone == "" or (isinstance(phone, str) and bool(PHONE.match(phone))), where,
+            "phone must be a string of 5-15 digits")
+    for key in ("openids", "unionids"):
+        require(isinstance(user.get(key, {}), dict), where, f"{key} must map appid/platform to an id")
+    return {**USER_DEFAULTS, **user}
+
+
+class Directory:
+    """Answers who is who: apps, users, and the openid/unionid of a user in an app."""
+
+    def __init__(self, random: RandomSource):
+        self.random = random
+
+    def openid(self, user: Dict[str, Any], appid: str) -> str:
+        return user.get("openids", {}).get(appid) or self.random.openid(user["alias"], appid)
+
+    def unionid(self, user: Dict[str, Any], app: Dict[str, Any]) -> Optional[str]:
+        platform = app.get("open_platform")
+        if not platform:
+            return None
+        return user.get("unionids", {}).get(platform) or self.random.unionid(user["alias"], platform)
+
+    def openid_entries(self, user: Dict[str, Any], apps: List[Dict[str, Any]]):
+        for app in apps:
+            yield self.openid(user, app["appid"]), {"alias": user["alias"], "appid": app["appid"]}
+
+    def initial_state(self, fixture: Dict[str, Any]) -> State:
+        section = fixture.get("wechat", {})
+        where = f"{fixture.get('source', 'fixture')}: wechat"
+        require(isinstance(section, dict), where, "must be an object")
+        apps = [check_app(app, f"{where}.apps[{i}]") for i, app in enumerate(section.get("apps", []))]
+        users = [check_user(user, f"{where}.users[{i}]") for i, user in enumerate(section.get("users", []))]
+        state: State = {"wx.apps": {}, "wx.users": {}, "wx.openids": {}}
+        for app in apps:
+            if app["appid"] in state["wx.apps"]:
+                raise FixtureError(f"{where}: appid {app['appid']} appears twice")
+            state["wx.apps"][app["appid"]] = app
+        for user in users:
+            if user["alias"] in state["wx.users"]:
+                raise FixtureError(f"{where}: alias {user['alias']!r} appears twice")
+            state["wx.users"][user["alias"]] = user
+            state["wx.openids"].update(self.openid_entries(user, apps))
+        return state
