@@ -35,6 +35,7 @@ APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_te
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids"}
+STRING_FIELDS = ("nickname", "avatar_url", "city", "province", "country", "language", "country_code")
 USER_DEFAULTS = {"nickname": "微信用户", "avatar_url": "", "gender": 0, "city": "", "province": "",
                  "country": "", "language": "zh_CN", "phone": "", "country_code": "86",
                  "blocked": False, "rejects_subscribe_messages": False}
@@ -65,6 +66,10 @@ def check_user(user: Any, where: str) -> Dict[str, Any]:
             "phone must be a string of 5-15 digits")
     for key in ("openids", "unionids"):
         require(isinstance(user.get(key, {}), dict), where, f"{key} must map appid/platform to an id")
+    for key in STRING_FIELDS:
+        require(isinstance(user.get(key, ""), str), where, f"{key} must be a string")
+    for key in ("blocked", "rejects_subscribe_messages"):
+        require(isinstance(user.get(key, False), bool), where, f"{key} must be true or false")
     return {**USER_DEFAULTS, **user}
 
 

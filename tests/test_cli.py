@@ -1,0 +1,73 @@
+"""The command line: starts a real WSGI server, prints what a new user needs, reads MOCKSERVER_*."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+
+
+def start(*args, env=None):
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    first = process.stdout.readline()
+    match = re.search(r"listening on (http://\S+)", first)
+    if not match:
+        process.kill()
+        raise AssertionError(f"no URL in {first!r}: {process.stderr.read()}")
+    banner = [first]
+    while not banner[-1].startswith("control plane:"):
+        banner.append(process.stdout.readline())
+    return process, match.group(1), "".join(banner)
+
+
+@pytest.fixture
+def server():
+    process, url, banner = start("--port", "0", "--seed", "5")
+    yield url, banner
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_banner_shows_url_credentials_and_a_working_example(server):
+    url, banner = server
+    assert url.startswith("http://127.0.0.1:")
+    app = re.search(r"appid (wx[0-9a-f]{16})\s+secret ([0-9a-f]{32})", banner)
+    assert app, banner
+    assert requests.get(f"{url}/__mock__/health").json() == {"status": "ok"}
+    # the printed curl example, run by the shell exactly as a user would paste it
+    example = [line.strip() for line in banner.splitlines() if line.strip().startswith(("code=", "curl"))]
+    assert len(example) == 2
+    output = subprocess.run(["bash", "-c", " && ".join(example)], capture_output=True, text=True, timeout=30)
+    session = json.loads(output.stdout)
+    assert re.match(r"^o[A-Za-z0-9_-]{27}$", session["openid"]) and session["session_key"]
+
+
+def test_environment_variables_set_flags():
+    process, url, banner = start(env={"MOCKSERVER_PORT": "0", "MOCKSERVER_SEED": "9"})
+    try:
+        assert "seed: 9" in banner
+        assert requests.get(f"{url}/__mock__/health").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_help_explains_every_flag():
+    out = subprocess.run([sys.executable, "-m", "mockserver", "--help"], capture_output=True, text=True).stdout
+    for flag in ("--host", "--port", "--seed", "--fixtures", "--log-level", "--accept-unknown-codes"):
+        assert flag in out
+    assert "MOCKSERVER_" in out
+
+
+def test_bad_fixture_is_a_clear_error(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"wechat": {"apps": [{"appid": "nope", "secret": "x"}]}}')
+    result = subprocess.run([sys.executable, "-m", "mockserver", "--fixtures", str(broken), "--port", "0"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "apps[0]" in result.stderr and "appid must be" in result.stderr

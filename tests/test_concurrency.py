@@ -1,0 +1,41 @@
+"""State under concurrent requests: a code is exchanged at most once when 50 clients race."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from conftest import mint
+
+
+def test_fifty_threads_exchange_one_code_exactly_once(live, client, wx_app, alias):
+    code = mint(client, wx_app["appid"], alias)["code"]
+    url = f"{live.url}/sns/jscode2session"
+    params = {"appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": code,
+              "grant_type": "authorization_code"}
+    start = threading.Barrier(50)
+
+    def exchange(_):
+        with requests.Session() as session:
+            start.wait()
+            return session.get(url, params=params, timeout=30).json()
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(exchange, range(50)))
+
+    successes = [a for a in answers if "openid" in a]
+    assert len(successes) == 1
+    assert sorted(a.get("errcode") for a in answers if "openid" not in a) == [40163] * 49
+
+
+def test_concurrent_token_fetches_leave_one_current_token(live, wx_app):
+    params = {"grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        tokens = list(pool.map(lambda _: requests.get(f"{live.url}/cgi-bin/token", params=params).json(), range(20)))
+    assert len({t["access_token"] for t in tokens}) == 20
+    rt = live.app.extensions["mockserver"]
+    current = rt.store.get("wx.app_tokens", wx_app["appid"])["token"]
+    superseded = [t["access_token"] for t in tokens if t["access_token"] != current]
+    assert len(superseded) == 19
+    assert all(rt.store.get("wx.tokens", t)["superseded"] for t in superseded)
