@@ -18,7 +18,7 @@ from .core.clock import Clock
 from .core.errors import ControlError
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
-from .core.store import Store, create_store
+from .core.store import META, Store, create_store
 from .wechat.service import WeChatService
 
 log = logging.getLogger("mockserver")
@@ -30,13 +30,18 @@ class Runtime:
     def __init__(self, config: Config, store: Optional[Store] = None):
         self.config = config
         self.fixture = load_fixture(config.fixtures)
-        self.clock = Clock(start=config.clock_start, frozen=config.clock_frozen)
-        self.random = RandomSource(config.seed)
         self.store = store or create_store(config.state)
+        self.clock = Clock(start=config.clock_start, frozen=config.clock_frozen,
+                           store=self.store if self.store.shared else None)
+        # Each start on a shared store draws its own random stream, so processes sharing it (and
+        # restarts resuming it) never mint a code or token twice; the first start uses the seed's own.
+        starts = self.store.incr(META, "starts") if self.store.shared else 1
+        self.random = RandomSource(config.seed, stream=starts if starts > 1 else None)
         self.wechat = WeChatService(self.store, self.clock, self.random,
                                     accept_unknown_codes=config.accept_unknown_codes)
         self.initial_state = self.wechat.directory.initial_state(self.fixture)
-        self.store.replace_all(self.initial_state)
+        #: False when a persisted store was resumed instead of loaded with the fixture.
+        self.loaded_fixture = self.store.initialise(self.initial_state)
 
     def reset(self) -> None:
         """Back to the fixture state: stored data, clock and random source."""

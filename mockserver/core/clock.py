@@ -3,50 +3,70 @@
 Every expiry, timestamp and rid suffix reads ``Clock.now()``. The control plane moves it with
 ``advance``/``set``; a frozen clock (``start`` given, ``frozen=True``) only moves when told to, which
 makes whole responses — timestamps included — reproducible.
+
+The clock's state is how far it stands from real time (``offset``) and, for a frozen clock, the
+instant it shows (``frozen_at``). Given a shared store (SQLite, Redis), that state lives in the
+store, so every process on it shows the same time and a move made through one is seen by all.
 """
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Dict, Optional
+
+from .store import META, UNCHANGED, Store
+
+STATE_KEY = "clock"
 
 
 class Clock:
     def __init__(self, start: Optional[float] = None, frozen: bool = False,
-                 source: Callable[[], float] = time.time):
+                 source: Callable[[], float] = time.time, store: Optional[Store] = None):
         self._source = source
         self._frozen = frozen
+        self._start = start
+        self._store = store
         self._lock = threading.Lock()
-        self._initial = (start, frozen)
-        self._offset = 0.0
-        self._frozen_at = 0.0
-        self._apply_start(start)
+        initial = self._initial_state()
+        if store is None:
+            self._local = initial
+        else:  # the first process on a store sets the clock; later ones (and restarts) adopt it
+            store.update(META, STATE_KEY, lambda current: (UNCHANGED if current else initial, None))
 
-    def _apply_start(self, start: Optional[float]) -> None:
+    def _initial_state(self) -> Dict[str, float]:
         real = self._source()
-        base = real if start is None else float(start)
-        self._frozen_at = base
-        self._offset = base - real
+        base = real if self._start is None else float(self._start)
+        return {"offset": base - real, "frozen_at": base}
+
+    def _state(self) -> Dict[str, float]:
+        if self._store is None:
+            return self._local
+        return self._store.get(META, STATE_KEY) or self._initial_state()
+
+    def _change(self, change: Callable[[Dict[str, float]], Dict[str, float]]) -> None:
+        if self._store is None:
+            with self._lock:
+                self._local = change(self._local)
+        else:
+            self._store.update(META, STATE_KEY,
+                               lambda current: (change(current or self._initial_state()), None))
 
     def now(self) -> float:
         """Seconds since the epoch, as the emulated services see them."""
+        state = self._state()
         if self._frozen:
-            return self._frozen_at
-        return self._source() + self._offset
+            return state["frozen_at"]
+        return self._source() + state["offset"]
 
     def now_int(self) -> int:
         return int(self.now())
 
     def advance(self, seconds: float) -> float:
-        with self._lock:
-            self._offset += seconds
-            self._frozen_at += seconds
+        self._change(lambda s: {"offset": s["offset"] + seconds, "frozen_at": s["frozen_at"] + seconds})
         return self.now()
 
     def set(self, epoch: float) -> float:
-        with self._lock:
-            self._offset = float(epoch) - self._source()
-            self._frozen_at = float(epoch)
+        self._change(lambda s: {"offset": float(epoch) - self._source(), "frozen_at": float(epoch)})
         return self.now()
 
     @property
@@ -60,5 +80,5 @@ class Clock:
 
     def reset(self) -> None:
         """Back to how the clock was built (used by the control plane's reset)."""
-        with self._lock:
-            self._apply_start(self._initial[0])
+        initial = self._initial_state()
+        self._change(lambda s: initial)

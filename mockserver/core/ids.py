@@ -13,6 +13,7 @@ import hmac
 import random
 import string
 import threading
+from typing import Optional
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 URLSAFE = ALPHANUMERIC + "-_"
@@ -20,14 +21,24 @@ HEX = "0123456789abcdef"
 
 
 class RandomSource:
-    def __init__(self, seed: int = 0):
+    """``stream`` picks one of the seed's independent sequences of draws (None: the seed's own).
+
+    Processes sharing one store use different streams, so they never mint the same code; derived
+    ids (``derive``) depend on the seed only, so they agree across streams.
+    """
+
+    def __init__(self, seed: int = 0, stream: Optional[int] = None):
         self.seed = seed
-        self._random = random.Random(seed)
+        self.stream = stream
+        self._random = random.Random(self._start())
         self._lock = threading.Lock()
+
+    def _start(self):
+        return self.seed if self.stream is None else f"{self.seed}/{self.stream}"
 
     def reset(self) -> None:
         with self._lock:
-            self._random.seed(self.seed)
+            self._random.seed(self._start())
 
     def chars(self, length: int, alphabet: str) -> str:
         with self._lock:

@@ -17,6 +17,11 @@ State = Dict[str, Dict[str, Value]]
 #: Returned as the new value by an ``update`` function that leaves the entry as it was.
 UNCHANGED = object()
 
+#: The store's own bookkeeping (start-up marker, shared clock, start counter): kept by
+#: ``replace_all``, so a reset to fixtures never rewinds it.
+META = "mock.meta"
+INITIALISED = "initialised"
+
 
 def copy_value(value: Value) -> Value:
     """Deep copy of a JSON-like value (several times faster than ``copy.deepcopy``)."""
@@ -28,6 +33,10 @@ def copy_value(value: Value) -> Value:
 
 
 class Store(abc.ABC):
+    #: True when other processes may read and write the same state (SQLite, Redis): the clock
+    #: then keeps its offset in the store, and each server start draws its own random stream.
+    shared = False
+
     @abc.abstractmethod
     def get(self, namespace: str, key: str) -> Optional[Value]:
         """The value under ``key``, or None."""
@@ -57,7 +66,18 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace_all(self, state: State) -> None:
-        """Drop everything and load ``state`` (used to start from and reset to fixtures)."""
+        """Drop everything but ``META`` and load ``state`` (used to reset to fixtures)."""
+
+    @abc.abstractmethod
+    def initialise(self, state: State) -> bool:
+        """Load ``state`` unless the store already holds state; True if it loaded it.
+
+        Atomic: of several processes starting on one fresh shared store, one loads the fixture
+        and none overwrites writes another has made since. A persisted store is resumed as is.
+        """
+
+    def close(self) -> None:
+        """Release connections and files (before a fork, or at exit)."""
 
     def incr(self, namespace: str, key: str, amount: int = 1) -> int:
         return self.update(namespace, key, lambda n: ((n or 0) + amount, (n or 0) + amount))
@@ -106,11 +126,32 @@ class MemoryStore(Store):
         # Stored values are never mutated in place (every write stores a fresh copy), so the
         # fixture state can be shared by reference: a reset costs one dict copy per namespace.
         with self._lock:
+            meta = self._data.get(META, {})
             self._data = {namespace: dict(entries) for namespace, entries in state.items()}
+            self._data[META] = {**meta, INITIALISED: True}
+
+    def initialise(self, state):
+        with self._lock:
+            if self._data.get(META, {}).get(INITIALISED):
+                return False
+            self.replace_all(state)
+            return True
 
 
 def create_store(url: str) -> Store:
-    """The backend a ``--state`` URL names."""
+    """The backend a ``--state`` URL names: memory://, sqlite:///PATH or redis://HOST:PORT/DB."""
     if url in ("", "memory", "memory://"):
         return MemoryStore()
-    raise ValueError(f"unsupported state backend {url!r} (supported: memory://)")
+    if url.startswith("sqlite:"):
+        from .store_sqlite import SqliteStore
+        return SqliteStore.from_url(url)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        try:
+            from .store_redis import RedisStore
+        except ImportError as exc:
+            if exc.name != "redis":
+                raise
+            raise ValueError(f"{url!r} needs the redis package: pip install 'mockserver[redis]'") from None
+        return RedisStore.from_url(url)
+    raise ValueError(f"unsupported state backend {url!r} "
+                     "(use memory://, sqlite:///PATH or redis://HOST:PORT/DB)")

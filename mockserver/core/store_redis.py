@@ -1,0 +1,172 @@
+"""``--state redis://HOST:PORT/DB``: state in Redis, shared by mock processes on one or many hosts.
+
+Layout, under a key prefix (``mockserver:`` unless the URL says ``?prefix=...``):
+
+- ``entry:<namespace>:<key>`` — a string, the entry's JSON value;
+- ``index:<namespace>`` — a sorted set of the namespace's keys, scored by insertion order;
+- ``namespaces`` — the set of namespace names, and ``seq`` — the insertion counter.
+
+Writes that touch several keys run as Lua scripts or MULTI transactions, so other processes never
+see an entry without its index. ``update`` is optimistic: WATCH the entry, read it, compute, and
+write in MULTI; if anyone wrote the entry meanwhile, Redis refuses the transaction and it runs
+again with the new value. So a login code is taken exactly once however many processes race.
+The scripts build key names at run time, which a single Redis server (not Redis Cluster) allows.
+"""
+from __future__ import annotations
+
+import json
+from typing import List
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+
+from .store import INITIALISED, META, UNCHANGED, Store
+
+DEFAULT_PREFIX = "mockserver:"
+
+# KEYS: entry, index, namespaces, seq. ARGV: key, value, namespace.
+PUT = """
+redis.call('SET', KEYS[1], ARGV[2])
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[3])
+end
+"""
+
+# KEYS: index. ARGV: entry key prefix of the namespace. Returns key, value, key, value, ...
+ITEMS = """
+local out = {}
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local value = redis.call('GET', ARGV[1] .. key)
+  if value then
+    out[#out + 1] = key
+    out[#out + 1] = value
+  end
+end
+return out
+"""
+
+# KEYS: none (names are built from the prefix). ARGV: prefix, meta namespace, marker key,
+# only_if_new (1/0), then namespace, key, value triples. Returns 1 if it loaded the state.
+LOAD = """
+local p, meta, marker = ARGV[1], ARGV[2], ARGV[3]
+local function put(ns, key, value)
+  redis.call('SET', p .. 'entry:' .. ns .. ':' .. key, value)
+  if not redis.call('ZSCORE', p .. 'index:' .. ns, key) then
+    redis.call('ZADD', p .. 'index:' .. ns, redis.call('INCR', p .. 'seq'), key)
+    redis.call('SADD', p .. 'namespaces', ns)
+  end
+end
+if ARGV[4] == '1' and redis.call('EXISTS', p .. 'entry:' .. meta .. ':' .. marker) == 1 then
+  return 0
+end
+for _, ns in ipairs(redis.call('SMEMBERS', p .. 'namespaces')) do
+  if ns ~= meta then
+    for _, key in ipairs(redis.call('ZRANGE', p .. 'index:' .. ns, 0, -1)) do
+      redis.call('DEL', p .. 'entry:' .. ns .. ':' .. key)
+    end
+    redis.call('DEL', p .. 'index:' .. ns)
+    redis.call('SREM', p .. 'namespaces', ns)
+  end
+end
+for i = 5, #ARGV, 3 do
+  put(ARGV[i], ARGV[i + 1], ARGV[i + 2])
+end
+put(meta, marker, 'true')
+return 1
+"""
+
+
+def encode(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class RedisStore(Store):
+    shared = True
+
+    def __init__(self, client, prefix: str = DEFAULT_PREFIX):
+        self._redis = client
+        self._prefix = prefix
+        self._put = client.register_script(PUT)
+        self._items = client.register_script(ITEMS)
+        self._load_script = client.register_script(LOAD)
+
+    @classmethod
+    def from_url(cls, url: str) -> "RedisStore":
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query)
+        prefix = dict(query).get("prefix", DEFAULT_PREFIX)
+        rest = urlencode([(name, value) for name, value in query if name != "prefix"])
+        client = redis.Redis.from_url(urlunsplit(parts._replace(query=rest)), decode_responses=True)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            raise ValueError(f"cannot reach Redis at {url!r}: {exc}") from None
+        return cls(client, prefix)
+
+    def _entry(self, namespace: str, key: str) -> str:
+        return f"{self._prefix}entry:{namespace}:{key}"
+
+    def _index(self, namespace: str) -> str:
+        return f"{self._prefix}index:{namespace}"
+
+    def _put_keys(self, namespace: str, key: str) -> List[str]:
+        return [self._entry(namespace, key), self._index(namespace),
+                self._prefix + "namespaces", self._prefix + "seq"]
+
+    def get(self, namespace, key):
+        raw = self._redis.get(self._entry(namespace, key))
+        return None if raw is None else json.loads(raw)
+
+    def put(self, namespace, key, value):
+        self._put(keys=self._put_keys(namespace, key), args=[key, encode(value), namespace])
+
+    def delete(self, namespace, key):
+        with self._redis.pipeline() as pipe:
+            pipe.delete(self._entry(namespace, key))
+            pipe.zrem(self._index(namespace), key)
+            deleted, _ = pipe.execute()
+        return deleted > 0
+
+    def items(self, namespace):
+        flat = self._items(keys=[self._index(namespace)], args=[self._entry(namespace, "")])
+        return [(flat[i], json.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    def update(self, namespace, key, change):
+        entry = self._entry(namespace, key)
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(entry)
+                    raw = pipe.get(entry)
+                    new_value, result = change(None if raw is None else json.loads(raw))
+                    if new_value is UNCHANGED:
+                        pipe.unwatch()
+                        return result
+                    pipe.multi()
+                    if new_value is None:
+                        pipe.delete(entry)
+                        pipe.zrem(self._index(namespace), key)
+                    else:
+                        self._put(keys=self._put_keys(namespace, key),
+                                  args=[key, encode(new_value), namespace], client=pipe)
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue  # someone wrote the entry between our read and write: read again
+
+    def _run_load(self, state, only_if_new: bool) -> bool:
+        args = [self._prefix, META, INITIALISED, "1" if only_if_new else "0"]
+        for namespace, entries in state.items():
+            for key, value in entries.items():
+                args += [namespace, key, encode(value)]
+        return self._load_script(keys=[], args=args) == 1
+
+    def replace_all(self, state):
+        self._run_load(state, only_if_new=False)
+
+    def initialise(self, state):
+        return self._run_load(state, only_if_new=True)
+
+    def close(self):
+        self._redis.close()
