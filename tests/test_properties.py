@@ -1,0 +1,105 @@
+"""Property-based: no input to any route — emulated or control plane — gives a 5xx or an HTML
+error, every error is in the service's own format, and a rejected request changes no state."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mockserver import Config, create_app
+
+APP = create_app(Config())
+RT = APP.extensions["mockserver"]
+KNOWN_APP = RT.wechat.apps()[0]
+KNOWN_USER = RT.wechat.users()[0]["alias"]
+
+# Real values mixed into the garbage, so that examples get past the first checks of each route.
+PARAM_NAMES = ["appid", "secret", "js_code", "grant_type", "access_token", "openid", "signature", "sig_method",
+               "code", "user", "kind", "scene", "page", "token", "id_token", "app_id", "phone", "advance", "set",
+               "endpoint", "errcode", "times", "force_refresh", "content", "version", "touser", "template_id"]
+VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from([KNOWN_APP["appid"], KNOWN_APP["secret"], KNOWN_USER, "authorization_code",
+                     "client_credential", "hmac_sha256", "userInfo", "phoneNumber", "0" * 32, "", "null"]),
+    st.integers(min_value=-2 ** 70, max_value=2 ** 70).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70) | st.floats() | VALUES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(PARAM_NAMES), inner, max_size=4),
+    max_leaves=8,
+)
+BODIES = st.one_of(
+    st.binary(max_size=200),
+    st.dictionaries(st.sampled_from(PARAM_NAMES) | st.text(max_size=8), JSON_VALUES, max_size=6)
+    .map(lambda d: json.dumps(d).encode()),
+    JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+)
+
+
+def route_paths():
+    paths = set()
+    for rule in APP.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        paths.add(re.sub(r"<(?:[^:>]+:)?[^>]+>", "{}", rule.rule))
+    return sorted(paths)
+
+
+PATHS = route_paths()
+
+
+def state():
+    """Everything stored except the journal and bookkeeping (which every request may touch)."""
+    return {ns: entries for ns, entries in RT.store.dump().items() if not ns.startswith("mock.")} \
+        if hasattr(RT.store, "dump") else {ns: dict(v) for ns, v in RT.store._data.items() if not ns.startswith("mock.")}
+
+
+def rejected(response) -> bool:
+    if response.status_code >= 400:
+        return True
+    if not (response.content_type or "").startswith("application/json"):
+        return False
+    payload = response.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return False
+    if payload.get("errcode", 0) not in (0, None):
+        return True
+    if "errors" in payload:
+        return True
+    for key in ("code", "statusCode"):
+        if isinstance(payload.get(key), int) and payload[key] != 200 and "message" in payload:
+            return True
+    return False
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+       path=st.sampled_from(PATHS),
+       segment=VALUES,
+       query=st.dictionaries(st.sampled_from(PARAM_NAMES), VALUES, max_size=5),
+       body=BODIES,
+       authorization=st.one_of(st.none(), VALUES.map(lambda v: "Bearer " + v), VALUES))
+def test_no_input_breaks_any_route(method, path, segment, query, body, authorization):
+    RT.reset()
+    client = APP.test_client()
+    before = state()
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    url = path.replace("{}", re.sub(r"[/?#%]", "_", segment) or "x")
+    response = client.open(url, method=method, query_string=query, data=body, headers=headers)
+    assert response.status_code < 500, (method, url, response.get_data()[:300])
+    if response.status_code >= 400 or rejected(response):
+        assert (response.content_type or "").startswith("application/json"), (method, url, response.content_type)
+        assert not response.get_data().lstrip().startswith(b"<")
+    if rejected(response):
+        assert state() == before, (method, url, query, body, response.get_data()[:300])
+
+
+@pytest.mark.parametrize("path", [p for p in PATHS if p.startswith(("/sns/", "/cgi-bin/", "/wxa/"))])
+def test_wechat_errors_carry_errcode_and_rid(path):
+    response = APP.test_client().open(path, method="PATCH", data=b"\x00")
+    payload = response.get_json()
+    assert response.status_code == 200 and payload["errcode"] != 0 and ", rid: " in payload["errmsg"]
