@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import socket
 import sys
 from typing import List, Optional
 
 from .config import Config
-from .core.fixtures import FixtureError
 
 ENV_PREFIX = "MOCKSERVER_"
 
@@ -26,6 +27,8 @@ examples:
   mockserver --port 0                 # any free port (printed)
   mockserver --fixtures my.json --seed 7
   mockserver --accept-unknown-codes yuna   # codes from WeChat devtools log in user 'yuna'
+  mockserver --state sqlite:///mock.db     # state survives restarts (docs/state-backends.md)
+  mockserver --state redis://127.0.0.1:6379/0 --workers 4   # 4 processes, one port, shared state
 """
 
 
@@ -53,17 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
                              "logs in this user instead of failing with 40029 (default: off)")
     parser.add_argument("--threads", type=int, default=int(_env("threads", 8)),
                         help="worker threads of the WSGI server (default: %(default)s)")
+    parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
+                        help="where state lives: memory:// (fastest), sqlite:///PATH (survives restarts) "
+                             "or redis://HOST:PORT/DB (shared by processes and hosts) (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=int(_env("workers", 1)),
+                        help="processes serving the one port; more than 1 needs a sqlite or redis --state "
+                             "(default: %(default)s)")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures,
+    return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
                   log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes)
 
 
-def banner(config: Config, url: str, runtime) -> str:
+def banner(config: Config, url: str, runtime, workers: int = 1) -> str:
     lines = [f"mockserver listening on {url}",
              f"  fixture: {runtime.fixture['source']}   seed: {config.seed}"]
+    if runtime.store.shared:
+        how = "loaded the fixture" if runtime.loaded_fixture else "resumed the stored state"
+        lines.append(f"  state: {config.state} ({how})   workers: {workers}")
     apps = runtime.wechat.apps()
     users = runtime.wechat.users()
     if apps:
@@ -89,19 +101,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     from waitress.server import create_server
 
     from .app import create_app
+    if args.workers < 1 or (args.workers > 1 and not hasattr(os, "fork")):
+        print("mockserver: --workers must be 1 or more (more than 1 needs a POSIX system)", file=sys.stderr)
+        return 2
     try:
         app = create_app(config)
-    except FixtureError as exc:
+        if args.workers > 1 and not app.extensions["mockserver"].store.shared:
+            raise ValueError("--workers above 1 needs a shared --state: sqlite:///PATH or redis://HOST:PORT/DB")
+    except ValueError as exc:  # a bad fixture (FixtureError), signing key or --state URL
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        return serve_workers(app, config, args.threads, args.workers)
     try:
         server = create_server(app, host=config.host, port=config.port, threads=args.threads,
                                ident="mockserver", clear_untrusted_proxy_headers=True)
     except OSError as exc:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
-    host = config.host if ":" not in config.host else f"[{config.host}]"
-    url = f"http://{host}:{server.effective_port}"
+    url = address_url(config.host, server.effective_port)
     print(banner(config, url, app.extensions["mockserver"]), flush=True)
     try:
         server.run()
@@ -110,3 +128,79 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         server.close()
     return 0
+
+
+def address_url(host: str, port: int) -> str:
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+
+
+def serve_workers(app, config: Config, threads: int, workers: int) -> int:
+    """Pre-fork: bind the port once, then N processes each run waitress on that one socket.
+
+    The kernel hands each new connection to one of the processes waiting in accept(); they share
+    state through the store. The parent only supervises: SIGINT/SIGTERM stop every worker, and a
+    worker that dies takes the others down (exit status 1) rather than leaving a partial server.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(config.host, config.port,
+                                                             type=socket.SOCK_STREAM)[0]
+        listener = socket.socket(family, kind, proto)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(1024)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    url = address_url(config.host, listener.getsockname()[1])
+    print(banner(config, url, app.extensions["mockserver"], workers), flush=True)
+    app.extensions["mockserver"].store.close()  # each worker opens its own connections
+    pids = [_fork_worker(listener, config, threads) for _ in range(workers)]
+    logging.getLogger("mockserver").info("workers %s serving %s", ", ".join(map(str, pids)), url)
+    return _supervise(set(pids))
+
+
+def _fork_worker(listener: socket.socket, config: Config, threads: int) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        from waitress.server import create_server
+
+        from .app import create_app
+        server = create_server(create_app(config), sockets=[listener], threads=threads,
+                               ident="mockserver", clear_untrusted_proxy_headers=True)
+        server.run()
+        status = 0
+    except KeyboardInterrupt:
+        status = 0
+    except Exception:
+        logging.getLogger("mockserver").exception("worker %d failed", os.getpid())
+    finally:
+        os._exit(status)
+
+
+def _supervise(running: set) -> int:
+    stopping = False
+    status = 0
+
+    def stop(signum=None, frame=None):
+        nonlocal stopping
+        stopping = True
+        for pid in list(running):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while running:
+        pid, wait_status = os.wait()
+        running.discard(pid)
+        if not stopping:
+            logging.getLogger("mockserver").error(
+                "worker %d exited with status %d; stopping the others", pid, os.waitstatus_to_exitcode(wait_status))
+            status = 1
+            stop()
+    return status
