@@ -106,8 +106,18 @@ class WeChatService:
             raise ControlError("alias cannot be changed (openids are derived from it)")
         if set(changes) & {"openids", "unionids"}:
             raise ControlError("openids and unionids cannot be changed after creation")
-        updated = self._checked_user({**user, **changes})
-        self.store.put("wx.users", user["alias"], updated)
+        self._checked_user({**user, **changes})
+
+        def merge(current):
+            # Merged into the stored user atomically: concurrent changes of other fields survive.
+            if current is None:
+                return UNCHANGED, None
+            updated = {**current, **changes}
+            return updated, updated
+
+        updated = self.store.update("wx.users", user["alias"], merge)
+        if updated is None:
+            raise NotFound(f"no WeChat user with alias or openid {ref!r}")
         return updated
 
     def delete_user(self, ref: str) -> Dict[str, Any]:
