@@ -1,0 +1,160 @@
+"""The request journal: what clients sent to the emulated APIs and what they got back.
+
+Entries live in the store (namespace ``mock.journal``, keyed by a sequence number), so processes
+sharing a store share one journal. It is a ring buffer: recording entry N drops entry N - size.
+Secrets are masked before anything is stored: app secrets, access/refresh/id tokens, passwords,
+session keys and Authorization headers never reach the journal.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Dict, Iterable, List, Optional
+from urllib.parse import parse_qsl
+
+from ..core.errors import ControlError
+from ..core.store import Store
+
+NAMESPACE = "mock.journal"
+COUNTERS = "mock.counters"
+MASK = "***"
+SECRET_NAMES = {"secret", "client_secret", "app_secret", "appsecret", "password", "session_key",
+                "sessionkey", "authorization", "cookie", "set-cookie", "code_verifier"}
+SECRET_SUFFIXES = ("token", "secret", "password")
+MAX_TEXT = 2048  # characters of a non-JSON body kept
+SKIPPED_HEADERS = {"content-length", "host", "connection", "accept-encoding"}
+
+
+def is_secret(name: str) -> bool:
+    lowered = name.lower().replace("-", "_")
+    return lowered in SECRET_NAMES or lowered.replace("_", "") in SECRET_NAMES \
+        or lowered.endswith(SECRET_SUFFIXES)
+
+
+def mask(value: Any) -> Any:
+    """A JSON-like value with every secret-named field replaced by ``***``."""
+    if isinstance(value, dict):
+        return {k: (MASK if isinstance(k, str) and is_secret(k) and v not in (None, "") else mask(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def mask_pairs(pairs: Iterable[tuple]) -> Dict[str, Any]:
+    """Query or form fields (repeated names become lists), masked."""
+    out: Dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            out[name] = (out[name] if isinstance(out[name], list) else [out[name]]) + [value]
+        else:
+            out[name] = value
+    return mask(out)
+
+
+def masked_body(raw: bytes, content_type: str, form: Optional[Dict[str, Any]] = None,
+                files: Optional[Dict[str, Any]] = None) -> Any:
+    """A request or response body as recorded: JSON or form fields masked, text cut short,
+    uploaded files and binary bodies summarised."""
+    if not raw:
+        return None
+    content_type = (content_type or "").lower()
+    if content_type.startswith("multipart/"):
+        return {"form": mask(form or {}), "files": files or {}}
+    if content_type.startswith("image/") or content_type == "application/octet-stream":
+        return {"binary": content_type, "bytes": len(raw)}
+    text = raw.decode("utf-8", "replace")
+    try:
+        return mask(json.loads(text))
+    except ValueError:
+        pass
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return mask_pairs(parse_qsl(text, keep_blank_values=True))
+    return text[:MAX_TEXT] + ("…" if len(text) > MAX_TEXT else "")
+
+
+def error_code(body: Any, status: int) -> Optional[int]:
+    """The service's own error code in an answer: WeChat ``errcode``, Authing v2 ``code``, v3
+    ``apiCode``/``statusCode``, GraphQL ``errors[0].message.code``; 0 for success, None if unknown."""
+    if isinstance(body, dict):
+        if isinstance(body.get("errcode"), int):
+            return body["errcode"]
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            message = errors[0].get("message") if isinstance(errors[0], dict) else None
+            return message.get("code") if isinstance(message, dict) else None
+        if isinstance(body.get("apiCode"), int):
+            return body["apiCode"]
+        for key in ("code", "statusCode"):
+            if isinstance(body.get(key), int):
+                return 0 if body[key] == 200 else body[key]
+        if isinstance(body.get("error"), str):
+            return None
+    return 0 if status < 400 else None
+
+
+class Journal:
+    def __init__(self, store: Store, size: int):
+        if size < 1:
+            raise ValueError("the journal size must be at least 1")
+        self.store = store
+        self.size = size
+
+    def record(self, entry: Dict[str, Any]) -> int:
+        number = self.store.incr(COUNTERS, "journal")
+        self.store.put(NAMESPACE, str(number), {"id": number, **entry})
+        if number > self.size:
+            self.store.delete(NAMESPACE, str(number - self.size))
+        return number
+
+    def entries(self) -> List[Dict[str, Any]]:
+        return sorted(self.store.values(NAMESPACE), key=lambda entry: entry["id"])
+
+    def clear(self) -> int:
+        removed = 0
+        for key, _ in self.store.items(NAMESPACE):
+            removed += self.store.delete(NAMESPACE, key)
+        return removed
+
+    def query(self, filters: Dict[str, str]) -> Dict[str, Any]:
+        """Entries matching ``path``, ``appid``, ``user``, ``method``, ``since``, ``errcode``,
+        ``status`` (all optional), the last ``limit`` of them, and counts over every match."""
+        unknown = set(filters) - {"path", "appid", "user", "method", "since", "errcode", "status", "limit"}
+        if unknown:
+            raise ControlError(f"unknown filters {sorted(unknown)}")
+        since = _parse(filters, "since", float)
+        errcode = _parse(filters, "errcode", int)
+        status = _parse(filters, "status", int)
+        limit = _parse(filters, "limit", int)
+        path, method = filters.get("path"), (filters.get("method") or "").upper()
+        matched = [
+            entry for entry in self.entries()
+            if (not path or path in (entry["path"], entry["route"]))
+            and (not filters.get("appid") or entry["appid"] == filters["appid"])
+            and (not filters.get("user") or entry["user"] == filters["user"])
+            and (not method or entry["method"] == method)
+            and (since is None or entry["time"] >= since)
+            and (errcode is None or entry["errcode"] == errcode)
+            and (status is None or entry["status"] == status)
+        ]
+        shown = matched[-limit:] if limit else matched
+        return {
+            "count": len(matched),
+            "by_path": dict(Counter(entry["path"] for entry in matched)),
+            "by_errcode": {"null" if k is None else str(k): v for k, v in Counter(entry["errcode"] for entry in matched).items()},
+            "capacity": self.size,
+            "requests": shown,
+        }
+
+
+def _parse(filters: Dict[str, str], name: str, kind):
+    value = filters.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        parsed = kind(value)
+    except ValueError:
+        raise ControlError(f"filter {name!r} must be a{'n integer' if kind is int else ' number'}") from None
+    if name == "limit" and parsed < 1:
+        raise ControlError("filter 'limit' must be positive")
+    return parsed

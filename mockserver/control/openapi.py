@@ -1,0 +1,185 @@
+"""OpenAPI 3 description of the control plane, served at ``/__mock__/openapi.json``.
+
+Written by hand next to the routes; ``tests/test_openapi.py`` fails when a control route is added,
+removed or changes methods without this description following.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+JSON = "application/json"
+ERROR = {"description": "bad request or unknown name",
+         "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def obj(properties: Optional[Dict[str, Any]] = None, required: Optional[List[str]] = None, **extra) -> Dict[str, Any]:
+    schema: Dict[str, Any] = {"type": "object", **extra}
+    if properties:
+        schema["properties"] = properties
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def ref(name: str) -> Dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
+ANY_OBJECT = obj(additionalProperties=True)
+
+
+def op(summary: str, tag: str, response: Optional[Dict[str, Any]] = None, body: Optional[Dict[str, Any]] = None,
+       status: str = "200", params: Optional[List[Dict[str, Any]]] = None, content: str = JSON,
+       form: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    operation: Dict[str, Any] = {"summary": summary, "tags": [tag]}
+    if params:
+        operation["parameters"] = params
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+    if form is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/x-www-form-urlencoded": {"schema": form}}}
+    if status == "303":
+        operation["responses"] = {"303": {"description": "back to the dashboard, which shows the outcome"}}
+    else:
+        operation["responses"] = {status: {"description": "OK",
+                                           "content": {content: {"schema": response or ANY_OBJECT}}},
+                                  "4XX": ERROR}
+    return operation
+
+
+def path_param(name: str, description: str) -> Dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": STRING}
+
+
+def query(name: str, description: str, schema: Dict[str, Any] = STRING) -> Dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+USER_REF = path_param("ref", "user alias or any of the user's openids")
+RULE_ID = path_param("rule_id", "fault rule id, e.g. f1")
+
+FAULT_RULE_IN = obj({
+    "endpoint": {"type": "string", "description": "path (/sns/jscode2session) or route name (jscode2session)"},
+    "match": obj({"appid": STRING, "user": {"type": "string", "description": "alias or openid"}, "code": STRING},
+                 additionalProperties=False),
+    "errcode": {"type": "integer", "description": "WeChat routes: answer this errcode with its real errmsg"},
+    "errmsg": {"type": "string", "description": "override of the errmsg (required for errcodes the mock does not know)"},
+    "authing": obj({"code": INTEGER, "message": STRING}, ["code"],
+                   description="Authing routes: answer this error in the route's own format"),
+    "drop": {"type": "boolean", "description": "send headers, then close the connection without the body"},
+    "malformed": {"type": "boolean", "description": "HTTP 200 with a truncated JSON body"},
+    "latency_ms": {"type": "number", "description": "delay before answering (alone: answer normally after it)"},
+    "times": {"type": "integer", "minimum": 1, "description": "fire at most this many times"},
+    "probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                    "description": "chance of firing, drawn from the seeded random source"},
+}, ["endpoint"], additionalProperties=False)
+
+SCHEMAS = {
+    "Error": obj({"error": STRING}, ["error"]),
+    "Clock": obj({"now": NUMBER, "offset": NUMBER, "frozen": BOOLEAN}, ["now", "offset", "frozen"]),
+    "FaultRuleIn": FAULT_RULE_IN,
+    "FaultRule": obj({"id": STRING, "endpoint": STRING, "service": {"type": "string", "enum": ["wechat", "authing"]},
+                      "match": ANY_OBJECT, "action": {"type": "string",
+                                                      "enum": ["errcode", "authing", "drop", "malformed", "latency"]},
+                      "errcode": INTEGER, "errmsg": STRING, "authing": ANY_OBJECT, "latency_ms": NUMBER,
+                      "times": {"type": "integer", "nullable": True},
+                      "probability": {"type": "number", "nullable": True},
+                      "hits": INTEGER, "active": BOOLEAN, "created_at": NUMBER},
+                     ["id", "endpoint", "action", "hits", "active"]),
+    "JournalEntry": obj({
+        "id": INTEGER, "time": {"type": "number", "description": "epoch seconds on the mock clock"},
+        "method": STRING, "path": STRING, "route": {"type": "string", "nullable": True},
+        "query": ANY_OBJECT, "headers": ANY_OBJECT, "body": {"description": "JSON/form fields or text, secrets masked"},
+        "status": INTEGER, "errcode": {"type": "integer", "nullable": True,
+                                       "description": "WeChat errcode or Authing code; 0 on success"},
+        "latency_ms": NUMBER, "appid": {"type": "string", "nullable": True},
+        "user": {"type": "string", "nullable": True}, "fault": {"type": "string", "nullable": True},
+        "response": {"description": "the answer, secrets masked"},
+    }, ["id", "time", "method", "path", "status", "errcode", "latency_ms"]),
+    "Journal": obj({"count": INTEGER, "by_path": obj(additionalProperties=INTEGER),
+                    "by_errcode": obj(additionalProperties=INTEGER), "capacity": INTEGER,
+                    "requests": {"type": "array", "items": ref("JournalEntry")}},
+                   ["count", "by_path", "by_errcode", "capacity", "requests"]),
+    "LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"]),
+}
+
+PATHS: Dict[str, Dict[str, Any]] = {
+    "/__mock__/": {"get": op("Dashboard (HTML)", "dashboard", {"type": "string"}, content="text/html")},
+    "/__mock__/dashboard/login-code": {"post": op(
+        "Dashboard form: mint a login code", "dashboard", status="303",
+        form=obj({"appid": STRING, "user": STRING}, ["appid"]))},
+    "/__mock__/dashboard/clock": {"post": op(
+        "Dashboard form: advance the clock", "dashboard", status="303", form=obj({"seconds": NUMBER}, ["seconds"]))},
+    "/__mock__/dashboard/faults/{rule_id}/delete": {"post": op(
+        "Dashboard form: remove a fault rule", "dashboard", status="303", params=[RULE_ID])},
+    "/__mock__/dashboard/requests/clear": {"post": op("Dashboard form: clear the journal", "dashboard", status="303")},
+    "/__mock__/openapi.json": {"get": op("This description", "meta")},
+    "/__mock__/health": {"get": op("Liveness", "meta", obj({"status": STRING}))},
+    "/__mock__/reset": {"post": op("Back to the fixture state: data, clock, random source, faults, journal",
+                                   "meta", obj({"status": STRING}))},
+    "/__mock__/wx.js": {"get": op("The wx shim for running mini-program code under Node", "meta",
+                                  {"type": "string"}, content="application/javascript")},
+    "/__mock__/clock": {
+        "get": op("The mock clock", "clock", ref("Clock")),
+        "post": op("Move the clock", "clock", ref("Clock"), body={"oneOf": [
+            obj({"advance": NUMBER}, ["advance"]), obj({"set": NUMBER}, ["set"])]}),
+    },
+    "/__mock__/faults": {
+        "get": op("Fault rules with hit counts", "faults",
+                  obj({"faults": {"type": "array", "items": ref("FaultRule")}})),
+        "post": op("Add a fault rule", "faults", ref("FaultRule"), body=ref("FaultRuleIn"), status="201"),
+        "delete": op("Remove every fault rule", "faults", obj({"deleted": INTEGER})),
+    },
+    "/__mock__/faults/{rule_id}": {"delete": op("Remove one fault rule", "faults", obj({"deleted": STRING}),
+                                                params=[RULE_ID])},
+    "/__mock__/requests": {
+        "get": op("The request journal, filtered, with counts", "journal", ref("Journal"), params=[
+            query("path", "exact path or route name"), query("appid", "WeChat appid or Authing app id"),
+            query("user", "WeChat user alias"), query("method", "HTTP method"),
+            query("since", "epoch seconds (mock clock), inclusive", NUMBER),
+            query("errcode", "WeChat errcode / Authing code; 0 for successes", INTEGER),
+            query("status", "HTTP status", INTEGER), query("limit", "only the last N matches", INTEGER)]),
+        "delete": op("Clear the journal", "journal", obj({"deleted": INTEGER})),
+    },
+    "/__mock__/wechat/login": {"post": op(
+        "What wx.login() resolves: a login code for a user (a new user when none is given)", "wechat",
+        ref("LoginCode"), body=obj({"appid": STRING, "user": STRING}, ["appid"]))},
+    "/__mock__/wechat/phone-code": {"post": op(
+        "What the getPhoneNumber button hands over (new flow)", "wechat", obj({"code": STRING, "errMsg": STRING}),
+        body=obj({"appid": STRING, "user": STRING}, ["appid", "user"]))},
+    "/__mock__/wechat/encrypted-data": {"post": op(
+        "encryptedData + iv (+ rawData, signature) for the user's current session key", "wechat",
+        body=obj({"appid": STRING, "user": STRING, "kind": {"type": "string", "enum": ["userInfo", "phoneNumber"]}},
+                 ["appid", "user"]))},
+    "/__mock__/wechat/messages": {"get": op("Subscribe messages sent", "wechat")},
+    "/__mock__/users": {
+        "get": op("WeChat users with their openids/unionids", "users"),
+        "post": op("Create a WeChat user (missing fields are made up)", "users", body=ANY_OBJECT, status="201"),
+    },
+    "/__mock__/users/{ref}": {
+        "get": op("One WeChat user", "users", params=[USER_REF]),
+        "patch": op("Change a WeChat user's fields", "users", body=ANY_OBJECT, params=[USER_REF]),
+        "delete": op("Delete a WeChat user", "users", obj({"deleted": STRING}), params=[USER_REF]),
+    },
+    "/__mock__/apps": {
+        "get": op("WeChat apps, Authing user pools, apps and connections", "apps"),
+        "post": op("Create a WeChat mini-program app", "apps", body=ANY_OBJECT, status="201"),
+    },
+    "/__mock__/authing/users": {"get": op("Authing users", "authing")},
+    "/__mock__/authing/users/{user_id}": {"get": op("One Authing user", "authing",
+                                                    params=[path_param("user_id", "Authing user id")])},
+    "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
+    "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",
+                                            body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},
+                                                     ["userId"]), status="201")},
+}
+
+SPEC: Dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "mockserver control plane", "version": "1",
+             "description": "Drive the WeChat/Authing emulator: users and codes, clock, faults, request journal."},
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS},
+}

@@ -1,0 +1,172 @@
+"""Hooks around every request to the emulated APIs: fault rules are applied before the route
+runs, and the exchange is written to the journal after it. Control-plane requests pass untouched.
+
+Routes never know about either: a fault answers instead of the route (so it changes no state), in
+the wire format of the service that owns the route, by raising that service's own error.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict, Optional
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..app import runtime
+from ..authing.errors import AuthingError
+from ..wechat.errors import WeChatError
+from .faults import RequestFacts, emulated_service
+from .journal import MASK, SKIPPED_HEADERS, error_code, is_secret, mask_pairs, masked_body
+
+CONTROL_PREFIX = "/__mock__"
+#: What a ``malformed`` fault answers: JSON cut off mid-object, in each service's usual shape.
+MALFORMED = {"wechat": b'{"errcode":0,"errmsg":"ok","', "authing": b'{"code":200,"message":"'}
+#: The body length a ``drop`` fault promises and never sends.
+DROPPED_LENGTH = 64
+
+
+def install(app: Flask) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)
+
+
+def observed() -> bool:
+    """Requests the journal records: everything but the control plane and static files."""
+    return not request.path.startswith(CONTROL_PREFIX) and request.endpoint != "static"
+
+
+def before_request() -> Optional[Response]:
+    if not observed():
+        return None
+    rt = runtime()
+    g.mock_started = time.perf_counter()
+    g.mock_time = rt.clock.now()
+    g.mock_facts = facts = request_facts()
+    service = emulated_service(request.endpoint)
+    if service is None:
+        return None
+    rule = rt.faults.fire(request.endpoint, request.url_rule.rule, facts)
+    if rule is None:
+        return None
+    g.mock_fault = rule
+    if rule["latency_ms"]:
+        time.sleep(rule["latency_ms"] / 1000)
+    action = rule["action"]
+    if action == "errcode":
+        error = WeChatError(rule["errcode"])
+        error.errmsg = rule["errmsg"]
+        raise error
+    if action == "authing":
+        raise AuthingError(rule["authing"]["code"], rule["authing"]["message"])
+    if action == "malformed":
+        return Response(MALFORMED[service], status=200, content_type="application/json; charset=utf-8")
+    if action == "drop":
+        response = Response(b"", status=200, content_type="application/json; charset=utf-8")
+        # The server closes the connection after the headers, short of the promised body: the
+        # client sees the connection broken (as when WeChat's gateway resets it mid-answer).
+        response.headers["Content-Length"] = str(DROPPED_LENGTH)
+        response.headers["Connection"] = "close"
+        return response
+    return None  # latency alone: the route answers as usual
+
+
+def after_request(response: Response) -> Response:
+    if "mock_started" not in g:
+        return response
+    facts: RequestFacts = g.mock_facts
+    fault = g.get("mock_fault")
+    answer = None if response.direct_passthrough else \
+        masked_body(response.get_data(), response.content_type or "")
+    broken = fault is not None and fault["action"] in ("drop", "malformed")
+    runtime().journal.record({
+        "time": g.mock_time,
+        "method": request.method,
+        "path": request.path,
+        "route": request.endpoint.split(".", 1)[-1] if request.endpoint else None,
+        "query": mask_pairs(request.args.items(multi=True)),
+        "headers": {name: MASK if is_secret(name) else value for name, value in request.headers.items()
+                    if name.lower() not in SKIPPED_HEADERS},
+        "body": request_body(),
+        "status": response.status_code,
+        "errcode": None if broken else error_code(answer, response.status_code),
+        "latency_ms": round((time.perf_counter() - g.mock_started) * 1000, 1),
+        "appid": facts.appid,
+        "user": facts.user,
+        "fault": fault and fault["id"],
+        "response": None if broken else answer,
+    })
+    return response
+
+
+def raw_body() -> bytes:
+    """The request body (empty when it is over the size limit: the route answers that)."""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return b""
+
+
+def request_body() -> Any:
+    content_type = request.content_type or ""
+    raw = raw_body()
+    if not raw:
+        return None
+    if content_type.startswith("multipart/"):
+        files = {}
+        for field, upload in request.files.items(multi=True):
+            upload.stream.seek(0, 2)
+            files[field] = {"filename": upload.filename, "content_type": upload.content_type,
+                            "bytes": upload.stream.tell()}
+            upload.stream.seek(0)
+        return masked_body(raw, content_type, request.form.to_dict(), files)
+    return masked_body(raw, content_type)
+
+
+def request_fields() -> Dict[str, Any]:
+    """Query parameters and the fields of a JSON object or form body, for finding who is calling."""
+    fields: Dict[str, Any] = {}
+    raw = raw_body()
+    if raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = request.form.to_dict() if request.mimetype == "application/x-www-form-urlencoded" else None
+        if isinstance(parsed, dict):
+            fields.update(parsed)
+    fields.update(request.args.to_dict())
+    return fields
+
+
+def request_facts() -> RequestFacts:
+    """The app(s), WeChat user and login code a request carries, as far as the mock can tell: an
+    ``appid``, an ``access_token``'s app, Authing's app-id header, a login or phone code's owner,
+    an ``openid``/``touser``'s owner."""
+    store = runtime().store
+    fields = request_fields()
+    appids, user = [], None
+
+    def add_app(value: Any) -> None:
+        if isinstance(value, str) and value and value not in appids:
+            appids.append(value)
+
+    add_app(fields.get("appid"))
+    token = fields.get("access_token")
+    if isinstance(token, str) and token:
+        add_app((store.get("wx.tokens", token) or {}).get("appid"))
+    code = fields.get("js_code") or fields.get("code")
+    code = code if isinstance(code, str) and code else None
+    if code:
+        record = store.get("wx.codes", code) or store.get("wx.phone_codes", code)
+        if record:
+            add_app(record["appid"])
+            user = record["alias"]
+    openid = fields.get("openid") or fields.get("touser")
+    if user is None and isinstance(openid, str) and openid:
+        owner = store.get("wx.openids", openid)
+        if owner:
+            add_app(owner["appid"])
+            user = owner["alias"]
+    add_app(request.headers.get("x-authing-app-id"))
+    add_app(fields.get("app_id") or fields.get("appId"))
+    return RequestFacts(appids=appids, user=user, code=code)
