@@ -19,6 +19,8 @@ from .core.errors import ControlError
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
 from .core.store import META, Store, create_store
+from .authing.service import AuthingService
+from .authing.tokens import SigningKey
 from .wechat.service import WeChatService
 
 log = logging.getLogger("mockserver")
@@ -40,6 +42,9 @@ class Runtime:
         self.wechat = WeChatService(self.store, self.clock, self.random,
                                     accept_unknown_codes=config.accept_unknown_codes)
         self.initial_state = self.wechat.directory.initial_state(self.fixture)
+        self.authing = AuthingService(self.store, self.clock, self.random, self.wechat,
+                                      SigningKey.load(config.signing_key))
+        self.initial_state.update(self.authing.initial_state(self.fixture))
         #: False when a persisted store was resumed instead of loaded with the fixture.
         self.loaded_fixture = self.store.initialise(self.initial_state)
 
@@ -70,12 +75,17 @@ def create_app(config: Optional[Config] = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["mockserver"] = Runtime(config)
 
+    from .authing import control as authing_control
+    from .authing import routes as authing
     from .control import routes as control
     from .wechat import routes as wechat
 
-    formats: List[WireFormat] = [control.WIRE, wechat.WIRE]
+    formats: List[WireFormat] = [control.WIRE, wechat.WIRE, *authing.WIRES]
     app.register_blueprint(control.blueprint)
     app.register_blueprint(wechat.blueprint)
+    app.register_blueprint(authing.blueprint)
+    app.register_blueprint(authing_control.blueprint)
+    app.register_error_handler(authing.AuthingError, authing.render_error)
     app.register_error_handler(ControlError, control.render_error)
     app.register_error_handler(wechat.WeChatError, wechat.render_error)
 

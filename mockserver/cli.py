@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
                         default=_env("accept_unknown_codes", defaults.accept_unknown_codes),
                         help="a well-formed login code the mock never minted (e.g. from WeChat devtools) "
                              "logs in this user instead of failing with 40029 (default: off)")
+    parser.add_argument("--signing-key", metavar="PATH", default=_env("signing_key", defaults.signing_key),
+                        help="PEM RSA private key that signs Authing tokens (default: the test-only dev key "
+                             "shipped in the package, so tokens verify across restarts)")
+    parser.add_argument("--public-url", metavar="URL", default=_env("public_url", defaults.public_url),
+                        help="base URL clients reach the mock at, used as the Authing token issuer "
+                             "(default: scheme and Host of each request)")
     parser.add_argument("--threads", type=int, default=int(_env("threads", 8)),
                         help="worker threads of the WSGI server (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
@@ -67,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
-                  log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes)
+                  log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes,
+                  signing_key=args.signing_key, public_url=args.public_url)
 
 
 def banner(config: Config, url: str, runtime, workers: int = 1) -> str:

@@ -117,7 +117,9 @@ def delete_user(ref: str):
 
 @blueprint.get("/apps")
 def list_apps():
-    return {"wechat": runtime().wechat.apps()}
+    authing = runtime().authing
+    return {"wechat": runtime().wechat.apps(),
+            "authing": {"userPools": authing.pools(), "apps": authing.apps(), "connections": authing.connections()}}
 
 
 @blueprint.post("/apps")

@@ -95,7 +95,7 @@ async function main() {
   const wrongCode = smsCode === "000000" ? "111111" : "000000";
   await step("bindPhoneWrongCode", () => authing.bindPhone(cfg.smsPhone, wrongCode));
   await step("bindPhone", () => authing.bindPhone(cfg.smsPhone, smsCode));
-  await step("bindPhoneReusedCode", () => authing.bindPhone(cfg.smsPhone, smsCode));
+  await step("bindPhoneAgain", () => authing.bindPhone(cfg.smsPhone, smsCode));
 
   process.stdout.write(JSON.stringify(report));
 }

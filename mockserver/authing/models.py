@@ -1,0 +1,176 @@
+"""Authing's data: user pools, apps, WeChat mini-program connections and users.
+
+Fixture section (``"authing"`` beside ``"wechat"``; see docs/fixtures.md)::
+
+    "authing": {"user_pools": [{
+        "id": "<24 hex>", "name": "...",
+        "connections": [{"identifier": "wechat-miniprogram", "appid": "wx...", "secret": "<optional>"}],
+        "apps": [{"id": "<24 hex>", "secret": "<32 hex>", "name": "...", "connection": "wechat-miniprogram",
+                  "token_algorithm": "RS256", "token_lifetime": 1209600}]}]}
+
+A connection is the pool's "WeChat mini program" social connection (the seed document's Step 2);
+``identifier`` is what the v3 API calls ``extIdpConnidentifier``. Its ``secret`` defaults to the
+mini program's secret in the WeChat section; a wrong one makes code exchanges fail, as it would.
+
+Store namespaces owned by the Authing emulation:
+
+==================  ==========================  ============================================
+namespace           key                         value
+==================  ==========================  ============================================
+authing.pools       pool id                     {id, name}
+authing.apps        app id                      {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
+authing.conns       poolId:identifier           {id, identifier, userPoolId, type, appid, secret}
+authing.users       user id                     the user (Authing's v2 field names, no token)
+authing.links       poolId:kind:value           user id, for kind unionid / openid / phone / username
+authing.sms         message id                  {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
+authing.revoked     jti                         exp of a token a logout revoked
+authing.files       folder/name                 {key, folder, filename, contentType, size, data (base64)}
+==================  ==========================  ============================================
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Dict
+
+from ..core.fixtures import FixtureError, require
+from ..core.ids import HEX, RandomSource
+from ..core.store import State
+
+OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+APP_SECRET = re.compile(r"^[0-9a-f]{32}$")
+WX_APPID = re.compile(r"^wx[0-9a-f]{16}$")
+IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DEFAULT_TOKEN_LIFETIME = 14 * 24 * 3600
+CONNECTION_TYPE = "wechat:miniprogram"
+
+POOL_FIELDS = {"id", "name", "connections", "apps"}
+CONNECTION_FIELDS = {"identifier", "appid", "secret", "name"}
+APP_FIELDS = {"id", "secret", "name", "connection", "token_algorithm", "token_lifetime"}
+
+#: Every field of an Authing (v2) user, in the order Authing lists them; ``token`` and
+#: ``tokenExpiredAt`` are added per answer, never stored.
+USER_FIELDS = (
+    "id", "arn", "userPoolId", "status", "username", "email", "emailVerified", "phone", "phoneVerified",
+    "phoneCountryCode", "identities", "unionid", "openid", "nickname", "registerSource", "photo",
+    "loginsCount", "lastLogin", "lastIP", "signedUp", "blocked", "isDeleted", "device", "browser",
+    "company", "name", "givenName", "familyName", "middleName", "profile", "preferredUsername", "website",
+    "gender", "birthdate", "zoneinfo", "locale", "address", "formatted", "streetAddress", "locality",
+    "region", "postalCode", "city", "province", "country", "createdAt", "updatedAt", "externalId",
+    "customData",
+)
+
+#: Profile fields a user may change about themself (GraphQL ``updateUser`` / v3 ``update-profile``).
+PROFILE_FIELDS = {
+    "username", "nickname", "photo", "company", "browser", "device", "name", "givenName", "familyName",
+    "middleName", "profile", "preferredUsername", "website", "gender", "birthdate", "zoneinfo", "locale",
+    "address", "formatted", "streetAddress", "locality", "region", "postalCode", "city", "province",
+    "country", "externalId",
+}
+#: Fields of UpdateUserInput only an administrator (or a dedicated flow) may change.
+PROTECTED_FIELDS = {"email", "emailVerified", "phone", "phoneVerified", "unionid", "openid", "password",
+                    "oauth", "tokenExpiredAt", "loginsCount", "lastLogin", "lastIP", "blocked"}
+
+
+def iso(epoch: float) -> str:
+    """Authing's timestamps: ISO 8601 in UTC with milliseconds, as JavaScript prints them."""
+    stamp = datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
+
+
+def wechat_gender(value: Any) -> str:
+    """WeChat's 0/1/2 as Authing's U/M/F."""
+    return {1: "M", 2: "F"}.get(value, "U")
+
+
+def new_user(user_id: str, pool_id: str, now: float, source: str) -> Dict[str, Any]:
+    stamp = iso(now)
+    user: Dict[str, Any] = {field: None for field in USER_FIELDS}
+    user.update({
+        "id": user_id, "arn": f"arn:cn:authing:{pool_id}:user:{user_id}", "userPoolId": pool_id,
+        "status": "Activated", "emailVerified": False, "phoneVerified": False, "identities": [],
+        "registerSource": [source], "loginsCount": 0, "signedUp": stamp, "blocked": False,
+        "isDeleted": False, "gender": "U", "createdAt": stamp, "updatedAt": stamp, "customData": {},
+    })
+    return user
+
+
+def _check_connection(conn: Any, where: str, wechat_appids: set) -> Dict[str, Any]:
+    require(isinstance(conn, dict), where, "a connection must be an object")
+    unknown = set(conn) - CONNECTION_FIELDS
+    require(not unknown, where, f"unknown connection fields {sorted(unknown)} (known: {sorted(CONNECTION_FIELDS)})")
+    require(isinstance(conn.get("identifier"), str) and bool(IDENTIFIER.match(conn["identifier"])), where,
+            "identifier must be 1-64 letters, digits, '_' or '-'")
+    require(isinstance(conn.get("appid"), str) and bool(WX_APPID.match(conn["appid"])), where,
+            "appid must be a mini-program appid ('wx' + 16 lowercase hex)")
+    require(conn["appid"] in wechat_appids, where,
+            f"appid {conn['appid']} is not a mini program of the fixture's wechat section")
+    require(conn.get("secret") is None or isinstance(conn["secret"], str), where, "secret must be a string")
+    return conn
+
+
+def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
+    require(isinstance(app, dict), where, "an app must be an object")
+    unknown = set(app) - APP_FIELDS
+    require(not unknown, where, f"unknown app fields {sorted(unknown)} (known: {sorted(APP_FIELDS)})")
+    require(isinstance(app.get("id"), str) and bool(OBJECT_ID.match(app["id"])), where,
+            "id must be 24 lowercase hex characters")
+    require(isinstance(app.get("secret"), str) and bool(APP_SECRET.match(app["secret"])), where,
+            "secret must be 32 lowercase hex characters")
+    require(app.get("token_algorithm", "RS256") in ("RS256", "HS256"), where,
+            "token_algorithm must be RS256 or HS256")
+    lifetime = app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME)
+    require(isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0, where,
+            "token_lifetime must be a positive number of seconds")
+    require(app.get("connection") is None or app["connection"] in identifiers, where,
+            f"connection must be the identifier of one of the pool's connections {sorted(identifiers)}")
+    return app
+
+
+def initial_state(fixture: Dict[str, Any], random: RandomSource) -> State:
+    """The Authing store entries a fixture describes (checked; FixtureError says what is wrong)."""
+    section = fixture.get("authing", {})
+    where = f"{fixture.get('source', 'fixture')}: authing"
+    require(isinstance(section, dict), where, "must be an object")
+    unknown = set(section) - {"user_pools"}
+    require(not unknown, where, f"unknown keys {sorted(unknown)} (known: ['user_pools'])")
+    wechat_appids = {app.get("appid") for app in fixture.get("wechat", {}).get("apps", []) if isinstance(app, dict)}
+    state: State = {"authing.pools": {}, "authing.apps": {}, "authing.conns": {}}
+    pools = section.get("user_pools", [])
+    require(isinstance(pools, list), where, "user_pools must be a list")
+    for i, pool in enumerate(pools):
+        here = f"{where}.user_pools[{i}]"
+        require(isinstance(pool, dict), here, "a user pool must be an object")
+        unknown = set(pool) - POOL_FIELDS
+        require(not unknown, here, f"unknown user pool fields {sorted(unknown)} (known: {sorted(POOL_FIELDS)})")
+        require(isinstance(pool.get("id"), str) and bool(OBJECT_ID.match(pool["id"])), here,
+                "id must be 24 lowercase hex characters")
+        pool_id = pool["id"]
+        if pool_id in state["authing.pools"]:
+            raise FixtureError(f"{here}: user pool {pool_id} appears twice")
+        state["authing.pools"][pool_id] = {"id": pool_id, "name": pool.get("name", "")}
+        connections = pool.get("connections", [])
+        require(isinstance(connections, list), here, "connections must be a list")
+        identifiers = set()
+        for j, conn in enumerate(connections):
+            conn = _check_connection(conn, f"{here}.connections[{j}]", wechat_appids)
+            if conn["identifier"] in identifiers:
+                raise FixtureError(f"{here}: connection {conn['identifier']!r} appears twice")
+            identifiers.add(conn["identifier"])
+            state["authing.conns"][f"{pool_id}:{conn['identifier']}"] = {
+                "id": random.derive("authing-connection", pool_id, conn["identifier"], length=24, alphabet=HEX),
+                "identifier": conn["identifier"], "userPoolId": pool_id, "type": CONNECTION_TYPE,
+                "name": conn.get("name", "微信小程序"), "appid": conn["appid"], "secret": conn.get("secret"),
+            }
+        apps = pool.get("apps", [])
+        require(isinstance(apps, list), here, "apps must be a list")
+        for j, app in enumerate(apps):
+            app = _check_app(app, f"{here}.apps[{j}]", identifiers)
+            if app["id"] in state["authing.apps"]:
+                raise FixtureError(f"{here}: app {app['id']} appears twice")
+            state["authing.apps"][app["id"]] = {
+                "id": app["id"], "userPoolId": pool_id, "secret": app["secret"], "name": app.get("name", ""),
+                "connection": app.get("connection"), "algorithm": app.get("token_algorithm", "RS256"),
+                "tokenLifetime": app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME),
+            }
+    return state

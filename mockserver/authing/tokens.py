@@ -1,0 +1,137 @@
+"""Authing's tokens: real JWTs made and checked with PyJWT.
+
+- RS256 with one RSA key, published with its ``kid`` at ``/oidc/.well-known/jwks.json``. The key is
+  ``mockserver/data/authing-dev-signing-key.pem`` (test-only, public) unless ``--signing-key`` names
+  another PEM file, so tokens verify across restarts.
+- HS256 for apps configured so, signed with the app secret (as Authing does).
+- Time is the mock's clock: PyJWT's own expiry checks (real time) are switched off and done here.
+- ``none`` and every other algorithm are refused, whatever the header says.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+DEV_SIGNING_KEY = Path(__file__).resolve().parent.parent / "data" / "authing-dev-signing-key.pem"
+ALGORITHMS = ("RS256", "HS256")
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class SigningKey:
+    """The RSA key user tokens are signed with, and its public JWK."""
+
+    def __init__(self, pem: bytes, source: str):
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{source}: not an unencrypted PEM private key ({exc})") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{source}: the signing key must be an RSA key (tokens are RS256)")
+        self.private_key = key
+        self.public_key = key.public_key()
+        numbers = self.public_key.public_numbers()
+        self.n, self.e = _b64url_uint(numbers.n), _b64url_uint(numbers.e)
+        # RFC 7638 thumbprint: stable for the key, so the kid survives restarts.
+        canonical = json.dumps({"e": self.e, "kty": "RSA", "n": self.n}, separators=(",", ":"), sort_keys=True)
+        self.kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+
+    @classmethod
+    def load(cls, path: Optional[str] = None) -> "SigningKey":
+        file = Path(path) if path else DEV_SIGNING_KEY
+        try:
+            pem = file.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read signing key {file}: {exc.strerror}") from None
+        return cls(pem, str(file))
+
+    def jwk(self) -> Dict[str, str]:
+        return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid, "n": self.n, "e": self.e}
+
+
+class TokenRejected(Exception):
+    """Why a token is not accepted: ``expired``, ``invalid`` (signature, format, algorithm),
+    ``audience`` (issued for another app) or ``revoked`` (logged out)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Verified:
+    claims: Dict[str, Any]
+    app: Dict[str, Any]
+
+
+class TokenCodec:
+    """Signs claims for an app and checks tokens against the apps, the clock and revocations.
+
+    ``find_app(app_id)`` returns an app dict (``id``, ``secret``, ``algorithm``) or None;
+    ``is_revoked(jti)`` tells whether a logout revoked a token id.
+    """
+
+    def __init__(self, key: SigningKey, now: Callable[[], float],
+                 find_app: Callable[[str], Optional[Dict[str, Any]]],
+                 is_revoked: Callable[[str], bool]):
+        self.key = key
+        self.now = now
+        self.find_app = find_app
+        self.is_revoked = is_revoked
+
+    def sign(self, claims: Dict[str, Any], app: Dict[str, Any]) -> str:
+        if app.get("algorithm", "RS256") == "HS256":
+            return jwt.encode(claims, app["secret"], algorithm="HS256")
+        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
+
+    def verify(self, token: Any, audience: Optional[str] = None, check_expiry: bool = True) -> Verified:
+        if not isinstance(token, str) or token.count(".") != 2:
+            raise TokenRejected("invalid", "token is not a JWT")
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise TokenRejected("invalid", "token is not a JWT") from None
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            raise TokenRejected("invalid", f"token algorithm {alg!r} is not accepted")
+        aud = unverified.get("aud")
+        app = self.find_app(aud) if isinstance(aud, str) else None
+        if app is None:
+            raise TokenRejected("audience", "token audience is not an app of this server")
+        if app.get("algorithm", "RS256") != alg:
+            raise TokenRejected("invalid", f"app {aud} does not sign tokens with {alg}")
+        if alg == "RS256":
+            if header.get("kid") not in (None, self.key.kid):
+                raise TokenRejected("invalid", "token was signed with an unknown key")
+            key: Any = self.key.public_key
+        else:
+            key = app["secret"]
+        try:
+            claims = jwt.decode(token, key, algorithms=[alg],
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                                         "verify_aud": False, "require": ["sub", "aud", "iat", "exp"]})
+        except jwt.PyJWTError:
+            raise TokenRejected("invalid", "token signature is invalid") from None
+        if audience is not None and aud != audience:
+            raise TokenRejected("audience", "token was issued for another app")
+        if not isinstance(claims.get("exp"), (int, float)) or not isinstance(claims.get("iat"), (int, float)):
+            raise TokenRejected("invalid", "token exp/iat are not numbers")
+        if check_expiry and self.now() >= claims["exp"]:
+            raise TokenRejected("expired", "token has expired")
+        jti = claims.get("jti")
+        if isinstance(jti, str) and self.is_revoked(jti):
+            raise TokenRejected("revoked", "token was revoked by a logout")
+        return Verified(claims=claims, app=app)
