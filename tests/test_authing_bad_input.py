@@ -1,0 +1,114 @@
+"""Bad input to the Authing routes: Authing's own error shapes, never a 500 or HTML, no state change."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import mint
+
+GARBAGE = [b"", b"not json", b"[1, 2]", b'"text"', b'{"code": 5, "iv": [], "encryptedData": {}}',
+           b'{"phone": "abc", "code": null}', b'{"query": 7}', b'{"query": "{ nope }"}',
+           b'{"query": "mutation { updateUser(input: {nickname: 5}) { id } }"}',
+           b'{"connection": "wechat_mini_program_code", "extIdpConnidentifier": "wechat-miniprogram"}',
+           b'{"nickname": 7, "gender": "X", "customData": 3, "password": "x"}']
+
+ROUTES = [
+    ("POST", "/connections/social/wechat-miniprogram/auth", "v2"),
+    ("POST", "/connections/social/wechat-miniprogram/auth-by-phone", "v2"),
+    ("POST", "/connections/social/wechat-miniprogram/getphone", "v2"),
+    ("GET", "/api/v2/users/me", "v2"),
+    ("POST", "/api/v2/sms/send", "v2"),
+    ("GET", "/api/v2/logout", "v2"),
+    ("POST", "/api/v2/upload", "v2"),
+    ("GET", "/api/v2/oidc/validate_token", "v2"),
+    ("GET", "/files/avatar/missing.png", "v2"),
+    ("POST", "/api/v3/signin-by-mobile", "v3"),
+    ("GET", "/api/v3/get-profile", "v3"),
+    ("POST", "/api/v3/update-profile", "v3"),
+    ("POST", "/api/v3/decrypt-wechat-miniprogram-data", "v3"),
+    ("POST", "/graphql/v2", "graphql"),
+    ("GET", "/oidc/me", "oidc"),
+    ("POST", "/oidc/token/introspection", "oidc"),
+]
+
+
+def state(rt):
+    return {ns: rt.store.items(ns) for ns in ("authing.users", "authing.links", "authing.files", "authing.revoked")}
+
+
+@pytest.mark.parametrize("method, path, family", ROUTES)
+@pytest.mark.parametrize("token", [None, "garbage", "a.b.c"])
+def test_garbage_gets_authing_errors_and_changes_nothing(client, rt, method, path, family, token):
+    app = rt.authing.apps()[0]
+    before = state(rt)
+    for raw in GARBAGE:
+        headers = {"x-authing-app-id": app["id"], "Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        response = client.open(path, method=method, data=raw, headers=headers)
+        assert response.status_code < 500 and response.is_json, (path, raw, response.data[:200])
+        body = response.get_json()
+        if family == "v2":
+            assert body["code"] != 200 and isinstance(body["message"], str), (path, raw, body)
+        elif family == "v3":
+            assert body["statusCode"] >= 400 and body["apiCode"] and body["message"], (path, raw, body)
+        elif family == "graphql":
+            assert set(body["errors"][0]["message"]) == {"code", "message", "data"}, (path, raw, body)
+        else:
+            assert body["error"] and response.status_code in (400, 401), (path, raw, body)
+    assert state(rt) == before
+    # sms/send with a valid phone is the only garbage-free write; it is not in GARBAGE.
+    assert rt.store.items("authing.sms") == []
+
+
+def test_wrong_method_and_unknown_app(client, rt, wx_app, alias):
+    wrong = client.get("/connections/social/wechat-miniprogram/auth")
+    assert wrong.status_code == 405 and wrong.get_json()["code"] == 405
+    code = mint(client, wx_app["appid"], alias)["code"]
+    unknown = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                          headers={"x-authing-app-id": "0" * 24}).get_json()
+    assert unknown["code"] == 2011
+    # The code was not spent by the refused request.
+    app = rt.authing.apps()[0]
+    ok = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                     headers={"x-authing-app-id": app["id"]}).get_json()
+    assert ok["code"] == 200
+
+
+def test_another_apps_code_and_expired_codes_fail(client, rt, alias):
+    other = client.post("/__mock__/apps", json={"name": "另一个小程序"}).get_json()
+    app = rt.authing.apps()[0]
+    headers = {"x-authing-app-id": app["id"]}
+    foreign = mint(client, other["appid"], alias)["code"]
+    answer = client.post("/connections/social/wechat-miniprogram/auth", json={"code": foreign}, headers=headers)
+    assert answer.get_json()["data"]["errcode"] == 40029
+    code = mint(client, rt.wechat.apps()[0]["appid"], alias)["code"]
+    rt.clock.advance(301)
+    answer = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code}, headers=headers)
+    assert answer.get_json()["data"]["errcode"] == 40029
+    assert rt.authing.users() == []
+
+
+def test_sms_codes_expire_and_are_single_use(client, rt, wx_app, alias):
+    app = rt.authing.apps()[0]
+    code = mint(client, wx_app["appid"], alias)["code"]
+    token = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                        headers={"x-authing-app-id": app["id"]}).get_json()["data"]["token"]
+    headers = {"x-authing-app-id": app["id"], "Authorization": "Bearer " + token}
+    bind = "mutation bindPhone($phone: String!, $phoneCode: String!) { bindPhone(phone: $phone, phoneCode: $phoneCode) { phone } }"
+    assert client.post("/api/v2/sms/send", json={"phone": "13900000002"}, headers=headers).get_json()["code"] == 200
+    sms = client.get("/__mock__/authing/sms").get_json()["codes"][0]
+    rt.clock.advance(301)
+    late = client.post("/graphql/v2", headers=headers, json={"query": bind, "variables": {
+        "phone": "13900000002", "phoneCode": sms["code"]}}).get_json()
+    assert late["errors"][0]["message"]["code"] == 2001 and rt.authing.users()[0]["phone"] is None
+    client.post("/api/v2/sms/send", json={"phone": "13900000002"}, headers=headers)
+    fresh = client.get("/__mock__/authing/sms").get_json()["codes"][-1]["code"]
+    ok = client.post("/graphql/v2", headers=headers, json={"query": bind, "variables": {
+        "phone": "13900000002", "phoneCode": fresh}}).get_json()
+    assert ok["data"]["bindPhone"]["phone"] == "13900000002"
+    assert client.get("/__mock__/authing/sms").get_json()["codes"][-1]["used"] is True
+
+
+def test_introspection_query_is_answered_with_null_data(client):
+    answer = client.post("/graphql/v2", json={"query": "query IntrospectionQuery { __schema { types { name } } }"})
+    assert answer.status_code == 200 and answer.get_json() == {"data": None}

@@ -1,0 +1,215 @@
+"""Authing tokens and the v3 API: the real PyPI authing 5.1.0, PyJWT's PyJWKClient, and every
+kind of token the mock must refuse (expired by its clock, tampered, alg none, wrong audience,
+logged out), refused the same way by every API family."""
+from __future__ import annotations
+
+import base64
+import json
+
+import jwt
+import pytest
+import requests
+
+from conftest import mint
+
+
+@pytest.fixture
+def authing_app(rt):
+    return rt.authing.apps()[0]
+
+
+@pytest.fixture
+def conn(rt):
+    return rt.authing.connections()[0]
+
+
+def headers(app, token=None):
+    h = {"x-authing-app-id": app["id"], "x-authing-userpool-id": app["userPoolId"]}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    return h
+
+
+def login(client, wx_app, alias, app):
+    code = mint(client, wx_app["appid"], alias)["code"]
+    answer = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                         headers=headers(app)).get_json()
+    assert answer["code"] == 200, answer
+    return answer["data"]
+
+
+def test_python_sdk_sign_in_profile_update_and_offline_introspection(live, client, wx_app, alias, authing_app, conn, rt):
+    from authing import AuthenticationClient
+
+    sdk = AuthenticationClient(app_id=authing_app["id"], app_host=live.url, app_secret=authing_app["secret"])
+    code = mint(client, wx_app["appid"], alias)["code"]
+    signed_in = sdk.sign_in_by_mobile(ext_idp_connidentifier=conn["identifier"], connection="wechat_mini_program_code",
+                                      wechat_mini_program_code_payload={"code": code})
+    assert signed_in["statusCode"] == 200, signed_in
+    tokens = signed_in["data"]
+    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == authing_app["tokenLifetime"]
+
+    sdk.set_access_token(tokens["access_token"])  # sent bare, without "Bearer"
+    profile = sdk.get_profile(with_identities=True)
+    assert profile["statusCode"] == 200
+    openid = rt.wechat.openid(rt.wechat.user(alias), wx_app["appid"])
+    assert profile["data"]["identities"][0]["userIdInIdp"] in (openid, rt.authing.users()[0]["unionid"])
+    user_id = profile["data"]["userId"]
+
+    updated = sdk.update_profile(nickname="小明", city="杭州", gender="M")
+    assert updated["statusCode"] == 200 and updated["data"]["nickname"] == "小明"
+    assert rt.authing.user_record(user_id)["city"] == "杭州"
+
+    payload = sdk.introspect_token_offline(tokens["access_token"])
+    assert payload["sub"] == user_id and payload["aud"] == authing_app["id"]
+    id_claims = sdk.introspect_token_offline(tokens["id_token"])
+    assert id_claims["data"]["openid"] == openid
+
+    # The same code again: refused, nothing changes.
+    again = sdk.sign_in_by_mobile(ext_idp_connidentifier=conn["identifier"], connection="wechat_mini_program_code",
+                                  wechat_mini_program_code_payload={"code": code})
+    assert again["statusCode"] == 400 and again["apiCode"] == 400 and "code been used" in again["message"]
+    assert len(rt.authing.users()) == 1
+
+
+def test_v3_phone_connections_and_decrypt(client, wx_app, alias, authing_app, conn, rt):
+    h = headers(authing_app)
+    code = mint(client, wx_app["appid"], alias)["code"]
+    sealed = client.post("/__mock__/wechat/encrypted-data",
+                         json={"appid": wx_app["appid"], "user": alias, "kind": "phoneNumber"}).get_json()
+    answer = client.post("/api/v3/signin-by-mobile", headers=h, json={
+        "extIdpConnidentifier": conn["identifier"], "connection": "wechat_mini_program_phone",
+        "wechatMiniProgramPhonePayload": {"code": code, "iv": sealed["iv"], "encryptedData": sealed["encryptedData"]}})
+    assert answer.get_json()["statusCode"] == 200
+    phone = rt.wechat.user(alias)["phone"]
+    assert rt.authing.users()[0]["phone"] == phone
+
+    login_code = mint(client, wx_app["appid"], alias)["code"]
+    phone_code = client.post("/__mock__/wechat/phone-code", json={"appid": wx_app["appid"], "user": alias}).get_json()
+    both = client.post("/api/v3/signin-by-mobile", headers=h, json={
+        "extIdpConnidentifier": conn["identifier"], "connection": "wechat_mini_program_code_and_phone",
+        "wechatMiniProgramCodeAndPhonePayload": {"wxLoginInfo": {"code": login_code},
+                                                 "wxPhoneInfo": {"code": phone_code["code"]}}}).get_json()
+    assert both["statusCode"] == 200 and len(rt.authing.users()) == 1
+    assert rt.authing.users()[0]["loginsCount"] == 2
+
+    code = mint(client, wx_app["appid"], alias)["code"]
+    info = client.post("/__mock__/wechat/encrypted-data", json={"appid": wx_app["appid"], "user": alias}).get_json()
+    plain = client.post("/api/v3/decrypt-wechat-miniprogram-data", headers=h, json={
+        "code": code, "iv": info["iv"], "encryptedData": info["encryptedData"],
+        "extIdpConnidentifier": conn["identifier"]}).get_json()
+    assert plain["statusCode"] == 200 and plain["data"]["nickName"] == rt.wechat.user(alias)["nickname"]
+
+
+def test_pyjwk_client_verifies_user_tokens_and_keys_survive_restarts(live, client, wx_app, alias, authing_app):
+    from mockserver import Config, create_app
+
+    token = login(client, wx_app, alias, authing_app)["token"]
+    key = jwt.PyJWKClient(live.url + "/oidc/.well-known/jwks.json").get_signing_key_from_jwt(token)
+    assert jwt.decode(token, key.key, algorithms=["RS256"], audience=authing_app["id"])["aud"] == authing_app["id"]
+    restarted = create_app(Config()).test_client()
+    assert restarted.get("/oidc/.well-known/jwks.json").get_json() == client.get("/oidc/.well-known/jwks.json").get_json()
+
+
+def test_discovery_issuer_follows_host_or_public_url(live, client):
+    assert requests.get(live.url + "/oidc/.well-known/openid-configuration", timeout=10).json()["issuer"] == live.url + "/oidc"
+    from mockserver import Config, create_app
+    public = create_app(Config(public_url="https://auth.example.test")).test_client()
+    config = public.get("/oidc/.well-known/openid-configuration").get_json()
+    assert config["issuer"] == "https://auth.example.test/oidc"
+    assert config["jwks_uri"] == "https://auth.example.test/oidc/.well-known/jwks.json"
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def rejected_tokens(client, rt, wx_app, alias, authing_app):
+    """One token of each kind that must be refused, built from a real one."""
+    good = login(client, wx_app, alias, authing_app)["token"]
+    head, body, sig = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
+    tampered = ".".join([head, _b64({**claims, "sub": "0" * 24}), sig])
+    alg_none = ".".join([_b64({"alg": "none", "typ": "JWT"}), _b64(claims), ""])
+    other_app = {**authing_app, "id": "f" * 24}
+    rt.store.put("authing.apps", other_app["id"], other_app)
+    wrong_audience = rt.authing._issue(rt.authing.user_record(claims["sub"]), other_app, "http://x/oidc")[0]
+    logged_out = login(client, wx_app, alias, authing_app)["token"]
+    assert client.get("/api/v2/logout?app_id=" + authing_app["id"],
+                      headers=headers(authing_app, logged_out)).get_json()["code"] == 200
+    expiring = login(client, wx_app, alias, authing_app)["token"]
+    return good, {"tampered": tampered, "alg none": alg_none, "wrong audience": wrong_audience,
+                  "logged out": logged_out, "expired": expiring}
+
+
+def test_every_rejected_token_is_refused_everywhere(client, rt, wx_app, alias, authing_app):
+    _, bad = rejected_tokens(client, rt, wx_app, alias, authing_app)
+    rt.clock.advance(authing_app["tokenLifetime"] + 1)  # "expired" (and good) are now past their exp
+    before = rt.authing.users()
+    for name, token in bad.items():
+        h = headers(authing_app, token)
+        me = client.get("/api/v2/users/me", headers=h)
+        assert me.status_code == 200 and me.get_json()["code"] in (2206, 2207), name
+        gql = client.post("/graphql/v2", headers=h, json={
+            "query": "mutation updateUser($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
+            "variables": {"input": {"nickname": "hacked"}}}).get_json()
+        assert gql["errors"][0]["message"]["code"] in (2206, 2207), name
+        status = client.post("/graphql/v2", headers=h, json={
+            "query": "query { checkLoginStatus { status code } }"}).get_json()
+        assert status["data"]["checkLoginStatus"]["status"] is False, name
+        v3 = client.get("/api/v3/get-profile", headers=h).get_json()
+        assert v3["statusCode"] == 401 and v3["apiCode"] in (2206, 2207), name
+        oidc = client.get("/oidc/me", headers=h)
+        assert oidc.status_code == 401 and oidc.get_json()["error"] == "invalid_token", name
+        introspected = client.post("/oidc/token/introspection", data={
+            "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": token}).get_json()
+        assert introspected == {"active": False}, name
+        validated = client.get("/api/v2/oidc/validate_token", query_string={"id_token": token}).get_json()
+        assert validated["code"] == 400, name
+    assert rt.authing.users() == before
+    assert client.get("/api/v2/users/me", headers=headers(authing_app, bad["expired"])).get_json()["code"] == 2206
+
+
+def test_a_valid_token_is_accepted_everywhere(client, rt, wx_app, alias, authing_app):
+    token = login(client, wx_app, alias, authing_app)["token"]
+    h = headers(authing_app, token)
+    me = client.get("/api/v2/users/me", headers=h).get_json()
+    assert me["code"] == 200 and me["data"]["token"] == token
+    assert client.get("/oidc/me", headers=h).get_json()["sub"] == me["data"]["id"]
+    assert client.post("/oidc/token/introspection", data={
+        "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": token}).get_json()["active"]
+    assert client.get("/api/v2/oidc/validate_token", query_string={"id_token": token}).get_json()["sub"] == me["data"]["id"]
+    bad_client = client.post("/oidc/token/introspection", data={
+        "client_id": authing_app["id"], "client_secret": "wrong", "token": token})
+    assert bad_client.status_code == 401 and bad_client.get_json()["error"] == "invalid_client"
+
+
+def test_hs256_apps_sign_with_their_secret(tmp_path, rt):
+    from mockserver import Config, create_app
+
+    fixture = json.loads(json.dumps({k: v for k, v in rt.fixture.items() if k != "source"}))
+    fixture["authing"]["user_pools"][0]["apps"][0]["token_algorithm"] = "HS256"
+    path = tmp_path / "hs.json"
+    path.write_text(json.dumps(fixture, ensure_ascii=False))
+    app = create_app(Config(fixtures=str(path)))
+    client, runtime = app.test_client(), app.extensions["mockserver"]
+    authing_app, wx_app = runtime.authing.apps()[0], runtime.wechat.apps()[0]
+    token = login(client, wx_app, runtime.wechat.users()[0]["alias"], authing_app)["token"]
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    jwt.decode(token, authing_app["secret"], algorithms=["HS256"], audience=authing_app["id"])
+    assert client.get("/api/v2/users/me", headers=headers(authing_app, token)).get_json()["code"] == 200
+
+
+def test_control_plane_mints_tokens_and_lists_users(client, wx_app, alias, authing_app):
+    user = login(client, wx_app, alias, authing_app)
+    minted = client.post("/__mock__/authing/tokens", json={"userId": user["id"], "expiresIn": 60})
+    assert minted.status_code == 201
+    token = minted.get_json()["token"]
+    assert client.get("/api/v2/users/me", headers=headers(authing_app, token)).get_json()["data"]["id"] == user["id"]
+    client.post("/__mock__/clock", json={"advance": 61})
+    assert client.get("/api/v2/users/me", headers=headers(authing_app, token)).get_json()["code"] == 2206
+    listed = client.get("/__mock__/authing/users").get_json()["users"]
+    assert [u["id"] for u in listed] == [user["id"]]
+    assert client.get("/__mock__/authing/users/" + user["id"]).get_json()["openid"] == user["openid"]
+    assert client.get("/__mock__/authing/users/" + "0" * 24).status_code == 404
+    assert client.post("/__mock__/authing/tokens", json={"userId": "nope"}).status_code == 404
