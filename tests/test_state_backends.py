@@ -1,0 +1,230 @@
+"""The same behaviour on every state backend: memory, SQLite and Redis.
+
+Each test runs once per backend, through ``create_app(Config(state=...))`` and Flask's test
+client for the WeChat flows, and directly on the ``Store`` for its contract.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mockserver import Config, create_app
+from mockserver.core.store import META, UNCHANGED, create_store
+from state_support import redis_server, state_url  # noqa: F401  (redis_server is a fixture)
+
+BACKENDS = ["memory", "sqlite", "redis"]
+FROZEN_AT = 1_750_000_000
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    return state_url(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def app(url):
+    app = create_app(Config(state=url))
+    yield app
+    app.extensions["mockserver"].store.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def wx(app):
+    return app.extensions["mockserver"].wechat.apps()[0]
+
+
+@pytest.fixture
+def store(url):
+    store = create_store(url)
+    yield store
+    store.close()
+
+
+def mint(client, appid, user="yuna"):
+    response = client.post("/__mock__/wechat/login", json={"appid": appid, "user": user})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["code"]
+
+
+def exchange(client, wx, code):
+    return client.get("/sns/jscode2session", query_string={
+        "appid": wx["appid"], "secret": wx["secret"], "js_code": code,
+        "grant_type": "authorization_code"}).get_json()
+
+
+def fetch_token(client, wx):
+    body = client.get("/cgi-bin/token", query_string={
+        "grant_type": "client_credential", "appid": wx["appid"], "secret": wx["secret"]}).get_json()
+    return body["access_token"]
+
+
+def check_token(client, token):
+    """errcode of a call that needs an access token (0 when the token is accepted)."""
+    return client.post(f"/wxa/msg_sec_check?access_token={token}", json={"content": "hello"}).get_json()["errcode"]
+
+
+def advance(client, seconds):
+    assert client.post("/__mock__/clock", json={"advance": seconds}).status_code == 200
+
+
+# --- WeChat flows -----------------------------------------------------------------------------
+def test_code_exchanges_once_then_40163(client, wx):
+    code = mint(client, wx["appid"])
+    session = exchange(client, wx, code)
+    assert set(session) == {"session_key", "openid", "unionid"}
+    assert exchange(client, wx, code)["errcode"] == 40163
+
+
+def test_concurrent_exchanges_of_one_code_succeed_once(app, wx):
+    code = mint(app.test_client(), wx["appid"])
+    results = []
+
+    def worker():
+        results.append(exchange(app.test_client(), wx, code))
+
+    threads = [threading.Thread(target=worker) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum("openid" in r for r in results) == 1
+    assert sorted(r.get("errcode", 0) for r in results) == [0] + [40163] * 19
+
+
+def test_code_expires_with_the_shared_clock(client, wx):
+    fresh, stale = mint(client, wx["appid"]), mint(client, wx["appid"])
+    advance(client, 299)
+    assert "openid" in exchange(client, wx, fresh)
+    advance(client, 2)
+    assert exchange(client, wx, stale)["errcode"] == 40029
+    assert client.get("/__mock__/clock").get_json()["offset"] == pytest.approx(301, abs=1)
+
+
+def test_phone_code_is_single_use(client, wx):
+    token = fetch_token(client, wx)
+    code = client.post("/__mock__/wechat/phone-code", json={"appid": wx["appid"], "user": "yuna"}).get_json()["code"]
+    first = client.post(f"/wxa/business/getuserphonenumber?access_token={token}", json={"code": code}).get_json()
+    assert first["errcode"] == 0 and first["phone_info"]["purePhoneNumber"]
+    again = client.post(f"/wxa/business/getuserphonenumber?access_token={token}", json={"code": code}).get_json()
+    assert again["errcode"] == 40029
+
+
+def test_access_token_refresh_keeps_the_old_token_for_five_minutes(client, wx):
+    old = fetch_token(client, wx)
+    new = fetch_token(client, wx)
+    assert old != new
+    assert check_token(client, old) == 0
+    advance(client, 299)
+    assert check_token(client, old) == 0
+    advance(client, 2)
+    assert check_token(client, old) == 40001
+    assert check_token(client, new) == 0
+    advance(client, 7200)
+    assert check_token(client, new) == 42001
+
+
+def test_user_crud(client, wx):
+    created = client.post("/__mock__/users", json={"alias": "mei", "nickname": "小梅"})
+    assert created.status_code == 201
+    openid = created.get_json()["apps"][wx["appid"]]["openid"]
+    assert client.post("/__mock__/users", json={"alias": "mei"}).status_code == 409
+    assert client.get(f"/__mock__/users/{openid}").get_json()["nickname"] == "小梅"
+    assert client.patch("/__mock__/users/mei", json={"city": "杭州"}).get_json()["city"] == "杭州"
+    aliases = [u["alias"] for u in client.get("/__mock__/users").get_json()["users"]]
+    assert aliases[-1] == "mei"  # insertion order, unchanged by the update
+    assert client.delete("/__mock__/users/mei").get_json() == {"deleted": "mei"}
+    assert client.get("/__mock__/users/mei").status_code == 404
+    assert exchange(client, wx, mint(client, wx["appid"], "yuna"))["openid"]
+
+
+def test_reset_restores_fixture_users_and_clock(client, wx):
+    before = client.get("/__mock__/users").get_json()
+    client.post("/__mock__/users", json={"alias": "mei"})
+    client.delete("/__mock__/users/yuna")
+    advance(client, 3600)
+    code = mint(client, wx["appid"], "mei")
+    assert client.post("/__mock__/reset").status_code == 200
+    assert client.get("/__mock__/users").get_json() == before
+    assert client.get("/__mock__/clock").get_json()["offset"] == pytest.approx(0, abs=1)
+    assert exchange(client, wx, code)["errcode"] == 40029
+
+
+def test_every_backend_answers_like_memory(url, tmp_path):
+    """Same seed, same calls, same answers (frozen clock, so timestamps match too)."""
+    def script(state):
+        app = create_app(Config(state=state, seed=3, clock_start=FROZEN_AT, clock_frozen=True))
+        client, wx = app.test_client(), app.extensions["mockserver"].wechat.apps()[0]
+        answers = [client.post("/__mock__/users", json={"alias": "mei"}).get_json()]
+        code = mint(client, wx["appid"], "mei")
+        answers += [code, exchange(client, wx, code), fetch_token(client, wx),
+                    client.post("/__mock__/wechat/encrypted-data",
+                                json={"appid": wx["appid"], "user": "mei"}).get_json(),
+                    client.get("/__mock__/users").get_json(), client.get("/__mock__/clock").get_json()["now"]]
+        app.extensions["mockserver"].store.close()
+        return answers
+
+    assert script(url) == script("memory://")
+
+
+# --- the Store contract -----------------------------------------------------------------------
+def test_reads_are_copies(store):
+    store.put("ns", "k", {"list": [1, 2], "text": "中国"})
+    store.get("ns", "k")["list"].append(3)
+    store.items("ns")[0][1]["text"] = "changed"
+    assert store.get("ns", "k") == {"list": [1, 2], "text": "中国"}
+
+
+def test_update_keeps_deletes_and_returns(store):
+    assert store.update("ns", "k", lambda cur: ({"n": 1}, cur)) is None
+    assert store.update("ns", "k", lambda cur: (UNCHANGED, cur["n"])) == 1
+    assert store.get("ns", "k") == {"n": 1}
+    assert store.update("ns", "k", lambda cur: (None, "gone")) == "gone"
+    assert store.get("ns", "k") is None and store.items("ns") == []
+    assert store.delete("ns", "k") is False
+
+
+def test_items_keep_insertion_order(store):
+    for key in ["b", "a", "c"]:
+        store.put("ns", key, key.upper())
+    store.put("ns", "a", "A2")
+    store.update("ns", "b", lambda cur: (cur + "2", None))
+    assert store.delete("ns", "c") is True
+    store.put("ns", "c", "C2")
+    assert store.items("ns") == [("b", "B2"), ("a", "A2"), ("c", "C2")]
+    assert store.values("other") == []
+
+
+def test_initialise_loads_once_and_replace_all_keeps_meta(store):
+    assert store.initialise({"ns": {"a": 1}}) is True
+    store.put("ns", "b", 2)
+    store.put(META, "mine", 7)
+    assert store.initialise({"ns": {"a": 100}}) is False
+    assert store.items("ns") == [("a", 1), ("b", 2)]
+    store.replace_all({"other": {"x": [1]}})
+    assert store.items("ns") == [] and store.items("other") == [("x", [1])]
+    assert store.get(META, "mine") == 7
+
+
+def test_incr_is_atomic_under_threads(store):
+    def worker():
+        for _ in range(25):
+            store.incr("counters", "hits")
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get("counters", "hits") == 200
+
+
+def test_unknown_state_urls_are_refused():
+    for url in ["postgres://x", "sqlite://", "sqlite:///no/such/dir/x.db"]:
+        with pytest.raises(ValueError):
+            create_store(url)
