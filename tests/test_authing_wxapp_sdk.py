@@ -140,3 +140,10 @@ def test_served_shim_is_the_packaged_file(client):
     assert served.status_code == 200 and "javascript" in served.content_type
     packaged = Path(__file__).resolve().parent.parent / "mockserver" / "static" / "wx.js"
     assert served.data == packaged.read_bytes()
+
+
+def test_wx_shim_storage_login_profile_and_request(node, live, rt):
+    config = {"server": live.url, "wxAppid": rt.wechat.apps()[0]["appid"], "user": rt.wechat.users()[0]["alias"]}
+    done = subprocess.run([node, "wx_shim_check.js", json.dumps(config)], cwd=JS_DIR,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "ok", done.stderr
