@@ -21,6 +21,8 @@ from .core.ids import RandomSource
 from .core.store import META, Store, create_store
 from .authing.service import AuthingService
 from .authing.tokens import SigningKey
+from .control.faults import FaultRules
+from .control.journal import Journal
 from .wechat.service import WeChatService
 
 log = logging.getLogger("mockserver")
@@ -41,6 +43,8 @@ class Runtime:
         self.random = RandomSource(config.seed, stream=starts if starts > 1 else None)
         self.wechat = WeChatService(self.store, self.clock, self.random,
                                     accept_unknown_codes=config.accept_unknown_codes)
+        self.faults = FaultRules(self.store, self.clock, self.random)
+        self.journal = Journal(self.store, config.journal_size)
         self.initial_state = self.wechat.directory.initial_state(self.fixture)
         self.authing = AuthingService(self.store, self.clock, self.random, self.wechat,
                                       SigningKey.load(config.signing_key))
@@ -77,17 +81,21 @@ def create_app(config: Optional[Config] = None) -> Flask:
 
     from .authing import control as authing_control
     from .authing import routes as authing
+    from .control import dashboard, traffic
     from .control import routes as control
     from .wechat import routes as wechat
 
     formats: List[WireFormat] = [control.WIRE, wechat.WIRE, *authing.WIRES]
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(wechat.blueprint)
     app.register_blueprint(authing.blueprint)
     app.register_blueprint(authing_control.blueprint)
     app.register_error_handler(authing.AuthingError, authing.render_error)
     app.register_error_handler(ControlError, control.render_error)
     app.register_error_handler(wechat.WeChatError, wechat.render_error)
+
+    traffic.install(app)
 
     def wire_format() -> WireFormat:
         for fmt in formats:

@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--public-url", metavar="URL", default=_env("public_url", defaults.public_url),
                         help="base URL clients reach the mock at, used as the Authing token issuer "
                              "(default: scheme and Host of each request)")
+    parser.add_argument("--journal-size", type=int, default=int(_env("journal_size", defaults.journal_size)),
+                        help="requests the journal at /__mock__/requests keeps (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=int(_env("threads", 8)),
                         help="worker threads of the WSGI server (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
@@ -74,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
                   log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes,
-                  signing_key=args.signing_key, public_url=args.public_url)
+                  signing_key=args.signing_key, public_url=args.public_url, journal_size=args.journal_size)
 
 
 def banner(config: Config, url: str, runtime, workers: int = 1) -> str:

@@ -17,5 +17,6 @@ class Config:
     clock_start: Optional[float] = None  # epoch the clock starts at (None: now)
     clock_frozen: bool = False  # a frozen clock moves only when the control plane moves it
     max_body_bytes: int = 10 * 1024 * 1024
+    journal_size: int = 1000  # requests the journal keeps (the oldest are dropped first)
     signing_key: Optional[str] = None  # PEM of the RSA key Authing tokens are signed with (None: dev key)
     public_url: Optional[str] = None  # base URL clients use, for token issuers (None: the Host header)

@@ -72,7 +72,7 @@ class FaultRules:
         target = resolve_endpoint(spec.get("endpoint"), url_map)
         rule: Dict[str, Any] = {"endpoint": spec["endpoint"], **target,
                                 "match": self._match(spec.get("match"), resolve_user)}
-        actions = [name for name in ACTIONS if spec.get(name) not in (None, False)]
+        actions = [name for name in ACTIONS if spec.get(name) is not None and spec.get(name) is not False]
         if len(actions) > 1:
             raise ControlError(f"give one of {', '.join(ACTIONS)}, not {' and '.join(actions)}")
         latency = spec.get("latency_ms")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..app import WireFormat, runtime
 from ..core.errors import ControlError
+from .openapi import SPEC
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock__")
 
@@ -143,3 +144,40 @@ def move_clock():
     else:
         raise ControlError("give {\"advance\": seconds} or {\"set\": epoch_seconds}")
     return get_clock()
+
+
+@blueprint.get("/faults")
+def list_faults():
+    return {"faults": runtime().faults.list()}
+
+
+@blueprint.post("/faults")
+def add_fault():
+    wechat = runtime().wechat
+    return runtime().faults.add(body(), current_app.url_map, lambda ref: wechat.user(ref)["alias"]), 201
+
+
+@blueprint.delete("/faults")
+def clear_faults():
+    return {"deleted": runtime().faults.clear()}
+
+
+@blueprint.delete("/faults/<rule_id>")
+def delete_fault(rule_id: str):
+    runtime().faults.delete(rule_id)
+    return {"deleted": rule_id}
+
+
+@blueprint.get("/requests")
+def list_requests():
+    return runtime().journal.query(request.args.to_dict())
+
+
+@blueprint.delete("/requests")
+def clear_requests():
+    return {"deleted": runtime().journal.clear()}
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return SPEC
