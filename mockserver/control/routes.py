@@ -119,8 +119,12 @@ def delete_user(ref: str):
 @blueprint.get("/apps")
 def list_apps():
     authing = runtime().authing
+    # appId / extIdpConnidentifier: the names the Authing SDKs take these values under.
     return {"wechat": runtime().wechat.apps(),
-            "authing": {"userPools": authing.pools(), "apps": authing.apps(), "connections": authing.connections()}}
+            "authing": {"userPools": authing.pools(),
+                        "apps": [{"appId": app["id"], **app} for app in authing.apps()],
+                        "connections": [{"extIdpConnidentifier": conn["identifier"], **conn}
+                                        for conn in authing.connections()]}}
 
 
 @blueprint.post("/apps")
