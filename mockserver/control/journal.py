@@ -138,10 +138,11 @@ class Journal:
             and (status is None or entry["status"] == status)
         ]
         shown = matched[-limit:] if limit else matched
+        errcodes = Counter(entry["errcode"] for entry in matched)
         return {
             "count": len(matched),
             "by_path": dict(Counter(entry["path"] for entry in matched)),
-            "by_errcode": {"null" if k is None else str(k): v for k, v in Counter(entry["errcode"] for entry in matched).items()},
+            "by_errcode": {"null" if code is None else str(code): n for code, n in errcodes.items()},
             "capacity": self.size,
             "requests": shown,
         }
