@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import signal
@@ -62,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: scheme and Host of each request)")
     parser.add_argument("--journal-size", type=int, default=int(_env("journal_size", defaults.journal_size)),
                         help="requests the journal at /__mock__/requests keeps (default: %(default)s)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        default=_env("allow_remote", "") not in ("", "0", "false"),
+                        help="confirm a --host other than loopback: the mock, its control plane and its "
+                             "secrets become reachable from the network (a warning is printed)")
+    parser.add_argument("--admin-token", metavar="TOKEN", default=_env("admin_token", None),
+                        help="require this token (Authorization: Bearer TOKEN) on /__mock__/")
+    parser.add_argument("--tls", action="store_true", default=_env("tls", "") not in ("", "0", "false"),
+                        help="serve HTTPS with a self-signed certificate (made once, path printed)")
+    parser.add_argument("--tls-dir", metavar="DIR", default=_env("tls_dir", None),
+                        help="where --tls keeps its certificate (default: ~/.cache/mockserver/tls)")
     parser.add_argument("--threads", type=int, default=int(_env("threads", 8)),
                         help="worker threads of the WSGI server (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
@@ -76,10 +87,32 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
                   log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes,
-                  signing_key=args.signing_key, public_url=args.public_url, journal_size=args.journal_size)
+                  signing_key=args.signing_key, public_url=args.public_url, journal_size=args.journal_size,
+                  admin_token=args.admin_token)
 
 
-def banner(config: Config, url: str, runtime, workers: int = 1) -> str:
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(args: argparse.Namespace) -> Optional[str]:
+    """An error message when binding a non-loopback address was not confirmed, else None."""
+    if is_loopback(args.host):
+        return None
+    if not args.allow_remote:
+        return (f"--host {args.host} would expose the mock, its control plane and its secrets to the network; "
+                "add --allow-remote to confirm (and consider --admin-token)")
+    print(f"mockserver: WARNING: listening on {args.host}, reachable from the network"
+          + ("" if args.admin_token else "; the control plane is open (no --admin-token)"), file=sys.stderr)
+    return None
+
+
+def banner(config: Config, url: str, runtime, workers: int = 1, curl: str = "curl") -> str:
     lines = [f"mockserver listening on {url}",
              f"  fixture: {runtime.fixture['source']}   seed: {config.seed}"]
     if runtime.store.shared:
@@ -94,9 +127,9 @@ def banner(config: Config, url: str, runtime, workers: int = 1) -> str:
         alias = users[0]["alias"]
         lines += [
             "try it:",
-            f"  code=$(curl -s -X POST {url}/__mock__/wechat/login -d '{{\"appid\":\"{app['appid']}\",\"user\":\"{alias}\"}}'"
+            f"  code=$({curl} -s -X POST {url}/__mock__/wechat/login -d '{{\"appid\":\"{app['appid']}\",\"user\":\"{alias}\"}}'"
             " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"code\"])')",
-            f"  curl \"{url}/sns/jscode2session?appid={app['appid']}&secret={app['secret']}"
+            f"  {curl} \"{url}/sns/jscode2session?appid={app['appid']}&secret={app['secret']}"
             "&js_code=$code&grant_type=authorization_code\"",
         ]
     lines.append(f"control plane: {url}/__mock__/   (Ctrl-C to stop)")
@@ -105,6 +138,10 @@ def banner(config: Config, url: str, runtime, workers: int = 1) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    refusal = check_host(args)
+    if refusal:
+        print(f"mockserver: {refusal}", file=sys.stderr)
+        return 2
     config = config_from_args(args)
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from waitress.server import create_server
@@ -121,7 +158,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     if args.workers > 1:
+        if args.tls:
+            print("mockserver: --tls serves one process; use --workers 1", file=sys.stderr)
+            return 2
         return serve_workers(app, config, args.threads, args.workers)
+    if args.tls:
+        return serve_tls(app, config, args)
     try:
         server = create_server(app, host=config.host, port=config.port, threads=args.threads,
                                ident="mockserver", clear_untrusted_proxy_headers=True)
@@ -139,8 +181,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 0
 
 
-def address_url(host: str, port: int) -> str:
-    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+def address_url(host: str, port: int, scheme: str = "http") -> str:
+    return f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+
+
+def serve_tls(app, config: Config, args: argparse.Namespace) -> int:
+    """HTTPS with a self-signed certificate, on cheroot (waitress speaks no TLS)."""
+    from pathlib import Path
+
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+    from cheroot.wsgi import Server
+
+    from .tls import DEFAULT_DIR, ensure_certificate
+    cert, key = ensure_certificate(config.host, Path(args.tls_dir) if args.tls_dir else DEFAULT_DIR)
+    server = Server((config.host, config.port), app, numthreads=args.threads, server_name="mockserver")
+    server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+    try:
+        server.prepare()
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    url = address_url(config.host, server.bind_addr[1], "https")
+    print(banner(config, url, app.extensions["mockserver"], curl=f"curl --cacert {cert}"), flush=True)
+    print(f"TLS certificate (trust it: curl --cacert, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): {cert}",
+          flush=True)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
 
 
 def serve_workers(app, config: Config, threads: int, workers: int) -> int:

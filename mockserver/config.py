@@ -20,3 +20,4 @@ class Config:
     journal_size: int = 1000  # requests the journal keeps (the oldest are dropped first)
     signing_key: Optional[str] = None  # PEM of the RSA key Authing tokens are signed with (None: dev key)
     public_url: Optional[str] = None  # base URL clients use, for token issuers (None: the Host header)
+    admin_token: Optional[str] = None  # when set, /__mock__/ needs it (see control/admin.py)

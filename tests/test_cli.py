@@ -15,7 +15,7 @@ def start(*args, env=None):
     process = subprocess.Popen([sys.executable, "-m", "mockserver", *args], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     first = process.stdout.readline()
-    match = re.search(r"listening on (http://\S+)", first)
+    match = re.search(r"listening on (https?://\S+)", first)
     if not match:
         process.kill()
         raise AssertionError(f"no URL in {first!r}: {process.stderr.read()}")

@@ -32,8 +32,9 @@ def install(app: Flask) -> None:
 
 
 def observed() -> bool:
-    """Requests the journal records: everything but the control plane and static files."""
-    return not request.path.startswith(CONTROL_PREFIX) and request.endpoint != "static"
+    """Requests the journal records: everything but the control plane, static files and CORS preflights."""
+    return not request.path.startswith(CONTROL_PREFIX) and request.endpoint != "static" \
+        and request.method != "OPTIONS"
 
 
 def before_request() -> Optional[Response]:

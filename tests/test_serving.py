@@ -1,0 +1,103 @@
+"""Running like real infrastructure: TLS, CORS, loopback by default, an admin token."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from mockserver import Config, create_app
+from test_cli import start
+
+
+def stop(process):
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_tls_serves_https_with_a_certificate_clients_can_trust(tmp_path):
+    process, url, banner = start("--port", "0", "--tls", "--tls-dir", str(tmp_path))
+    try:
+        cert_line = process.stdout.readline()
+        cert = re.search(r"TLS certificate .*: (\S+)$", cert_line.strip()).group(1)
+        assert url.startswith("https://127.0.0.1:")
+        assert requests.get(f"{url}/__mock__/health", verify=cert).json() == {"status": "ok"}
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"{url}/__mock__/health")  # not trusted unless told
+        example = [line.strip() for line in banner.splitlines() if line.strip().startswith(("code=", "curl"))]
+        out = subprocess.run(["bash", "-c", " && ".join(example)], capture_output=True, text=True, timeout=30)
+        assert "openid" in json.loads(out.stdout)
+        if shutil.which("node"):
+            script = (f"require('https').get('{url}/__mock__/health', r => {{ let b=''; r.on('data', c => b += c);"
+                      " r.on('end', () => console.log(b)); }).on('error', e => { console.error(e.message);"
+                      " process.exit(1); });")
+            node = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30,
+                                  env={"NODE_EXTRA_CA_CERTS": cert, "PATH": "/usr/bin:/usr/local/bin"})
+            assert json.loads(node.stdout) == {"status": "ok"}, node.stderr
+    finally:
+        stop(process)
+
+
+def test_certificate_is_reused_across_starts(tmp_path):
+    from mockserver.tls import ensure_certificate
+
+    first = ensure_certificate("127.0.0.1", tmp_path)
+    pem = first[0].read_bytes()
+    assert ensure_certificate("127.0.0.1", tmp_path)[0].read_bytes() == pem
+    assert ensure_certificate("10.9.8.7", tmp_path)[0].read_bytes() != pem  # another name: a new certificate
+    assert oct(first[1].stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("path", ["/sns/jscode2session", "/connections/social/wechat-miniprogram/auth",
+                                  "/graphql/v2", "/__mock__/wechat/login"])
+def test_cors_preflight_and_headers(client, path):
+    preflight = client.options(path, headers={"Origin": "http://localhost:5173",
+                                              "Access-Control-Request-Method": "POST",
+                                              "Access-Control-Request-Headers": "authorization,x-authing-app-id"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "x-authing-app-id" in preflight.headers["Access-Control-Allow-Headers"]
+    answer = client.post(path, headers={"Origin": "http://localhost:5173"}, json={})
+    assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+def test_preflights_are_not_journaled(client):
+    client.delete("/__mock__/requests")
+    client.options("/sns/jscode2session", headers={"Origin": "http://x", "Access-Control-Request-Method": "GET"})
+    client.get("/sns/jscode2session")
+    assert [entry["method"] for entry in client.get("/__mock__/requests").get_json()["requests"]] == ["GET"]
+
+
+def test_non_loopback_host_needs_allow_remote():
+    refused = subprocess.run([sys.executable, "-m", "mockserver", "--host", "0.0.0.0", "--port", "0"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2 and "--allow-remote" in refused.stderr
+    process, url, _ = start("--host", "0.0.0.0", "--port", "0", "--allow-remote")
+    try:
+        port = url.rsplit(":", 1)[1]
+        assert requests.get(f"http://127.0.0.1:{port}/__mock__/health").status_code == 200
+    finally:
+        stop(process)
+    assert "WARNING" in process.stderr.read()
+
+
+def test_admin_token_protects_the_control_plane():
+    client = create_app(Config(admin_token="s3cret")).test_client()
+    denied = client.get("/__mock__/users")
+    assert denied.status_code == 401 and "admin token" in denied.get_json()["error"]
+    assert client.get("/__mock__/users", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/__mock__/users", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get("/__mock__/users", headers={"X-Mock-Admin-Token": "s3cret"}).status_code == 200
+    assert client.get("/__mock__/health").status_code == 200  # open: reveals nothing
+    assert client.get("/sns/jscode2session").status_code == 200  # the emulated APIs stay open
+    # the dashboard opened once with the token keeps working through its cookie
+    assert client.get("/__mock__/?admin_token=s3cret").status_code == 200
+    assert client.get("/__mock__/users").status_code == 200
+
+
+def test_control_plane_is_open_without_admin_token(client):
+    assert client.get("/__mock__/users").status_code == 200
