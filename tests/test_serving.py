@@ -101,3 +101,20 @@ def test_admin_token_protects_the_control_plane():
 
 def test_control_plane_is_open_without_admin_token(client):
     assert client.get("/__mock__/users").status_code == 200
+
+
+def test_debug_access_log_masks_secrets(wx_app):
+    process, url, _ = start("--port", "0", "--log-level", "debug")
+    try:
+        code = requests.post(f"{url}/__mock__/wechat/login", json={"appid": wx_app["appid"], "user": "yuna"}).json()
+        session = requests.get(f"{url}/sns/jscode2session", params={
+            "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": code["code"]}).json()
+        token = requests.get(f"{url}/cgi-bin/token", params={
+            "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).json()
+        requests.post(f"{url}/wxa/msg_sec_check", params={"access_token": token["access_token"]}, json={"content": "x"})
+    finally:
+        stop(process)
+    log = process.stderr.read()
+    assert "GET /sns/jscode2session?appid=" in log and "secret=***" in log
+    for secret in (wx_app["secret"], session["session_key"], token["access_token"]):
+        assert secret not in log

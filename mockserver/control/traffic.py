@@ -7,6 +7,7 @@ the wire format of the service that owns the route, by raising that service's ow
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any, Dict, Optional
 
@@ -20,6 +21,7 @@ from .faults import RequestFacts, emulated_service
 from .journal import MASK, SKIPPED_HEADERS, error_code, is_secret, mask_pairs, masked_body
 
 CONTROL_PREFIX = "/__mock__"
+access_log = logging.getLogger("mockserver.access")
 #: What a ``malformed`` fault answers: JSON cut off mid-object, in each service's usual shape.
 MALFORMED = {"wechat": b'{"errcode":0,"errmsg":"ok","', "authing": b'{"code":200,"message":"'}
 #: The body length a ``drop`` fault promises and never sends.
@@ -79,7 +81,7 @@ def after_request(response: Response) -> Response:
     answer = None if response.direct_passthrough else \
         masked_body(response.get_data(), response.content_type or "")
     broken = fault is not None and fault["action"] in ("drop", "malformed")
-    runtime().journal.record({
+    entry = {
         "time": g.mock_time,
         "method": request.method,
         "path": request.path,
@@ -95,7 +97,12 @@ def after_request(response: Response) -> Response:
         "user": facts.user,
         "fault": fault and fault["id"],
         "response": None if broken else answer,
-    })
+    }
+    runtime().journal.record(entry)
+    if access_log.isEnabledFor(logging.DEBUG):  # the same masked view: no secret reaches a log
+        query = "&".join(f"{k}={v}" for k, v in entry["query"].items())
+        access_log.debug("%s %s%s %s errcode=%s %.1fms", entry["method"], entry["path"],
+                         f"?{query}" if query else "", entry["status"], entry["errcode"], entry["latency_ms"])
     return response
 
 
