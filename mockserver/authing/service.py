@@ -220,11 +220,15 @@ class AuthingService:
         self.store.put("authing.users", user["id"], user)
         return user
 
-    def _save(self, user: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
+    def _save(self, user: Dict[str, Any], changes: Dict[str, Any],
+              counters: Tuple[str, ...] = ()) -> Dict[str, Any]:
+        """Apply ``changes`` (and +1 to each of ``counters``) to the stored user in one atomic step,
+        so that concurrent saves of the same user lose nothing."""
         def apply(current):
             if current is None:
                 raise AuthingError(E.USER_NOT_FOUND, "用户不存在")
-            return {**current, **changes, "updatedAt": iso(self.clock.now())}, None
+            counted = {name: (current.get(name) or 0) + 1 for name in counters}
+            return {**current, **changes, **counted, "updatedAt": iso(self.clock.now())}, None
         self.store.update("authing.users", user["id"], apply)
         return self.store.get("authing.users", user["id"])
 
@@ -232,9 +236,8 @@ class AuthingService:
         if user.get("blocked"):
             raise AuthingError(E.USER_LOCKED, "用户已被锁定")
         now = self.clock.now()
-        changes = {**changes, "loginsCount": (user.get("loginsCount") or 0) + 1, "lastLogin": iso(now),
-                   "lastIP": caller.ip}
-        return self._save(user, changes)
+        changes = {**changes, "lastLogin": iso(now), "lastIP": caller.ip}
+        return self._save(user, changes, counters=("loginsCount",))
 
     def _set_phone(self, user: Dict[str, Any], phone: str, country_code: str) -> Dict[str, Any]:
         holder = self._claim(user["userPoolId"], "phone", phone, user["id"])
