@@ -33,6 +33,17 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
 end
 """
 
+# KEYS: entry, index, namespaces, seq. ARGV: key, amount, namespace. A JSON integer is also a
+# Redis integer, so INCRBY counts in one step: no optimistic retries on hot counters.
+INCR = """
+local value = redis.call('INCRBY', KEYS[1], ARGV[2])
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[3])
+end
+return value
+"""
+
 # KEYS: index. ARGV: entry key prefix of the namespace. Returns key, value, key, value, ...
 ITEMS = """
 local out = {}
@@ -89,6 +100,7 @@ class RedisStore(Store):
         self._prefix = prefix
         self._put = client.register_script(PUT)
         self._items = client.register_script(ITEMS)
+        self._incr = client.register_script(INCR)
         self._load_script = client.register_script(LOAD)
 
     @classmethod
@@ -154,6 +166,9 @@ class RedisStore(Store):
                     return result
                 except redis.WatchError:
                     continue  # someone wrote the entry between our read and write: read again
+
+    def incr(self, namespace, key, amount=1):
+        return self._incr(keys=self._put_keys(namespace, key), args=[key, amount, namespace])
 
     def _run_load(self, state, only_if_new: bool) -> bool:
         args = [self._prefix, META, INITIALISED, "1" if only_if_new else "0"]
