@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
 from flask import Flask, Response, current_app, request
-from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
@@ -82,6 +81,7 @@ def create_app(config: Optional[Config] = None) -> Flask:
 
     from .authing import control as authing_control
     from .authing import routes as authing
+    from . import cors
     from .control import admin, dashboard, traffic
     from .control import routes as control
     from .wechat import routes as wechat
@@ -98,8 +98,7 @@ def create_app(config: Optional[Config] = None) -> Flask:
 
     admin.install(app)  # before the traffic hooks: a refused caller neither faults nor journals
     traffic.install(app)
-    # Browser and devtools clients call the mock from other origins; preflights answer at once.
-    CORS(app, allow_headers="*", expose_headers="*", max_age=600)
+    cors.install(app)
 
     def wire_format() -> WireFormat:
         for fmt in formats:

@@ -58,7 +58,7 @@ def test_cors_preflight_and_headers(client, path):
     preflight = client.options(path, headers={"Origin": "http://localhost:5173",
                                               "Access-Control-Request-Method": "POST",
                                               "Access-Control-Request-Headers": "authorization,x-authing-app-id"})
-    assert preflight.status_code == 200
+    assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert "x-authing-app-id" in preflight.headers["Access-Control-Allow-Headers"]
     answer = client.post(path, headers={"Origin": "http://localhost:5173"}, json={})

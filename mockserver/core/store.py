@@ -24,12 +24,17 @@ INITIALISED = "initialised"
 
 
 def copy_value(value: Value) -> Value:
-    """Deep copy of a JSON-like value (several times faster than ``copy.deepcopy``)."""
-    if isinstance(value, dict):
-        return {k: copy_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_value(v) for v in value]
+    """Deep copy of a JSON-like value (many times faster than ``copy.deepcopy``: scalars, most
+    of a stored value, are taken as they are without a call each)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: copy_value(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+    if kind is list:
+        return [copy_value(v) if type(v) in _CONTAINERS else v for v in value]
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 class Store(abc.ABC):
