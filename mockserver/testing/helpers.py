@@ -1,0 +1,103 @@
+"""What tests do to one mock app — mint codes, list users, move the clock, reset — from Python.
+
+Each helper calls the same service method as its ``/__mock__/`` route, in this process, so it
+behaves exactly like the control plane without the cost of an HTTP round trip. ``control()``
+reaches every other control-plane route in-process.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional
+
+from flask import Flask
+
+from ..core.errors import ControlError
+from . import wsgi
+
+
+class MockHelpers:
+    """Mixed into ``MockServer`` and ``intercept``: both drive one Flask app built by create_app."""
+
+    app: Flask
+
+    @property
+    def runtime(self):
+        return self.app.extensions["mockserver"]
+
+    # --- credentials --------------------------------------------------------------------------
+    @property
+    def wechat_app(self) -> Dict[str, Any]:
+        """The default mini program: the fixture's first one (appid, secret, name, ...)."""
+        apps = self.runtime.wechat.apps()
+        if not apps:
+            raise ControlError(f"fixture {self.runtime.fixture['source']} has no mini-program app")
+        return apps[0]
+
+    @property
+    def appid(self) -> str:
+        return self.wechat_app["appid"]
+
+    @property
+    def secret(self) -> str:
+        return self.wechat_app["secret"]
+
+    @property
+    def authing_app(self) -> Dict[str, Any]:
+        """The default Authing app, exactly as ``GET /__mock__/apps`` lists it: ``appId``,
+        ``userPoolId``, ``secret``, ``connection`` (its ``extIdpConnidentifier``), ..."""
+        apps = self.control("GET", "/apps")["authing"]["apps"]
+        if not apps:
+            raise ControlError(f"fixture {self.runtime.fixture['source']} has no Authing app")
+        return apps[0]
+
+    # --- what the mini program would receive --------------------------------------------------
+    def login(self, user: Optional[str] = None, appid: Optional[str] = None) -> str:
+        """A login code for ``user`` (alias or openid; a new user when None), as ``wx.login()`` gives."""
+        return self.runtime.wechat.mint_login_code(appid or self.appid, user)["code"]
+
+    def phone_code(self, user: str, appid: Optional[str] = None) -> str:
+        """A code for ``/wxa/business/getuserphonenumber``, as the getPhoneNumber button gives."""
+        return self.runtime.wechat.mint_phone_code(appid or self.appid, user)["code"]
+
+    def encrypted_data(self, user: str, kind: str = "userInfo", appid: Optional[str] = None) -> Dict[str, Any]:
+        """``encryptedData``/``iv`` (and rawData/signature for userInfo) under the user's session key."""
+        return self.runtime.wechat.encrypted_data(appid or self.appid, user, kind)
+
+    # --- who is there -------------------------------------------------------------------------
+    @property
+    def users(self) -> List[Dict[str, Any]]:
+        """Every WeChat user, with their openid/unionid in each app (as ``GET /__mock__/users``)."""
+        wechat = self.runtime.wechat
+        return [wechat.describe_user(user) for user in wechat.users()]
+
+    def user(self, ref: str) -> Dict[str, Any]:
+        """One WeChat user by alias or openid (as ``GET /__mock__/users/<ref>``)."""
+        wechat = self.runtime.wechat
+        return wechat.describe_user(wechat.user(ref))
+
+    # --- time and state -----------------------------------------------------------------------
+    def advance_clock(self, seconds: float) -> float:
+        """Move the mock's clock forward (codes and tokens expire by it); returns the new time."""
+        return self.runtime.clock.advance(seconds)
+
+    def reset(self) -> None:
+        """Back to the fixture state, as ``POST /__mock__/reset``."""
+        self.runtime.reset()
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Any control-plane route, in-process: ``control("GET", "/users")`` → the parsed JSON
+        (the text, for answers that are not JSON).
+
+        ``path`` is relative to ``/__mock__``; answers of 400 and above raise ``ControlError``.
+        """
+        path = path.lstrip("/")
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data else {}
+        status, _, answer_headers, answer = wsgi.call(self.app, method, "http://mockserver/__mock__/" + path,
+                                                      headers, data)
+        content_type = dict((k.lower(), v) for k, v in answer_headers).get("content-type", "")
+        parsed = json.loads(answer) if "json" in content_type and answer.strip() else answer.decode()
+        if status >= 400:
+            message = parsed.get("error", parsed) if isinstance(parsed, dict) else parsed
+            raise ControlError(f"{method} /__mock__/{path}: {message}", status)
+        return parsed

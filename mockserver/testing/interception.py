@@ -1,0 +1,249 @@
+"""``intercept()``: every ``requests`` call for WeChat's and Authing's hosts goes into the mock's app,
+in this process, with no sockets — so unmodified clients (wechatpy, the ``authing`` SDK) just work.
+
+    with intercept() as mock:                       # or @intercept() / @intercept on a test
+        client = wechatpy.WeChatClient(mock.appid, mock.secret)
+        client.wxa.code_to_session(mock.login("yuna"))
+
+It patches ``requests.adapters.HTTPAdapter.send`` — the one method every ``requests`` call goes
+through, whichever ``Session`` made it — while any interception is active; the innermost active
+one answers. A request for any other host fails with ``InterceptError`` unless ``passthrough``
+lets it through to the network.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import weakref
+from email.message import Message
+from fnmatch import fnmatchcase
+from io import BytesIO
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+import requests
+from flask import Flask
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPResponse
+
+from ..config import Config
+from . import wsgi
+from .helpers import MockHelpers
+
+#: Hosts routed into the mock: WeChat's API and every Authing host (core, api, an app's own domain).
+MOCKED_HOSTS = ("api.weixin.qq.com", "*.authing.cn")
+
+
+class InterceptError(requests.exceptions.ConnectionError):
+    """A request for a host that ``intercept()`` neither mocks nor lets through."""
+
+
+class _Patch:
+    """Installs the ``HTTPAdapter.send`` patch while at least one interception is active."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active: List["Interception"] = []
+        self.original: Optional[Callable] = None
+
+    def push(self, interception: "Interception") -> None:
+        with self.lock:
+            if interception in self.active:
+                raise RuntimeError("this intercept() is already active; nest a new intercept() instead")
+            if not self.active:
+                self.original = HTTPAdapter.send
+                HTTPAdapter.send = _send
+            self.active.append(interception)
+
+    def pop(self, interception: "Interception") -> None:
+        with self.lock:
+            self.active.remove(interception)
+            if not self.active:
+                HTTPAdapter.send = self.original
+                self.original = None
+
+    def current(self):
+        with self.lock:
+            return (self.active[-1] if self.active else None), self.original
+
+
+_patch = _Patch()
+
+
+def _send(adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+    interception, original = _patch.current()
+    if interception is None:  # deactivated while this request was on its way
+        return HTTPAdapter.send(adapter, request, *args, **kwargs)
+    return interception.send(adapter, request, original, *args, **kwargs)
+
+
+class _HeaderSource:
+    """Stands in for ``http.client.HTTPResponse``, whose ``msg`` requests reads Set-Cookie from."""
+
+    _method = None
+
+    def __init__(self, headers: Iterable):
+        self.msg = Message()
+        for name, value in headers:
+            self.msg[name] = value
+
+    def isclosed(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class _AppPool:
+    """Idle apps by config, so ``intercept()`` costs a reset instead of a ``create_app`` (tens of ms)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.idle: Dict[Tuple, List[Flask]] = {}
+
+    def acquire(self, config: Dict[str, Any]) -> Flask:
+        from ..app import create_app
+
+        with self.lock:
+            idle = self.idle.get(_key(config))
+            app = idle.pop() if idle else None
+        if app is None:
+            return create_app(Config(**config))
+        app.extensions["mockserver"].reset()
+        return app
+
+    def release(self, config: Dict[str, Any], app: Flask) -> None:
+        with self.lock:
+            self.idle.setdefault(_key(config), []).append(app)
+
+
+def _key(config: Dict[str, Any]) -> Tuple:
+    return tuple(sorted(config.items()))
+
+
+_pool = _AppPool()
+
+
+class Interception(MockHelpers):
+    """One interception: a context manager and a decorator; also the helpers of its app."""
+
+    def __init__(self, target: Any = None, *, passthrough: Union[bool, Iterable[str]] = False,
+                 hosts: Iterable[str] = (), **config: Any):
+        from .server import MockServer
+
+        if config and target is not None:
+            raise TypeError("give either a server/app or Config fields, not both")
+        Config(**config)  # unknown fields fail here, not at first use
+        self.server = target if isinstance(target, MockServer) else None
+        self._app: Optional[Flask] = self.server.app if self.server is not None else target
+        self.config = config
+        self.hosts = MOCKED_HOSTS + tuple(hosts)
+        self.passthrough = passthrough if isinstance(passthrough, bool) else tuple(passthrough)
+        self.blocked: List[str] = []
+        self._release: Optional[weakref.finalize] = None
+
+    @property
+    def app(self) -> Flask:
+        """The app requests go to; without a target, a fresh-state one taken on first use and given
+        back to a pool when this interception is garbage (or, for a decorated call, when it returns)."""
+        if self._app is None:
+            self._app = _pool.acquire(self.config)
+            self._release = weakref.finalize(self, _pool.release, self.config, self._app)
+        return self._app
+
+    # --- routing ------------------------------------------------------------------------------
+    def mocks(self, netloc: str, hostname: str) -> bool:
+        if self.server is not None and self.server.running and f"http://{netloc}" == self.server.url:
+            return True
+        return any(fnmatchcase(hostname, pattern) for pattern in self.hosts)
+
+    def passes(self, hostname: str) -> bool:
+        if isinstance(self.passthrough, bool):
+            return self.passthrough
+        return any(fnmatchcase(hostname, pattern) for pattern in self.passthrough)
+
+    def send(self, adapter: HTTPAdapter, request: requests.PreparedRequest, original: Callable,
+             *args: Any, **kwargs: Any) -> requests.Response:
+        parts = urlsplit(request.url)
+        hostname = (parts.hostname or "").lower()
+        if self.mocks(parts.netloc.lower(), hostname):
+            return self.dispatch(adapter, request)
+        if self.passes(hostname):
+            return original(adapter, request, *args, **kwargs)
+        self.blocked.append(request.url)
+        raise InterceptError(
+            f"mockserver.intercept() blocked {request.method} {request.url}: {hostname!r} is not a mocked "
+            f"host ({', '.join(self.hosts)}). Pass intercept(passthrough=True) to let every other host through "
+            f"to the network, or passthrough=[{hostname!r}] for this one.", request=request)
+
+    def dispatch(self, adapter: HTTPAdapter, request: requests.PreparedRequest) -> requests.Response:
+        status, reason, headers, body = wsgi.call(self.app, request.method, request.url,
+                                                  request.headers, _body_bytes(request.body))
+        raw = HTTPResponse(body=BytesIO(body), headers=headers, status=status, reason=reason,
+                           preload_content=False, decode_content=False,
+                           original_response=_HeaderSource(headers), request_url=request.url)
+        return adapter.build_response(request, raw)
+
+    # --- context manager and decorator ------------------------------------------------------------
+    def __enter__(self) -> "Interception":
+        _patch.push(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _patch.pop(self)
+
+    def __call__(self, target):
+        """Decorate a test function (each call runs intercepted, from a fresh state) or a class
+        (each of its ``test*`` methods)."""
+        if inspect.isclass(target):
+            for name, method in list(vars(target).items()):
+                if name.startswith("test") and callable(method):
+                    setattr(target, name, self(method))
+            return target
+
+        @functools.wraps(target)
+        def intercepted(*args, **kwargs):
+            if self._app is not None:  # a given server or app: its state, reset for each call
+                self.reset()
+                with self:
+                    return target(*args, **kwargs)
+            call = Interception(passthrough=self.passthrough, hosts=self.hosts[len(MOCKED_HOSTS):], **self.config)
+            try:
+                with call:
+                    return target(*args, **kwargs)
+            finally:
+                if call._release is not None:
+                    call._release()
+        return intercepted
+
+
+def _body_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else data
+    return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else chunk for chunk in body)
+
+
+def intercept(target: Any = None, *, passthrough: Union[bool, Iterable[str]] = False,
+              hosts: Iterable[str] = (), **config: Any):
+    """Route ``requests`` calls for WeChat and Authing hosts into a mock app, in-process.
+
+    - ``intercept()``: a fresh app from ``Config(**config)`` (``seed=``, ``fixtures=``, ...).
+    - ``intercept(server)`` / ``intercept(app)``: a ``MockServer``'s app, or one from ``create_app``;
+      state is shared with it (and requests to a started server's own URL are answered in-process too).
+    - ``@intercept`` / ``@intercept(...)``: on a test function or class.
+    - ``passthrough``: False (default) fails any other host with ``InterceptError``; True lets
+      every other host through to the network; a list of host patterns (``"*.example.com"``)
+      lets those through.
+    - ``hosts``: more host patterns to route into the mock.
+    """
+    if inspect.isfunction(target) or inspect.isclass(target) or inspect.ismethod(target):
+        return Interception(passthrough=passthrough, hosts=hosts, **config)(target)
+    return Interception(target, passthrough=passthrough, hosts=hosts, **config)
