@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
+from .routing import LazyBuilderRule
 from .core.clock import Clock
 from .core.errors import ControlError
 from .core.fixtures import load_fixture
@@ -74,6 +75,7 @@ class WireFormat:
 def create_app(config: Optional[Config] = None) -> Flask:
     config = config or Config()
     app = Flask(__name__)
+    app.url_rule_class = LazyBuilderRule
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.ensure_ascii = False
     app.json.sort_keys = False

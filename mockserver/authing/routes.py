@@ -12,7 +12,6 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..app import WireFormat, runtime
-from . import graphql
 from .errors import BAD_REQUEST, SYSTEM_BUSY, AuthingError, bad_request
 from .service import Caller
 
@@ -183,6 +182,8 @@ def graphql_v2():
         body = json.loads(raw) if raw.strip() else None
     except ValueError:
         body = None
+    from . import graphql  # graphql-core costs a tenth of a second to import: not at start-up
+
     return graphql.execute(runtime().authing, caller(), body)
 
 

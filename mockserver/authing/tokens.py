@@ -16,12 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 DEV_SIGNING_KEY = Path(__file__).resolve().parent.parent / "data" / "authing-dev-signing-key.pem"
 ALGORITHMS = ("RS256", "HS256")
+
+
+def _jwt():
+    """PyJWT, imported on first use: a fifth of the server's own import time otherwise."""
+    import jwt
+
+    return jwt
 
 
 def _b64url_uint(value: int) -> str:
@@ -32,9 +38,11 @@ def _b64url_uint(value: int) -> str:
 class SigningKey:
     """The RSA key user tokens are signed with, and its public JWK."""
 
-    def __init__(self, pem: bytes, source: str):
+    def __init__(self, pem: bytes, source: str, trusted: bool = False):
         try:
-            key = serialization.load_pem_private_key(pem, password=None)
+            # The embedded dev key is known good: skipping OpenSSL's RSA consistency check (tens of
+            # milliseconds) keeps start-up fast. A key the user supplies is checked.
+            key = serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=trusted)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{source}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(key, rsa.RSAPrivateKey):
@@ -54,7 +62,7 @@ class SigningKey:
             pem = file.read_bytes()
         except OSError as exc:
             raise ValueError(f"cannot read signing key {file}: {exc.strerror}") from None
-        return cls(pem, str(file))
+        return cls(pem, str(file), trusted=path is None)
 
     def jwk(self) -> Dict[str, str]:
         return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid, "n": self.n, "e": self.e}
@@ -93,12 +101,13 @@ class TokenCodec:
 
     def sign(self, claims: Dict[str, Any], app: Dict[str, Any]) -> str:
         if app.get("algorithm", "RS256") == "HS256":
-            return jwt.encode(claims, app["secret"], algorithm="HS256")
-        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
+            return _jwt().encode(claims, app["secret"], algorithm="HS256")
+        return _jwt().encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
 
     def verify(self, token: Any, audience: Optional[str] = None, check_expiry: bool = True) -> Verified:
         if not isinstance(token, str) or token.count(".") != 2:
             raise TokenRejected("invalid", "token is not a JWT")
+        jwt = _jwt()
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
