@@ -209,3 +209,52 @@ def test_authing_sdk_with_its_default_host(no_sockets):
         assert updated["statusCode"] == 200, updated
         profile = client.get_profile()
         assert profile["data"]["nickname"] == "Bob" and profile["data"]["userId"] == claims["sub"]
+
+
+def test_faults_and_journal_through_the_helpers():
+    with intercept() as mock:
+        client = WeChatClient(mock.appid, mock.secret)
+        rule = mock.add_fault(endpoint="/sns/jscode2session", errcode=-1, times=1)
+        assert rule["id"]
+        code = mock.login("yuna")
+        with pytest.raises(Exception) as raised:
+            client.wxa.code_to_session(code)
+        assert raised.value.errcode == -1
+        assert client.wxa.code_to_session(code)["openid"]  # a faulted request changes no state
+        journal = mock.journal(path="/sns/jscode2session")
+        assert journal["count"] == 2 and journal["by_errcode"] == {"-1": 1, "0": 1}
+        assert mock.journal()["count"] == 3  # and the token fetch
+
+
+def test_a_dropped_connection_breaks_the_request_as_over_a_socket():
+    with MockServer() as live:
+        live.add_fault(endpoint="/cgi-bin/token", drop=True)
+        query = {"grant_type": "client_credential", "appid": live.appid, "secret": live.secret}
+        with pytest.raises(requests.RequestException) as over_socket:
+            requests.get(live.url + "/cgi-bin/token", params=query, timeout=5)
+        with intercept(live.app):
+            with pytest.raises(requests.RequestException) as in_process:
+                requests.get("https://api.weixin.qq.com/cgi-bin/token", params=query)
+    assert type(in_process.value) is type(over_socket.value)
+
+
+def test_cookies_and_redirects_behave_as_over_the_network():
+    from flask import Flask, redirect, request
+
+    app = Flask("cookies")
+
+    @app.get("/login")
+    def login():
+        response = redirect("/home")
+        response.set_cookie("session", "abc")
+        return response
+
+    @app.get("/home")
+    def home():
+        return {"session": request.cookies.get("session")}
+
+    with intercept(app, hosts=["site.test"]), requests.Session() as session:
+        answer = session.get("https://site.test/login")
+        assert answer.json() == {"session": "abc"}
+        assert [r.status_code for r in answer.history] == [302]
+        assert session.cookies.get("session") == "abc"

@@ -61,6 +61,8 @@ def test_no_state_leaks_between_tests(pytester):
             mockserver.control("POST", "/users", {"alias": "leftover"})
             codes.append(mockserver.login("yuna"))
             mockserver.advance_clock(86400)
+            mockserver.add_fault(endpoint="/sns/jscode2session", errcode=-1)
+            requests.get(mockserver.url + "/cgi-bin/token")  # journaled
             requests.post("https://api.weixin.qq.com/__mock__/users", json={"alias": "leftover2"})
 
         def test_sees_the_fixture_again(mockserver):
@@ -68,6 +70,8 @@ def test_no_state_leaks_between_tests(pytester):
             assert "leftover" not in aliases and "leftover2" not in aliases
             assert abs(mockserver.runtime.clock.offset) < 60
             assert mockserver.runtime.store.get("wx.codes", codes[0]) is None
+            assert mockserver.control("GET", "/faults")["faults"] == []
+            assert mockserver.journal()["count"] == 0
 
         def test_intercept_sees_the_fixture_again(mockserver_intercept):
             answer = requests.get("https://api.weixin.qq.com/__mock__/users/leftover")

@@ -7,6 +7,7 @@ reaches every other control-plane route in-process.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from typing import Any, Dict, List, Optional
 
 from flask import Flask
@@ -79,6 +80,18 @@ class MockHelpers:
     def advance_clock(self, seconds: float) -> float:
         """Move the mock's clock forward (codes and tokens expire by it); returns the new time."""
         return self.runtime.clock.advance(seconds)
+
+    # --- faults and the request journal ----------------------------------------------------------
+    def add_fault(self, **rule: Any) -> Dict[str, Any]:
+        """A fault rule, as ``POST /__mock__/faults``: ``add_fault(endpoint="/sns/jscode2session",
+        errcode=-1, times=1)``; returns the rule (with its ``id``)."""
+        return self.control("POST", "/faults", rule)
+
+    def journal(self, **filters: Any) -> Dict[str, Any]:
+        """The requests the emulated APIs received, as ``GET /__mock__/requests`` (filters ``path``,
+        ``appid``, ``user``, ``method``, ``since``, ``errcode``, ``status``, ``limit``): ``count``,
+        ``by_path``, ``by_errcode`` and ``requests``."""
+        return self.control("GET", "/requests?" + urlencode(filters) if filters else "/requests")
 
     def reset(self) -> None:
         """Back to the fixture state, as ``POST /__mock__/reset``."""

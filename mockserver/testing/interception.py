@@ -79,9 +79,8 @@ def _send(adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any, *
 
 
 class _HeaderSource:
-    """Stands in for ``http.client.HTTPResponse``, whose ``msg`` requests reads Set-Cookie from."""
-
-    _method = None
+    """Stands in for ``http.client.HTTPResponse``: requests reads Set-Cookie from its ``msg``;
+    urllib3 asks whether it is closed and closes it."""
 
     def __init__(self, headers: Iterable):
         self.msg = Message()
