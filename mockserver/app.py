@@ -34,7 +34,8 @@ class Runtime:
 
     def __init__(self, config: Config, store: Optional[Store] = None):
         self.config = config
-        self.fixture = load_fixture(config.fixtures)
+        fixture = load_fixture(config.fixtures)  # not kept: the initial state holds what it says
+        self.fixture_source = fixture["source"]
         self.store = store or create_store(config.state)
         self.clock = Clock(start=config.clock_start, frozen=config.clock_frozen,
                            store=self.store if self.store.shared else None)
@@ -46,10 +47,10 @@ class Runtime:
                                     accept_unknown_codes=config.accept_unknown_codes)
         self.faults = FaultRules(self.store, self.clock, self.random)
         self.journal = Journal(self.store, config.journal_size)
-        self.initial_state = self.wechat.directory.initial_state(self.fixture)
+        self.initial_state = self.wechat.directory.initial_state(fixture)
         self.authing = AuthingService(self.store, self.clock, self.random, self.wechat,
                                       SigningKey.load(config.signing_key))
-        self.initial_state.update(self.authing.initial_state(self.fixture))
+        self.initial_state.update(self.authing.initial_state(fixture))
         #: False when a persisted store was resumed instead of loaded with the fixture.
         self.loaded_fixture = self.store.initialise(self.initial_state)
 

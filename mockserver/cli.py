@@ -114,7 +114,7 @@ def check_host(args: argparse.Namespace) -> Optional[str]:
 
 def banner(config: Config, url: str, runtime, workers: int = 1, curl: str = "curl") -> str:
     lines = [f"mockserver listening on {url}",
-             f"  fixture: {runtime.fixture['source']}   seed: {config.seed}"]
+             f"  fixture: {runtime.fixture_source}   seed: {config.seed}"]
     if runtime.store.shared:
         how = "loaded the fixture" if runtime.loaded_fixture else "resumed the stored state"
         lines.append(f"  state: {config.state} ({how})   workers: {workers}")

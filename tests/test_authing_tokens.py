@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import jwt
 import pytest
@@ -187,7 +188,7 @@ def test_a_valid_token_is_accepted_everywhere(client, rt, wx_app, alias, authing
 def test_hs256_apps_sign_with_their_secret(tmp_path, rt):
     from mockserver import Config, create_app
 
-    fixture = json.loads(json.dumps({k: v for k, v in rt.fixture.items() if k != "source"}))
+    fixture = json.loads(Path(rt.fixture_source).read_text(encoding="utf-8"))
     fixture["authing"]["user_pools"][0]["apps"][0]["token_algorithm"] = "HS256"
     path = tmp_path / "hs.json"
     path.write_text(json.dumps(fixture, ensure_ascii=False))

@@ -123,7 +123,7 @@ def test_reset_restores_the_fixture(server):
     server.login()  # creates a user
     server.advance_clock(3600)
     server.reset()
-    assert [u["alias"] for u in server.users] == [u["alias"] for u in server.runtime.fixture["wechat"]["users"]]
+    assert [u["alias"] for u in server.users] == list(server.runtime.initial_state["wx.users"])
     assert abs(server.runtime.clock.offset) < 5
 
 

@@ -31,7 +31,7 @@ class MockHelpers:
         """The default mini program: the fixture's first one (appid, secret, name, ...)."""
         apps = self.runtime.wechat.apps()
         if not apps:
-            raise ControlError(f"fixture {self.runtime.fixture['source']} has no mini-program app")
+            raise ControlError(f"fixture {self.runtime.fixture_source} has no mini-program app")
         return apps[0]
 
     @property
@@ -48,7 +48,7 @@ class MockHelpers:
         ``userPoolId``, ``secret``, ``connection`` (its ``extIdpConnidentifier``), ..."""
         apps = self.control("GET", "/apps")["authing"]["apps"]
         if not apps:
-            raise ControlError(f"fixture {self.runtime.fixture['source']} has no Authing app")
+            raise ControlError(f"fixture {self.runtime.fixture_source} has no Authing app")
         return apps[0]
 
     # --- what the mini program would receive --------------------------------------------------

@@ -80,4 +80,4 @@ class MockServer(MockHelpers):
 
     def __repr__(self) -> str:
         where = self.url if self.running else "not started"
-        return f"<MockServer {where} seed={self.config.seed} fixtures={self.runtime.fixture['source']}>"
+        return f"<MockServer {where} seed={self.config.seed} fixtures={self.runtime.fixture_source}>"
