@@ -8,30 +8,7 @@
 //                            "smsPhone": "13900000001", "imagePath": "/path/avatar.png"}'
 "use strict";
 
-const fs = require("fs");
-const os = require("os");
-const path = require("path");
-
-async function loadServedShim(server) {
-  const res = await fetch(server + "/__mock__/wx.js");
-  if (res.status !== 200) throw new Error("GET /__mock__/wx.js answered " + res.status);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mockserver-wx-")), "wx.js");
-  fs.writeFileSync(file, await res.text());
-  return require(file);
-}
-
-// What the SDK threw: its REST client throws Error(JSON.stringify({code, message, data})), its
-// GraphQL client throws the plain {code, message, data} object.
-function thrown(err) {
-  if (err instanceof Error) {
-    try {
-      return JSON.parse(err.message);
-    } catch (e) {
-      return { error: err.message };
-    }
-  }
-  return err;
-}
+const { loadServedShim, thrown } = require("./support");
 
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
