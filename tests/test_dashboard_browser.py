@@ -32,6 +32,9 @@ def browser():
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.set_page_load_timeout(30)
+    # A click submits a form and the page reloads after a redirect: look for what only the new
+    # page has, waiting for it to arrive rather than racing the navigation.
+    driver.implicitly_wait(10)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
