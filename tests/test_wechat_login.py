@@ -146,3 +146,16 @@ def test_accept_unknown_codes_logs_in_the_named_user(wx_app):
     assert client.get("/sns/jscode2session", query_string=query).get_json()["errcode"] == 40163
     malformed = client.get("/sns/jscode2session", query_string={**query, "js_code": "short"}).get_json()
     assert malformed["errcode"] == 40029
+
+
+def test_login_minute_quota_gives_45011_until_the_next_minute(wechatpy_client, client, rt, wx_app, alias):
+    rt.store.put("wx.apps", wx_app["appid"], {**wx_app, "login_minute_quota": 2})
+    rt.clock.set(1_800_000_040)  # 20 s left in this minute
+    codes = [mint(client, wx_app["appid"], alias)["code"] for _ in range(3)]
+    wechatpy_client.wxa.code_to_session(codes[0])
+    wechatpy_client.wxa.code_to_session(codes[1])
+    with pytest.raises(WeChatClientException) as info:
+        wechatpy_client.wxa.code_to_session(codes[2])
+    assert info.value.errcode == 45011
+    rt.clock.advance(20)
+    assert wechatpy_client.wxa.code_to_session(codes[2])["openid"]  # the limited call left the code unused

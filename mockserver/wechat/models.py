@@ -14,6 +14,7 @@ wx.sessions        appid:openid           {session_key, created_at}: the latest 
 wx.tokens          access token           {appid, kind, issued_at, expires_at}
 wx.app_tokens      appid                  {"token": ..., "stable": ...}: the current ones
 wx.quota           appid:day              calls of /cgi-bin/token that day
+                   appid:login:minute     jscode2session calls that minute (login_minute_quota)
 wx.messages        msgid                  subscribe messages sent
 =================  =====================  ==================================================
 """
@@ -31,7 +32,7 @@ SECRET = re.compile(r"^[0-9a-f]{32}$")
 ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 PHONE = re.compile(r"^\d{5,15}$")
 
-APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates"}
+APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids"}
@@ -53,7 +54,11 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
             "secret must be 32 lowercase hex characters")
     for key in ("pages", "subscribe_templates"):
         require(isinstance(app.get(key, []), list), where, f"{key} must be a list of strings")
-    return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], **app}
+    quota = app.get("login_minute_quota")
+    require(quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota > 0), where,
+            "login_minute_quota must be a positive integer (or absent: no limit)")
+    return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
+            **app}
 
 
 def check_user(user: Any, where: str) -> Dict[str, Any]:

@@ -248,6 +248,7 @@ class WeChatService:
         if grant_type not in (None, "authorization_code"):
             raise WeChatError(40002)
         app = self.authenticate(appid, secret)
+        self._check_login_quota(app)
         record = self.exchange_code(app["appid"], js_code)
         user = self.store.get("wx.users", record["alias"])
         if user is None:  # deleted since the code was minted
@@ -257,6 +258,12 @@ class WeChatService:
         if unionid:
             result["unionid"] = unionid
         return result
+
+    def _check_login_quota(self, app: Dict[str, Any]) -> None:
+        """An app's ``login_minute_quota``: more exchanges in one clock minute get 45011."""
+        quota = app.get("login_minute_quota")
+        if quota and self.store.incr("wx.quota", f"{app['appid']}:login:{int(self.clock.now() // 60)}") > quota:
+            raise WeChatError(45011)
 
     def exchange_code(self, appid: str, code: str) -> Dict[str, Any]:
         """Take a login code for ``appid`` exactly once; the code's record, or a WeChatError."""
