@@ -8,12 +8,13 @@ account) are derived from the seed with HMAC instead, so they do not depend on c
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import random
 import string
 import threading
-from typing import Optional
+from typing import Optional, Tuple
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 URLSAFE = ALPHANUMERIC + "-_"
@@ -61,10 +62,7 @@ class RandomSource:
 
     def derive(self, *parts: str, length: int = 27, alphabet: str = URLSAFE) -> str:
         """A stable string for ``parts`` under this seed, independent of any other draw."""
-        message = "\x1f".join(parts).encode()
-        digest = hmac.new(str(self.seed).encode(), message, hashlib.sha256).digest()
-        digest += hashlib.sha256(digest).digest()
-        return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+        return _derive(self.seed, parts, length, alphabet)
 
     # --- WeChat formats -------------------------------------------------------------------
     def login_code(self) -> str:
@@ -106,3 +104,12 @@ class RandomSource:
     def object_id(self) -> str:
         """Authing's ids (user, pool, app) are 24 lowercase hex characters."""
         return self.hex(24)
+
+
+@functools.lru_cache(maxsize=8192)
+def _derive(seed: int, parts: Tuple[str, ...], length: int, alphabet: str) -> str:
+    # Cached: every request that names a user computes their openid, and HMAC is not free.
+    message = "\x1f".join(parts).encode()
+    digest = hmac.new(str(seed).encode(), message, hashlib.sha256).digest()
+    digest += hashlib.sha256(digest).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
