@@ -1,14 +1,10 @@
 """Shared fixtures: a fresh app per test, a live server, and wechatpy pointed at it."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
-from waitress.server import create_server
-
-from mockserver import Config, create_app
+from mockserver import Config, MockServer, create_app
 
 WECHAT_HOST = "https://api.weixin.qq.com"
 
@@ -49,25 +45,11 @@ def mint(client, appid, user=None):
     return response.get_json()
 
 
-class LiveServer:
-    """An app served by waitress on a free loopback port, in a background thread."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=16)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.close()
-
-
 @pytest.fixture
 def live(app):
-    server = LiveServer(app)
-    yield server
-    server.close()
+    """The test's app served on a free loopback port."""
+    with MockServer(app=app, threads=16) as server:
+        yield server
 
 
 class RedirectAdapter(HTTPAdapter):

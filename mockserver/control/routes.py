@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..app import WireFormat, runtime
+from ..http import NO_BODY, request_json
 from ..core.errors import ControlError
 from .openapi import SPEC
 
@@ -36,9 +37,9 @@ WIRE = WireFormat(("/__mock__",), render_http_error, render_internal_error)
 
 def body() -> Dict[str, Any]:
     """The JSON object body (empty when there is none)."""
-    if not request.get_data(cache=True).strip():
+    data = request_json()
+    if data is NO_BODY:
         return {}
-    data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict):
         raise ControlError("body must be a JSON object")
     return data

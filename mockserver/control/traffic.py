@@ -6,16 +6,15 @@ the wire format of the service that owns the route, by raising that service's ow
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any, Dict, Optional
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..app import runtime
 from ..authing.errors import AuthingError
+from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
 from ..wechat.errors import WeChatError
 from .faults import RequestFacts, emulated_service
 from .journal import MASK, SKIPPED_HEADERS, error_code, is_secret, mask_pairs, masked_body
@@ -45,6 +44,7 @@ def before_request() -> Optional[Response]:
     rt = runtime()
     g.mock_started = time.perf_counter()
     g.mock_time = rt.clock.now()
+    g.mock_facts = RequestFacts(appids=[], user=None, code=None)  # what the journal shows if the next line raises
     g.mock_facts = facts = request_facts()
     service = emulated_service(request.endpoint)
     if service is None:
@@ -106,14 +106,6 @@ def after_request(response: Response) -> Response:
     return response
 
 
-def raw_body() -> bytes:
-    """The request body (empty when it is over the size limit: the route answers that)."""
-    try:
-        return request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        return b""
-
-
 def request_body() -> Any:
     content_type = request.content_type or ""
     raw = raw_body()
@@ -132,17 +124,9 @@ def request_body() -> Any:
 
 def request_fields() -> Dict[str, Any]:
     """Query parameters and the fields of a JSON object or form body, for finding who is calling."""
-    fields: Dict[str, Any] = {}
-    raw = raw_body()
-    if raw.strip():
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = request.form.to_dict() if request.mimetype == "application/x-www-form-urlencoded" else None
-        if isinstance(parsed, dict):
-            fields.update(parsed)
-    fields.update(request.args.to_dict())
-    return fields
+    if request.mimetype == "application/x-www-form-urlencoded" and request_json() is INVALID_JSON:
+        return {**request.form.to_dict(), **request.args.to_dict()}
+    return query_and_json_fields()
 
 
 def request_facts() -> RequestFacts:

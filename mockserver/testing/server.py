@@ -12,6 +12,8 @@ import dataclasses
 import threading
 from typing import Any, Optional
 
+from flask import Flask
+
 from ..app import create_app
 from ..config import Config
 from .helpers import MockHelpers
@@ -22,12 +24,16 @@ class MockServer(MockHelpers):
 
     ``config`` is a ``mockserver.Config``; keyword arguments override its fields
     (``seed=7``, ``fixtures="path.json"``, ...). Without a config the port is 0: a free one.
+    ``app`` serves an app made elsewhere by ``create_app`` instead (on a free port).
     """
 
-    def __init__(self, config: Optional[Config] = None, *, threads: int = 4, **overrides: Any):
+    def __init__(self, config: Optional[Config] = None, *, app: Optional[Flask] = None, threads: int = 4,
+                 **overrides: Any):
+        if app is not None:
+            config = dataclasses.replace(app.extensions["mockserver"].config, port=0)
         self.config = dataclasses.replace(config or Config(port=0), **overrides)
         self.threads = threads
-        self.app = create_app(self.config)
+        self.app = app or create_app(self.config)
         self._server = None
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()

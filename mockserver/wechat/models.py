@@ -31,6 +31,8 @@ APPID = re.compile(r"^wx[0-9a-f]{16}$")
 SECRET = re.compile(r"^[0-9a-f]{32}$")
 ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 PHONE = re.compile(r"^\d{5,15}$")
+#: What a pinned openid or unionid may be (real ones: "o" and 27 of these characters).
+PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
 APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
@@ -53,7 +55,13 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     require(isinstance(app.get("secret"), str) and bool(SECRET.match(app["secret"])), where,
             "secret must be 32 lowercase hex characters")
     for key in ("pages", "subscribe_templates"):
-        require(isinstance(app.get(key, []), list), where, f"{key} must be a list of strings")
+        value = app.get(key, [])
+        require(isinstance(value, list) and all(isinstance(v, str) for v in value), where,
+                f"{key} must be a list of strings")
+    require(isinstance(app.get("name", ""), str), where, "name must be a string")
+    platform = app.get("open_platform")
+    require(platform is None or (isinstance(platform, str) and platform != ""), where,
+            "open_platform must be a non-empty string (or null: no Open Platform account)")
     quota = app.get("login_minute_quota")
     require(quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota > 0), where,
             "login_minute_quota must be a positive integer (or absent: no limit)")
@@ -67,12 +75,15 @@ def check_user(user: Any, where: str) -> Dict[str, Any]:
     require(not unknown, where, f"unknown user fields {sorted(unknown)} (known: {sorted(USER_FIELDS)})")
     require(isinstance(user.get("alias"), str) and bool(ALIAS.match(user["alias"])), where,
             "alias must be 1-64 characters of letters, digits, '_', '.' or '-'")
-    require(user.get("gender", 0) in (0, 1, 2), where, "gender must be 0 (unknown), 1 (male) or 2 (female)")
+    gender = user.get("gender", 0)
+    require(type(gender) is int and gender in (0, 1, 2), where, "gender must be 0 (unknown), 1 (male) or 2 (female)")
     phone = user.get("phone", "")
     require(phone == "" or (isinstance(phone, str) and bool(PHONE.match(phone))), where,
             "phone must be a string of 5-15 digits")
     for key in ("openids", "unionids"):
-        require(isinstance(user.get(key, {}), dict), where, f"{key} must map appid/platform to an id")
+        pinned = user.get(key, {})
+        require(isinstance(pinned, dict) and all(isinstance(v, str) and PINNED_ID.match(v) for v in pinned.values()),
+                where, f"{key} must map appid/platform to an id of 6-64 letters, digits, '_' or '-'")
     for key in STRING_FIELDS:
         require(isinstance(user.get(key, ""), str), where, f"{key} must be a string")
     for key in ("blocked", "rejects_subscribe_messages"):
@@ -119,5 +130,10 @@ class Directory:
             for key in REPEATED_FIELDS:  # one string object per distinct value: ~1/3 less memory
                 user[key] = shared_values.setdefault(user[key], user[key])
             state["wx.users"][user["alias"]] = user
-            state["wx.openids"].update(self.openid_entries(user, apps))
+            for openid, owner in self.openid_entries(user, apps):
+                taken = state["wx.openids"].get(openid)
+                if taken:
+                    raise FixtureError(f"{where}: openid {openid} of {user['alias']!r} is already "
+                                       f"{taken['alias']!r}'s")
+                state["wx.openids"][openid] = owner
         return state

@@ -1,13 +1,13 @@
 """Every WeChat route, in one table. Routes only parse requests and format answers."""
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Dict, Tuple
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ..app import WireFormat, runtime
+from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, request_json
 from .crypto import dumps
 from .errors import WeChatError
 
@@ -27,8 +27,6 @@ def render_error(exc: WeChatError) -> Response:
 
 
 def render_http_error(exc: HTTPException) -> Response:
-    if exc.code == 405:
-        return render_error(WeChatError(43001 if request.method == "POST" else 43002))
     if exc.code == 413:
         return render_error(WeChatError(47001))
     if exc.code == 404:
@@ -41,34 +39,19 @@ WIRE = WireFormat(PREFIXES, render_http_error, lambda exc: render_error(WeChatEr
 
 def json_body() -> Any:
     """The JSON body, whatever Content-Type says (wechatpy sends none)."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
+    body = request_json()
+    if body is NO_BODY:
         raise WeChatError(44002)
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise WeChatError(47001) from None
-
-
-def params() -> Dict[str, Any]:
-    """Query parameters, plus a JSON object body's fields for routes that take either."""
-    merged: Dict[str, Any] = {}
-    raw = request.get_data(cache=True)
-    if raw.strip():
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            merged.update(body)
-    merged.update(request.args.to_dict())
-    return merged
+    if body is INVALID_JSON:
+        raise WeChatError(47001)
+    return body
 
 
 def token_app():
     """The app whose ``access_token`` the query carries (in the body it is a format error)."""
     token = request.args.get("access_token")
-    if not token and request.method == "POST" and "access_token" in params():
+    body = request_json()
+    if not token and request.method == "POST" and isinstance(body, dict) and "access_token" in body:
         raise WeChatError(47001)
     return runtime().wechat.resolve_token(token)
 
@@ -94,15 +77,15 @@ def get_user_phone_number():
 
 
 def check_session():
-    return runtime().wechat.check_session(token_app(), params())
+    return runtime().wechat.check_session(token_app(), query_and_json_fields())
 
 
 def reset_user_session_key():
-    return runtime().wechat.reset_session_key(token_app(), params())
+    return runtime().wechat.reset_session_key(token_app(), query_and_json_fields())
 
 
 def get_paid_unionid():
-    return runtime().wechat.paid_unionid(token_app(), params())
+    return runtime().wechat.paid_unionid(token_app(), query_and_json_fields())
 
 
 def msg_sec_check():

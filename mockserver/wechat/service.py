@@ -37,6 +37,7 @@ class WeChatService:
         self.random = random
         self.directory = Directory(random)
         self.accept_unknown_codes = accept_unknown_codes
+        self._faker = None
 
     # --- who is who ----------------------------------------------------------------------
     def app(self, appid: str) -> Dict[str, Any]:
@@ -83,19 +84,24 @@ class WeChatService:
     def create_user(self, fields: Dict[str, Any]) -> Dict[str, Any]:
         if not isinstance(fields, dict):
             raise ControlError("body must be a JSON object of user fields")
-        generated = self._fake_profile()
-        fields = {**generated, **{k: v for k, v in fields.items() if v is not None}}
-        user = self._checked_user(fields)
-
-        def insert(existing):
-            if existing is not None:
-                return UNCHANGED, False
-            return user, True
-
-        if not self.store.update("wx.users", user["alias"], insert):
+        given = {k: v for k, v in fields.items() if v is not None}
+        # Check what the caller gave before drawing a made-up profile: a rejected request must not
+        # move the random source (later codes would differ).
+        self._checked_user({"alias": "candidate", **given})
+        if isinstance(given.get("alias"), str) and self.store.get("wx.users", given["alias"]) is not None:
+            raise Conflict(f"a user with alias {given['alias']!r} already exists")
+        user = self._checked_user({**self._fake_profile(), **given})
+        if not self.store.update("wx.users", user["alias"],
+                                 lambda existing: (UNCHANGED, False) if existing else (user, True)):
             raise Conflict(f"a user with alias {user['alias']!r} already exists")
+        claimed = []
         for openid, owner in self.directory.openid_entries(user, self.apps()):
-            self.store.put("wx.openids", openid, owner)
+            if not self.store.update("wx.openids", openid, lambda held: (UNCHANGED, False) if held else (owner, True)):
+                for mine in claimed:  # a pinned openid another user holds: undo everything
+                    self.store.delete("wx.openids", mine)
+                self.store.delete("wx.users", user["alias"])
+                raise Conflict(f"openid {openid} already belongs to another user")
+            claimed.append(openid)
         return user
 
     def update_user(self, ref: str, changes: Dict[str, Any]) -> Dict[str, Any]:
@@ -159,9 +165,11 @@ class WeChatService:
 
     def _fake_profile(self) -> Dict[str, Any]:
         """A new WeChat user made up by Faker (zh_CN), seeded from the one random source."""
-        from faker import Faker  # imported on first use: it costs start-up time
+        if self._faker is None:
+            from faker import Faker  # imported on first use: it costs start-up time
 
-        fake = Faker("zh_CN")
+            self._faker = Faker("zh_CN")
+        fake = self._faker
         fake.seed_instance(self.random.integer(0, 2 ** 31))
         alias = "user_" + self.random.hex(8)
         while self.store.get("wx.users", alias) is not None:
@@ -262,17 +270,23 @@ class WeChatService:
     def _check_login_quota(self, app: Dict[str, Any]) -> None:
         """An app's ``login_minute_quota``: more exchanges in one clock minute get 45011."""
         quota = app.get("login_minute_quota")
-        if quota and self.store.incr("wx.quota", f"{app['appid']}:login:{int(self.clock.now() // 60)}") > quota:
+        if quota and self._count_call(f"{app['appid']}:login", int(self.clock.now() // 60)) > quota:
             raise WeChatError(45011)
+
+    def _count_call(self, counter: str, period: int) -> int:
+        """Calls counted against ``counter`` in this period (a day, a minute) so far, this one included;
+        the first call of a period drops the last period's count, so counters do not pile up."""
+        calls = self.store.incr("wx.quota", f"{counter}:{period}")
+        if calls == 1:
+            self.store.delete("wx.quota", f"{counter}:{period - 1}")
+        return calls
 
     def exchange_code(self, appid: str, code: str) -> Dict[str, Any]:
         """Take a login code for ``appid`` exactly once; the code's record, or a WeChatError."""
         now = self.clock.now()
         peek = self.store.get("wx.codes", code)
-        if peek and peek["appid"] == appid:
-            owner = self.store.get("wx.users", peek["alias"])
-            if owner and owner.get("blocked"):
-                raise WeChatError(40226)
+        if peek and peek["appid"] == appid and peek["used_at"] is None and now - peek["issued_at"] <= CODE_TTL:
+            self._refuse_blocked(peek["alias"])
 
         def take(record):
             if record is None:
@@ -293,12 +307,18 @@ class WeChatService:
             raise WeChatError(40029)
         return outcome
 
+    def _refuse_blocked(self, alias: str) -> None:
+        owner = self.store.get("wx.users", alias)
+        if owner and owner.get("blocked"):
+            raise WeChatError(40226)
+
     def _adopt_unknown_code(self, appid: str, code: str, now: float):
         """``--accept-unknown-codes``: a code WeChat's devtools made logs in the configured user."""
         try:
             user = self.user(self.accept_unknown_codes)
         except NotFound:
             return "unknown"
+        self._refuse_blocked(user["alias"])
         record = {"appid": appid, "alias": user["alias"], "session_key": self.random.session_key(),
                   "issued_at": now, "used_at": now, "adopted": True}
         taken = self.store.update("wx.codes", code,
@@ -321,8 +341,7 @@ class WeChatService:
             raise WeChatError(40002)
         app = self.authenticate(appid, secret)
         now = self.clock.now()
-        day = int(now // 86400)
-        if self.store.incr("wx.quota", f"{app['appid']}:{day}") > DAILY_TOKEN_QUOTA:
+        if self._count_call(f"{app['appid']}", int(now // 86400)) > DAILY_TOKEN_QUOTA:
             raise WeChatError(45009)
         token = self._new_token(app["appid"], "token", now)
         previous = self.store.update("wx.app_tokens", app["appid"],
@@ -343,7 +362,7 @@ class WeChatService:
         if body.get("grant_type") != "client_credential":
             raise WeChatError(40002)
         force = body.get("force_refresh", False)
-        if force not in (True, False):
+        if type(force) is not bool:
             raise WeChatError(47001)
         app = self.authenticate(appid, secret)
         now = self.clock.now()
