@@ -14,7 +14,7 @@ import hashlib
 import json
 import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.clock import Clock
@@ -73,8 +73,9 @@ class AuthingService:
         return initial_state(fixture, self.random)
 
     # --- pools, apps, connections -----------------------------------------------------------
-    def _app_by_id(self, app_id: str) -> Optional[Dict[str, Any]]:
-        return self.store.get("authing.apps", app_id)
+    def _app_by_id(self, app_id: Any) -> Optional[Dict[str, Any]]:
+        """The app of an id a client sent (anything JSON can hold: only a string can name one)."""
+        return self.store.get("authing.apps", app_id) if isinstance(app_id, str) else None
 
     def pools(self) -> List[Dict[str, Any]]:
         return self.store.values("authing.pools")
@@ -95,7 +96,7 @@ class AuthingService:
                 raise AuthingError(E.APP_NOT_FOUND, "应用不属于此用户池")
             return app
         if caller.pool_id:
-            if self.store.get("authing.pools", caller.pool_id) is None:
+            if not isinstance(caller.pool_id, str) or self.store.get("authing.pools", caller.pool_id) is None:
                 raise AuthingError(E.POOL_NOT_FOUND, "用户池不存在")
             for app in self.apps():
                 if app["userPoolId"] == caller.pool_id:
@@ -509,7 +510,10 @@ class AuthingService:
             raise AuthingError(E.NO_PERMISSION, "client_secret 不正确")
 
     def signin_by_mobile(self, caller: Caller, body: Dict[str, Any]) -> Dict[str, Any]:
-        app = self.app_for(caller if caller.app_id else Caller(app_id=body.get("client_id")))
+        client_id = body.get("client_id")
+        if client_id is not None and not isinstance(client_id, str):
+            raise bad_request("client_id 必须是字符串")
+        app = self.app_for(caller if caller.app_id else replace(caller, app_id=client_id))
         self._check_client(app, body)
         identifier = body.get("extIdpConnidentifier")
         if not isinstance(identifier, str) or not identifier:
@@ -619,7 +623,7 @@ class AuthingService:
         }
 
     def introspect(self, client_id: Any, client_secret: Any, token: Any) -> Dict[str, Any]:
-        app = self._app_by_id(client_id) if isinstance(client_id, str) else None
+        app = self._app_by_id(client_id)
         if app is None or client_secret != app["secret"]:
             raise AuthingError(E.NO_PERMISSION, "client authentication failed", oidc_error="invalid_client")
         if not isinstance(token, str) or not token:
@@ -654,7 +658,9 @@ class AuthingService:
     def users(self) -> List[Dict[str, Any]]:
         return self.store.values("authing.users")
 
-    def user_record(self, user_id: str) -> Dict[str, Any]:
+    def user_record(self, user_id: Any) -> Dict[str, Any]:
+        if not isinstance(user_id, str):
+            raise ControlError("userId must be a string (an Authing user id)")
         user = self.store.get("authing.users", user_id)
         if user is None:
             raise NotFound(f"no Authing user with id {user_id!r}")
@@ -666,6 +672,8 @@ class AuthingService:
     def mint_token(self, body: Dict[str, Any], base_url: str) -> Dict[str, Any]:
         user = self.user_record(body.get("userId"))
         app_id = body.get("appId")
+        if app_id is not None and not isinstance(app_id, str):
+            raise ControlError("appId must be a string (an Authing app id)")
         app = self._app_by_id(app_id) if app_id else next(
             (a for a in self.apps() if a["userPoolId"] == user["userPoolId"]), None)
         if app is None or app["userPoolId"] != user["userPoolId"]:
