@@ -214,3 +214,27 @@ def test_control_plane_mints_tokens_and_lists_users(client, wx_app, alias, authi
     assert client.get("/__mock__/authing/users/" + user["id"]).get_json()["openid"] == user["openid"]
     assert client.get("/__mock__/authing/users/" + "0" * 24).status_code == 404
     assert client.post("/__mock__/authing/tokens", json={"userId": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("claims", [{"jti": None}, {"jti": ""}, {"jti": 7}, {"sub": ["x"]}])
+@pytest.mark.parametrize("algorithm", ["RS256", "HS256"])
+def test_validly_signed_tokens_without_a_string_jti_are_invalid(client, rt, wx_app, alias, authing_app, claims,
+                                                                   algorithm):
+    """Anyone can sign a token (the dev key ships, HS256 uses the app secret); Authing's always carry a
+    jti, so one without is refused as invalid everywhere — and a logout with it is no 500."""
+    user = login(client, wx_app, alias, authing_app)
+    good = jwt.decode(user["token"], options={"verify_signature": False})
+    forged_claims = {k: v for k, v in {**good, **claims}.items() if v is not None}
+    if algorithm == "HS256":
+        authing_app = {**authing_app, "algorithm": "HS256"}
+        rt.store.put("authing.apps", authing_app["id"], authing_app)
+    forged = rt.authing.codec.sign(forged_claims, authing_app)
+    h = headers(authing_app, forged)
+    logout = client.get("/api/v2/logout", query_string={"app_id": authing_app["id"]}, headers=h)
+    assert logout.status_code == 200 and logout.get_json()["code"] == 2207, logout.data[:300]
+    assert client.get("/api/v2/users/me", headers=h).get_json()["code"] == 2207
+    assert client.get("/api/v3/get-profile", headers=h).get_json()["apiCode"] == 2207
+    assert client.post("/oidc/token/introspection", data={
+        "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": forged}).get_json() == {
+        "active": False}
+    assert rt.store.items("authing.revoked") == []

@@ -6,6 +6,9 @@
 - HS256 for apps configured so, signed with the app secret (as Authing does).
 - Time is the mock's clock: PyJWT's own expiry checks (real time) are switched off and done here.
 - ``none`` and every other algorithm are refused, whatever the header says.
+- Every token Authing issues carries a ``jti`` (what a logout revokes); a token without one, or with
+  a ``sub`` or ``jti`` that is not a string, is refused as invalid even when its signature is good
+  (anyone can sign one: the dev key ships with the mock, HS256 uses the app secret).
 """
 from __future__ import annotations
 
@@ -138,9 +141,10 @@ class TokenCodec:
             raise TokenRejected("audience", "token was issued for another app")
         if not isinstance(claims.get("exp"), (int, float)) or not isinstance(claims.get("iat"), (int, float)):
             raise TokenRejected("invalid", "token exp/iat are not numbers")
+        if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti"), str) or not claims["jti"]:
+            raise TokenRejected("invalid", "token has no jti, or its sub/jti are not strings")
         if check_expiry and self.now() >= claims["exp"]:
             raise TokenRejected("expired", "token has expired")
-        jti = claims.get("jti")
-        if isinstance(jti, str) and self.is_revoked(jti):
+        if self.is_revoked(claims["jti"]):
             raise TokenRejected("revoked", "token was revoked by a logout")
         return Verified(claims=claims, app=app)
