@@ -33,8 +33,25 @@ examples:
 """
 
 
+TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
 def _env(name: str, default):
-    return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"), default)
+    """``MOCKSERVER_<NAME>``, or ``default``. Numbers stay strings: argparse converts them with the
+    flag's own type, so a bad value is reported like a bad flag, not as a traceback."""
+    value = os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"))
+    return default if value is None else value
+
+
+def _env_flag(name: str) -> bool:
+    value = _env(name, "").strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    print(f"mockserver: {ENV_PREFIX}{name.upper()}={value!r}: say one of {', '.join(TRUE)} "
+          f"or {', '.join(v for v in FALSE if v)}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default=_env("host", defaults.host),
                         help="address to bind (default: %(default)s; loopback only unless you say otherwise)")
-    parser.add_argument("--port", type=int, default=int(_env("port", defaults.port)),
+    parser.add_argument("--port", type=int, default=_env("port", str(defaults.port)),
                         help="port to listen on; 0 picks a free one (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=int(_env("seed", defaults.seed)),
+    parser.add_argument("--seed", type=int, default=_env("seed", str(defaults.seed)),
                         help="seed of every generated code, key and token (default: %(default)s)")
     parser.add_argument("--fixtures", metavar="PATH", default=_env("fixtures", defaults.fixtures),
                         help="fixture file of apps and users (default: the embedded one)")
@@ -61,24 +78,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--public-url", metavar="URL", default=_env("public_url", defaults.public_url),
                         help="base URL clients reach the mock at, used as the Authing token issuer "
                              "(default: scheme and Host of each request)")
-    parser.add_argument("--journal-size", type=int, default=int(_env("journal_size", defaults.journal_size)),
+    parser.add_argument("--journal-size", type=int, default=_env("journal_size", str(defaults.journal_size)),
                         help="requests the journal at /__mock__/requests keeps (default: %(default)s)")
     parser.add_argument("--allow-remote", action="store_true",
-                        default=_env("allow_remote", "") not in ("", "0", "false"),
+                        default=_env_flag("allow_remote"),
                         help="confirm a --host other than loopback: the mock, its control plane and its "
                              "secrets become reachable from the network (a warning is printed)")
     parser.add_argument("--admin-token", metavar="TOKEN", default=_env("admin_token", None),
                         help="require this token (Authorization: Bearer TOKEN) on /__mock__/")
-    parser.add_argument("--tls", action="store_true", default=_env("tls", "") not in ("", "0", "false"),
+    parser.add_argument("--tls", action="store_true", default=_env_flag("tls"),
                         help="serve HTTPS with a self-signed certificate (made once, path printed)")
     parser.add_argument("--tls-dir", metavar="DIR", default=_env("tls_dir", None),
                         help="where --tls keeps its certificate (default: ~/.cache/mockserver/tls)")
-    parser.add_argument("--threads", type=int, default=int(_env("threads", 8)),
+    parser.add_argument("--threads", type=int, default=_env("threads", "8"),
                         help="worker threads of the WSGI server (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
                         help="where state lives: memory:// (fastest), sqlite:///PATH (survives restarts) "
                              "or redis://HOST:PORT/DB (shared by processes and hosts) (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=int(_env("workers", 1)),
+    parser.add_argument("--workers", type=int, default=_env("workers", "1"),
                         help="processes serving the one port; more than 1 needs a sqlite or redis --state "
                              "(default: %(default)s)")
     return parser

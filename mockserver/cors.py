@@ -1,4 +1,7 @@
-"""CORS, so browser pages and WeChat's devtools can call the mock from any origin.
+"""CORS, so browser pages and WeChat's devtools can call the emulated APIs from any origin.
+
+The control plane is left out (but for its open paths): it answers browsers only from its own
+origin (``control/admin.py``).
 
 Hand-written instead of flask-cors because it must cost nothing for the clients that send no
 ``Origin`` (every SDK and backend): the hooks return at once for them.
@@ -9,13 +12,20 @@ from typing import Optional
 
 from flask import Flask, Response, request
 
+from .control.admin import OPEN_PATHS
+
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 PREFLIGHT_MAX_AGE = "600"
 
 
+def cross_origin_allowed() -> bool:
+    return not request.path.startswith("/__mock__") or request.path in OPEN_PATHS
+
+
 def answer_preflight() -> Optional[Response]:
     """``OPTIONS`` with ``Access-Control-Request-Method``: answered before any route, fault or journal."""
-    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers \
+            or not cross_origin_allowed():
         return None
     response = Response(status=204)
     response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
@@ -26,7 +36,7 @@ def answer_preflight() -> Optional[Response]:
 
 def allow_origin(response: Response) -> Response:
     origin = request.headers.get("Origin")
-    if origin:
+    if origin and cross_origin_allowed():
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "*"
         response.vary.add("Origin")

@@ -94,3 +94,73 @@ def test_deleted_users_code_fails_cleanly(client, wx_app, alias):
     answer = client.get("/sns/jscode2session", query_string={
         "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": code}).get_json()
     assert answer["errcode"] == 40029
+
+
+@pytest.mark.parametrize("fields", [{"open_platform": 5}, {"open_platform": ""}, {"pages": [1, 2]},
+                                    {"subscribe_templates": "tmpl"}, {"name": ["x"]}, {"login_minute_quota": True}])
+def test_bad_app_fields_are_refused_and_break_nothing(client, rt, fields):
+    before = snapshot(rt)
+    answer = client.post("/__mock__/apps", json=fields)
+    assert answer.status_code == 400 and answer.get_json()["error"]
+    assert snapshot(rt) == before
+    assert client.get("/__mock__/users").status_code == 200
+
+
+@pytest.mark.parametrize("fields", [{"openids": {"wx7bcfa6ed0b1e34bd": 5}}, {"unionids": {"p": "bad id!"}},
+                                    {"gender": True}, {"gender": "1"}])
+def test_bad_user_fields_are_refused(client, rt, fields):
+    before = snapshot(rt)
+    answer = client.post("/__mock__/users", json={"alias": "zz1", **fields})
+    assert answer.status_code == 400, answer.get_json()
+    assert snapshot(rt) == before
+
+
+def test_a_pinned_openid_cannot_take_another_users(client, rt, wx_app, alias):
+    theirs = client.get(f"/__mock__/users/{alias}").get_json()["apps"][wx_app["appid"]]["openid"]
+    before = snapshot(rt)
+    answer = client.post("/__mock__/users", json={"alias": "thief", "openids": {wx_app["appid"]: theirs}})
+    assert answer.status_code == 409
+    assert snapshot(rt) == before
+    assert client.get(f"/__mock__/users/{theirs}").get_json()["alias"] == alias
+
+
+def test_a_rejected_user_creation_does_not_move_the_random_source(wx_app):
+    from mockserver import Config, create_app
+
+    def first_code(bad_request_first):
+        client = create_app(Config(seed=11)).test_client()
+        if bad_request_first:
+            assert client.post("/__mock__/users", json={"gender": 9}).status_code == 400
+            assert client.post("/__mock__/users", json={"alias": "yuna"}).status_code == 409
+        return client.post("/__mock__/wechat/login", json={"appid": wx_app["appid"]}).get_json()
+
+    assert first_code(True) == first_code(False)
+
+
+@pytest.mark.parametrize("body", [{"advance": float("inf")}, {"advance": 1e300}, {"set": 1e20}, {"set": -5},
+                                  {"advance": True}, {"advance": 1, "set": 2}, {}])
+def test_clock_refuses_what_would_break_it(client, rt, body):
+    before = rt.clock.now()
+    answer = client.post("/__mock__/clock", data=json.dumps(body))
+    assert answer.status_code == 400
+    assert abs(rt.clock.now() - before) < 2
+    assert client.get("/sns/jscode2session").get_json()["errcode"] == 41002  # errors still render
+
+
+def test_clock_refuses_nan_infinity_in_raw_json(client, rt):
+    for raw in ('{"advance": Infinity}', '{"advance": NaN}', '{"set": -Infinity}'):
+        assert client.post("/__mock__/clock", data=raw).status_code == 400
+    assert client.get("/sns/jscode2session").status_code == 200
+
+
+def test_blocked_users_spent_code_still_says_spent(client, wx_app, alias):
+    code = mint(client, wx_app["appid"], alias)["code"]
+    query = {"appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": code}
+    assert "openid" in client.get("/sns/jscode2session", query_string=query).get_json()
+    client.patch(f"/__mock__/users/{alias}", json={"blocked": True})
+    assert client.get("/sns/jscode2session", query_string=query).get_json()["errcode"] == 40163
+
+
+def test_empty_access_token_on_a_post_route_is_missing(client):
+    answer = client.post("/wxa/msg_sec_check?access_token=", json={"content": "x"}).get_json()
+    assert answer["errcode"] == 41001

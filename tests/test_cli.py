@@ -73,3 +73,14 @@ def test_bad_fixture_is_a_clear_error(tmp_path):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "apps[0]" in result.stderr and "appid must be" in result.stderr
+
+
+@pytest.mark.parametrize("env, message", [({"MOCKSERVER_PORT": "abc"}, "invalid int value"),
+                                          ({"MOCKSERVER_ALLOW_REMOTE": "maybe"}, "MOCKSERVER_ALLOW_REMOTE"),
+                                          ({"MOCKSERVER_ALLOW_REMOTE": "no", "MOCKSERVER_HOST": "0.0.0.0"},
+                                           "--allow-remote")])
+def test_bad_environment_values_are_clear_errors(env, message):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0"] if "MOCKSERVER_PORT" not in env
+                            else [sys.executable, "-m", "mockserver"], capture_output=True, text=True, timeout=30,
+                            env={**os.environ, **env})
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

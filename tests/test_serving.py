@@ -53,7 +53,7 @@ def test_certificate_is_reused_across_starts(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/sns/jscode2session", "/connections/social/wechat-miniprogram/auth",
-                                  "/graphql/v2", "/__mock__/wechat/login"])
+                                  "/graphql/v2", "/__mock__/wx.js"])
 def test_cors_preflight_and_headers(client, path):
     preflight = client.options(path, headers={"Origin": "http://localhost:5173",
                                               "Access-Control-Request-Method": "POST",
@@ -63,6 +63,25 @@ def test_cors_preflight_and_headers(client, path):
     assert "x-authing-app-id" in preflight.headers["Access-Control-Allow-Headers"]
     answer = client.post(path, headers={"Origin": "http://localhost:5173"}, json={})
     assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/__mock__/apps"), ("POST", "/__mock__/reset"),
+                                          ("POST", "/__mock__/wechat/login"), ("GET", "/__mock__/")])
+def test_control_plane_refuses_other_origins(client, rt, method, path):
+    users_before = rt.store.items("wx.users")
+    client.post("/__mock__/users", json={"alias": "kept"})  # made by a test: no Origin, allowed
+    answer = client.open(path, method=method, headers={"Origin": "https://evil.example"},
+                         json={"appid": rt.wechat.apps()[0]["appid"]})
+    assert answer.status_code == 403 and "another origin" in answer.get_json()["error"]
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    assert rt.wechat.user("kept") and len(rt.store.items("wx.users")) == len(users_before) + 1
+    preflight = client.options(path, headers={"Origin": "https://evil.example",
+                                              "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    # its own dashboard (same origin) still works
+    same = client.open(path, method=method, headers={"Origin": "http://localhost"},
+                       json={"appid": rt.wechat.apps()[0]["appid"]})
+    assert same.status_code < 400
 
 
 def test_preflights_are_not_journaled(client):

@@ -159,3 +159,13 @@ def test_login_minute_quota_gives_45011_until_the_next_minute(wechatpy_client, c
     assert info.value.errcode == 45011
     rt.clock.advance(20)
     assert wechatpy_client.wxa.code_to_session(codes[2])["openid"]  # the limited call left the code unused
+
+
+def test_accept_unknown_codes_refuses_a_blocked_user(wx_app):
+    from mockserver import Config, create_app
+
+    client = create_app(Config(accept_unknown_codes="yuna")).test_client()
+    client.patch("/__mock__/users/yuna", json={"blocked": True})
+    answer = client.get("/sns/jscode2session", query_string={
+        "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": "0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P"})
+    assert answer.get_json()["errcode"] == 40226

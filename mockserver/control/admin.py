@@ -1,6 +1,9 @@
-"""``--admin-token``: the control plane answers only callers that show the token.
+"""Who may drive the control plane.
 
-Accepted as ``Authorization: Bearer <token>``, an ``X-Mock-Admin-Token`` header, or the
+- Browsers only from the mock's own origin (the dashboard): a page on any other site that the
+  developer happens to open must not read app secrets or reset state at 127.0.0.1. Browsers say
+  where a request comes from (``Origin``); SDKs, curl and tests send none and are not affected.
+- With ``--admin-token``, only callers that show the token. Accepted as ``Authorization: Bearer <token>``, an ``X-Mock-Admin-Token`` header, or the
 ``mock_admin_token`` cookie, which opening the dashboard once as ``/__mock__/?admin_token=<token>``
 sets. ``/__mock__/health`` and ``/__mock__/wx.js`` stay open: they reveal nothing.
 """
@@ -47,7 +50,20 @@ def remember_token(response: Response) -> Response:
     return response
 
 
+def refuse_other_origins() -> Optional[Response]:
+    origin = request.headers.get("Origin")
+    if origin is None or not request.path.startswith("/__mock__") or request.path in OPEN_PATHS:
+        return None
+    if origin.rstrip("/") == request.host_url.rstrip("/"):
+        return None
+    response = jsonify({"error": f"the control plane answers no page from another origin ({origin}); "
+                                 "call it from a test, a script or its own dashboard"})
+    response.status_code = 403
+    return response
+
+
 def install(app: Flask) -> None:
+    app.before_request(refuse_other_origins)
     if app.extensions["mockserver"].config.admin_token:
         app.before_request(check_admin_token)
         app.after_request(remember_token)

@@ -78,9 +78,9 @@ def mint_login_code():
 def advance_clock():
     try:
         seconds = float(request.form.get("seconds", ""))
-    except ValueError:
-        return back(error="give the seconds to advance the clock by")
-    now = runtime().clock.advance(seconds)
+        now = runtime().clock.advance(seconds)
+    except ValueError as exc:
+        return back(error=f"give the seconds to advance the clock by ({exc})")
     return back(notice=f"clock advanced by {seconds:g} s to {moment(now)}")
 
 

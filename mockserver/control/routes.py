@@ -142,12 +142,15 @@ def get_clock():
 @blueprint.post("/clock")
 def move_clock():
     data, clock = body(), runtime().clock
-    if "advance" in data and isinstance(data["advance"], (int, float)) and not isinstance(data["advance"], bool):
-        clock.advance(data["advance"])
-    elif "set" in data and isinstance(data["set"], (int, float)) and not isinstance(data["set"], bool):
-        clock.set(data["set"])
-    else:
+    if ("advance" in data) == ("set" in data):
         raise ControlError("give {\"advance\": seconds} or {\"set\": epoch_seconds}")
+    try:
+        if "advance" in data:
+            clock.advance(data["advance"])
+        else:
+            clock.set(data["set"])
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
     return get_clock()
 
 

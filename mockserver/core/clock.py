@@ -10,6 +10,7 @@ store, so every process on it shows the same time and a move made through one is
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Callable, Dict, Optional
@@ -17,6 +18,17 @@ from typing import Callable, Dict, Optional
 from .store import META, UNCHANGED, Store
 
 STATE_KEY = "clock"
+#: The clock stays within unsigned 32-bit Unix time (up to 2106): rids, JWTs and dates all fit.
+LATEST = 2 ** 32 - 1
+
+
+def _seconds(value: object, what: str) -> float:
+    try:
+        if type(value) in (int, float) and math.isfinite(value):
+            return float(value)
+    except OverflowError:  # an int too large for a float
+        pass
+    raise ValueError(f"{what} must be a finite number of seconds")
 
 
 class Clock:
@@ -62,11 +74,20 @@ class Clock:
         return int(self.now())
 
     def advance(self, seconds: float) -> float:
+        """Move the clock by ``seconds`` (ValueError, and no move, if it would leave 0..2**32-1)."""
+        seconds = _seconds(seconds, "advance")
+        target = self.now() + seconds
+        if not 0 <= target <= LATEST:
+            raise ValueError(f"the clock would stand at {target:.0f}, outside 0..{LATEST}")
         self._change(lambda s: {"offset": s["offset"] + seconds, "frozen_at": s["frozen_at"] + seconds})
         return self.now()
 
     def set(self, epoch: float) -> float:
-        self._change(lambda s: {"offset": float(epoch) - self._source(), "frozen_at": float(epoch)})
+        """Set the clock to ``epoch`` (ValueError, and no move, outside 0..2**32-1)."""
+        epoch = _seconds(epoch, "set")
+        if not 0 <= epoch <= LATEST:
+            raise ValueError(f"set must be an epoch from 0 to {LATEST}")
+        self._change(lambda s: {"offset": epoch - self._source(), "frozen_at": epoch})
         return self.now()
 
     @property
