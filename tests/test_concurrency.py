@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -39,3 +40,35 @@ def test_concurrent_token_fetches_leave_one_current_token(live, wx_app):
     superseded = [t["access_token"] for t in tokens if t["access_token"] != current]
     assert len(superseded) == 19
     assert all(rt.store.get("wx.tokens", t)["superseded"] for t in superseded)
+
+
+def test_concurrent_stable_token_renewals_agree_on_one_token(live, wx_app, monkeypatch):
+    body = {"grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}
+    rt = live.app.extensions["mockserver"]
+    read = rt.store.get
+
+    def slow_token_read(namespace, key):  # widens the window between looking at a token and renewing it
+        if namespace == "wx.tokens":
+            time.sleep(0.01)
+        return read(namespace, key)
+
+    monkeypatch.setattr(rt.store, "get", slow_token_read)
+    def stable_tokens():
+        return [t for t, rec in rt.store.items("wx.tokens") if rec["kind"] == "stable"]
+
+    for round_ in range(5):
+        before = stable_tokens()
+        start = threading.Barrier(16)
+
+        def renew(_):
+            with requests.Session() as session:
+                start.wait()
+                return session.post(f"{live.url}/cgi-bin/stable_token", json=body, timeout=30).json()
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            tokens = {answer["access_token"] for answer in pool.map(renew, range(16))}
+        assert len(tokens) == 1, round_
+        current = rt.store.get("wx.app_tokens", wx_app["appid"])["stable"]
+        assert tokens == {current}
+        assert stable_tokens() == before + [current]  # exactly one token made, none left over
+        rt.clock.advance(7000)  # inside the last 5 minutes: the next round renews it

@@ -371,7 +371,18 @@ class WeChatService:
         if record and not force and record["expires_at"] - now > TOKEN_GRACE:
             return {"access_token": current, "expires_in": int(record["expires_at"] - now)}
         token = self._new_token(app["appid"], "stable", now)
-        self.store.update("wx.app_tokens", app["appid"], lambda cur: ({**(cur or {}), "stable": token}, None))
+
+        def swap(cur):  # compare-and-swap: only if no one replaced the token we looked at meanwhile
+            cur = cur or {}
+            if cur.get("stable") != current:
+                return UNCHANGED, cur.get("stable")
+            return {**cur, "stable": token}, token
+
+        winner = self.store.update("wx.app_tokens", app["appid"], swap)
+        if winner != token:  # a concurrent call renewed it first: everyone gets that one token
+            self.store.delete("wx.tokens", token)
+            record = self.store.get("wx.tokens", winner)
+            return {"access_token": winner, "expires_in": int(record["expires_at"] - now)}
         if current and force:
             self._supersede(current, now)
         return {"access_token": token, "expires_in": TOKEN_TTL}
