@@ -15,7 +15,7 @@ import json
 import mimetypes
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from ..core.clock import Clock
 from ..core.errors import ControlError, NotFound
@@ -167,6 +167,9 @@ class AuthingService:
         return profile
 
     # --- users --------------------------------------------------------------------------------
+    # Links (unionid, openid, phone, username → user id) are claimed atomically; a user is stored
+    # before any link points at it, so whoever reads a link finds its user. Every check that can
+    # refuse a request runs before its first write, and a write whose request still fails is undone.
     def _link_key(self, pool_id: str, kind: str, value: str) -> str:
         return f"{pool_id}:{kind}:{value}"
 
@@ -181,13 +184,29 @@ class AuthingService:
         return self.store.update("authing.links", self._link_key(pool_id, kind, value),
                                  lambda cur: (UNCHANGED, cur) if cur else (user_id, user_id))
 
-    def _create_user(self, pool_id: str, fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _release(self, pool_id: str, kind: str, value: str, user_id: str) -> None:
+        """Drop a link if it still points at ``user_id`` (a claim undone, a value given up)."""
+        self.store.update("authing.links", self._link_key(pool_id, kind, value),
+                          lambda cur: (None, None) if cur == user_id else (UNCHANGED, None))
+
+    def _create_user(self, pool_id: str, fields: Dict[str, Any], kind: str, value: str) -> Dict[str, Any]:
+        """A new user holding the link ``kind:value`` — or, when a concurrent request claimed that
+        link first, the user it created (ours is deleted again: two requests, one user)."""
         user = new_user(self.random.object_id(), pool_id, self.clock.now(), SOURCE_MINIPROGRAM)
         user.update(fields)
         self.store.put("authing.users", user["id"], user)
-        return user
+        holder = self._claim(pool_id, kind, value, user["id"])
+        if holder == user["id"]:
+            return user
+        self.store.delete("authing.users", user["id"])
+        winner = self.store.get("authing.users", holder)
+        if winner is None:  # only a reset of the state between two steps gets here
+            raise AuthingError(E.USER_NOT_FOUND, "用户不存在")
+        return winner
 
-    def _wechat_identity(self, user: Dict[str, Any], conn: Dict[str, Any], session: Dict[str, Any]) -> Dict[str, Any]:
+    @staticmethod
+    def _wechat_identity(user: Dict[str, Any], conn: Dict[str, Any], session: Dict[str, Any]) -> Dict[str, Any]:
+        """The fields that record a WeChat identity on ``user`` (the stored user, read atomically)."""
         identity = {"openid": session["openid"], "userIdInIdp": session.get("unionid") or session["openid"],
                     "userId": user["id"], "connectionId": conn["id"], "isSocial": True,
                     "provider": "wechat", "userPoolId": user["userPoolId"]}
@@ -195,56 +214,76 @@ class AuthingService:
         return {"identities": identities + [identity], "openid": session["openid"],
                 "unionid": session.get("unionid") or user.get("unionid")}
 
+    @staticmethod
+    def _wechat_links(conn: Dict[str, Any], session: Dict[str, Any]) -> List[Tuple[str, str]]:
+        """The links of a WeChat identity, strongest first: the unionid (one per person across the
+        mini programs of an Open Platform account), then this mini program's openid."""
+        links = [("unionid", session["unionid"])] if session.get("unionid") else []
+        return links + [("openid", f"{conn['appid']}:{session['openid']}")]
+
     def _user_by_wechat(self, conn: Dict[str, Any], session: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """Find the user of a WeChat identity: unionid first, then this mini program's openid."""
-        pool = conn["userPoolId"]
-        return (self._linked_user(pool, "unionid", session.get("unionid"))
-                or self._linked_user(pool, "openid", f"{conn['appid']}:{session['openid']}"))
+        for kind, value in self._wechat_links(conn, session):
+            user = self._linked_user(conn["userPoolId"], kind, value)
+            if user is not None:
+                return user
+        return None
 
-    def _link_wechat(self, user: Dict[str, Any], conn: Dict[str, Any], session: Dict[str, Any]) -> Dict[str, Any]:
-        pool = conn["userPoolId"]
-        if session.get("unionid"):
-            self._claim(pool, "unionid", session["unionid"], user["id"])
-        self._claim(pool, "openid", f"{conn['appid']}:{session['openid']}", user["id"])
-        return self._wechat_identity(user, conn, session)
+    def _link_wechat(self, user: Dict[str, Any], conn: Dict[str, Any], session: Dict[str, Any]) -> None:
+        for kind, value in self._wechat_links(conn, session):
+            self._claim(conn["userPoolId"], kind, value, user["id"])
 
     def _find_or_create_wechat_user(self, conn: Dict[str, Any], session: Dict[str, Any]) -> Dict[str, Any]:
         user = self._user_by_wechat(conn, session)
         if user is not None:
             return user
-        pool = conn["userPoolId"]
-        candidate = self.random.object_id()
-        holder = self._claim(pool, "openid", f"{conn['appid']}:{session['openid']}", candidate)
-        if holder != candidate:  # a concurrent login of the same user created it first
-            return self.store.get("authing.users", holder)
-        user = new_user(candidate, pool, self.clock.now(), SOURCE_MINIPROGRAM)
-        self.store.put("authing.users", user["id"], user)
-        return user
+        kind, value = self._wechat_links(conn, session)[0]
+        return self._create_user(conn["userPoolId"], {}, kind, value)
 
-    def _save(self, user: Dict[str, Any], changes: Dict[str, Any],
+    def _login_wechat(self, conn: Dict[str, Any], session: Dict[str, Any], profile: Dict[str, Any],
+                      caller: Caller) -> Dict[str, Any]:
+        """A login through the WeChat identity alone: its user (made on first login), logged in."""
+        user = self._find_or_create_wechat_user(conn, session)
+        self._refuse_blocked(user)
+        self._link_wechat(user, conn, session)
+        return self._logged_in(user, caller, lambda current: {**profile, **self._wechat_identity(current, conn, session)})
+
+    def _save(self, user: Dict[str, Any], changes: Union[Dict[str, Any], Callable[[Dict[str, Any]], Dict[str, Any]]],
               counters: Tuple[str, ...] = ()) -> Dict[str, Any]:
-        """Apply ``changes`` (and +1 to each of ``counters``) to the stored user in one atomic step,
-        so that concurrent saves of the same user lose nothing."""
+        """Apply ``changes`` (or ``changes(stored user)``, and +1 to each of ``counters``) to the
+        stored user in one atomic step, so that concurrent saves of the same user lose nothing.
+        ``changes`` may raise ``AuthingError``: nothing is written then."""
         def apply(current):
             if current is None:
                 raise AuthingError(E.USER_NOT_FOUND, "用户不存在")
+            fields = changes(current) if callable(changes) else changes
             counted = {name: (current.get(name) or 0) + 1 for name in counters}
-            return {**current, **changes, **counted, "updatedAt": iso(self.clock.now())}, None
-        self.store.update("authing.users", user["id"], apply)
-        return self.store.get("authing.users", user["id"])
+            saved = {**current, **fields, **counted, "updatedAt": iso(self.clock.now())}
+            return saved, saved
+        return self.store.update("authing.users", user["id"], apply)
 
-    def _logged_in(self, user: Dict[str, Any], caller: Caller, changes: Dict[str, Any]) -> Dict[str, Any]:
+    @staticmethod
+    def _refuse_blocked(user: Dict[str, Any]) -> None:
         if user.get("blocked"):
             raise AuthingError(E.USER_LOCKED, "用户已被锁定")
+
+    def _logged_in(self, user: Dict[str, Any], caller: Caller,
+                   changes: Callable[[Dict[str, Any]], Dict[str, Any]]) -> Dict[str, Any]:
+        """Record a login: ``changes(stored user)``, the time, the address and the count; a user
+        the control plane blocked is refused (checked again atomically)."""
         now = self.clock.now()
-        changes = {**changes, "lastLogin": iso(now), "lastIP": caller.ip}
-        return self._save(user, changes, counters=("loginsCount",))
+
+        def login(current):
+            self._refuse_blocked(current)
+            return {**changes(current), "lastLogin": iso(now), "lastIP": caller.ip}
+        return self._save(user, login, counters=("loginsCount",))
 
     def _set_phone(self, user: Dict[str, Any], phone: str, country_code: str) -> Dict[str, Any]:
+        """Claim ``phone`` for ``user`` (2035 if another user holds it); the fields to save."""
         holder = self._claim(user["userPoolId"], "phone", phone, user["id"])
         if holder != user["id"]:
             raise AuthingError(E.PHONE_BOUND, "手机号已被绑定")
-        return {"phone": phone, "phoneVerified": True, "phoneCountryCode": country_code}
+        return _phone_fields(phone, country_code)
 
     # --- tokens -------------------------------------------------------------------------------
     def _issue(self, user: Dict[str, Any], app: Dict[str, Any], issuer: str,
@@ -317,8 +356,7 @@ class AuthingService:
                 self._open_data(conn, session["session_key"], body.get("iv"), body.get("encryptedData")))
         elif isinstance(body.get("rawData"), str) and body["rawData"]:
             profile = self._profile_from_wechat(_json_object(body["rawData"], "rawData"))
-        user = self._find_or_create_wechat_user(conn, session)
-        user = self._logged_in(user, caller, {**profile, **self._link_wechat(user, conn, session)})
+        user = self._login_wechat(conn, session, profile, caller)
         return self._with_new_token(user, app, caller)
 
     def login_by_phone(self, caller: Caller, body: Dict[str, Any]) -> Dict[str, Any]:
@@ -334,18 +372,29 @@ class AuthingService:
         """The user of a phone number (else of the WeChat identity, else a new one), linked to both."""
         pool = conn["userPoolId"]
         user = self._linked_user(pool, "phone", phone)
-        changes: Dict[str, Any] = {}
+        phone_changes: Dict[str, Any] = {}  # set when this login claims the phone for a WeChat user
         if user is None:
             by_wechat = self._user_by_wechat(conn, session)
             if by_wechat is not None and not by_wechat.get("phone"):
                 user = by_wechat
-            else:
-                user = self._create_user(pool, {})
-            changes.update(self._set_phone(user, phone, country))
+                self._refuse_blocked(user)
+                phone_changes = self._set_phone(user, phone, country)
+            else:  # a concurrent login that claimed the phone first gives its user instead
+                user = self._create_user(pool, _phone_fields(phone, country), "phone", phone)
+        self._refuse_blocked(user)
         owner = self._user_by_wechat(conn, session)
-        if owner is None or owner["id"] == user["id"]:
-            changes.update(self._link_wechat(user, conn, session))
-        return self._logged_in(user, caller, changes)
+        link = owner is None or owner["id"] == user["id"]
+        if link:
+            self._link_wechat(user, conn, session)
+
+        def changes(current):
+            return {**phone_changes, **(self._wechat_identity(current, conn, session) if link else {})}
+        try:
+            return self._logged_in(user, caller, changes)
+        except AuthingError:
+            if phone_changes:
+                self._release(pool, "phone", phone, user["id"])
+            raise
 
     def get_phone(self, caller: Caller, body: Dict[str, Any]) -> Dict[str, Any]:
         app = self.app_for(caller)
@@ -371,10 +420,12 @@ class AuthingService:
         user, verified = self.authenticated(caller)
         if user_id and user_id != user["id"]:
             raise AuthingError(E.NO_PERMISSION, "无权限执行此项操作")
-        user = self._save(user, self._checked_profile(user, changes, "input"))
+        user = self._save_profile(user, self._checked_profile(changes, "input"))
         return self._with_presented_token(user, verified, caller)
 
-    def _checked_profile(self, user: Dict[str, Any], changes: Any, where: str) -> Dict[str, Any]:
+    @staticmethod
+    def _checked_profile(changes: Any, where: str) -> Dict[str, Any]:
+        """Profile changes a user may make, checked; writes nothing."""
         if not isinstance(changes, dict):
             raise bad_request(f"{where} 必须是对象")
         changes = {k: v for k, v in changes.items() if v is not None}
@@ -392,14 +443,30 @@ class AuthingService:
                 raise bad_request(f"{key} 必须是字符串")
         if "gender" in changes and changes["gender"] not in ("M", "F", "U"):
             raise bad_request("gender 只能是 M、F 或 U")
-        if "customData" in changes:
-            changes["customData"] = {**(user.get("customData") or {}), **changes["customData"]}
-        if changes.get("username") and changes["username"] != user.get("username"):
-            if self._claim(user["userPoolId"], "username", changes["username"], user["id"]) != user["id"]:
-                raise AuthingError(E.USERNAME_TAKEN, "用户名已存在")
-            if user.get("username"):
-                self.store.delete("authing.links", self._link_key(user["userPoolId"], "username", user["username"]))
         return changes
+
+    def _save_profile(self, user: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
+        """Save checked profile changes. A new username is claimed first (2034 when another user
+        holds it; released again if the save fails); the old one is given up once saved, also when
+        the new one is empty."""
+        pool, old_name, new_name = user["userPoolId"], user.get("username"), changes.get("username")
+        renamed = "username" in changes and new_name != old_name
+        if renamed and new_name and self._claim(pool, "username", new_name, user["id"]) != user["id"]:
+            raise AuthingError(E.USERNAME_TAKEN, "用户名已存在")
+
+        def merged(current):
+            if "customData" not in changes:
+                return changes
+            return {**changes, "customData": {**(current.get("customData") or {}), **changes["customData"]}}
+        try:
+            saved = self._save(user, merged)
+        except AuthingError:
+            if renamed and new_name:
+                self._release(pool, "username", new_name, user["id"])
+            raise
+        if renamed and old_name:
+            self._release(pool, "username", old_name, user["id"])
+        return saved
 
     def check_login_status(self, caller: Caller, token: Optional[str]) -> Dict[str, Any]:
         token = token or caller.token
@@ -463,7 +530,17 @@ class AuthingService:
         if holder is not None and holder["id"] != user["id"]:
             raise AuthingError(E.PHONE_BOUND, "手机号已被绑定")
         self._take_sms_code(user["userPoolId"], phone, phone_code)
-        user = self._save(user, self._set_phone(user, phone, "86"))
+        fields = self._set_phone(user, phone, "86")
+
+        def bind(current):
+            if current.get("phone"):  # a concurrent bind came first
+                raise AuthingError(E.PHONE_BOUND, "用户已绑定手机号")
+            return fields
+        try:
+            user = self._save(user, bind)
+        except AuthingError:
+            self._release(user["userPoolId"], "phone", phone, user["id"])
+            raise
         return self._with_presented_token(user, verified, caller)
 
     def logout(self, caller: Caller) -> Dict[str, Any]:
@@ -527,8 +604,7 @@ class AuthingService:
             if payload.get("encryptedData") or payload.get("iv"):
                 profile = self._profile_from_wechat(
                     self._open_data(conn, session["session_key"], payload.get("iv"), payload.get("encryptedData")))
-            user = self._find_or_create_wechat_user(conn, session)
-            user = self._logged_in(user, caller, {**profile, **self._link_wechat(user, conn, session)})
+            user = self._login_wechat(conn, session, profile, caller)
         elif connection == "wechat_mini_program_phone":
             payload = _payload(body, "wechatMiniProgramPhonePayload")
             session = self._exchange(conn, payload.get("code"))
@@ -563,7 +639,7 @@ class AuthingService:
         if unknown:
             raise bad_request(f"不支持的字段：{', '.join(unknown)}")
         changes = {k: v for k, v in body.items() if k != "identityNumber"}
-        user = self._save(user, self._checked_profile(user, changes, "body"))
+        user = self._save_profile(user, self._checked_profile(changes, "body"))
         return self._v3_user(user, False, False)
 
     def decrypt_wechat_data(self, caller: Caller, body: Dict[str, Any]) -> Dict[str, Any]:
@@ -703,6 +779,10 @@ def _payload(body: Dict[str, Any], name: str) -> Dict[str, Any]:
     if not isinstance(payload, dict):
         raise bad_request(f"{name} 不能为空")
     return payload
+
+
+def _phone_fields(phone: str, country_code: str) -> Dict[str, Any]:
+    return {"phone": phone, "phoneVerified": True, "phoneCountryCode": country_code}
 
 
 def _phone(phone: Any) -> str:

@@ -1,0 +1,148 @@
+"""How logins find, make and link Authing users: concurrent first logins make exactly one user, and a
+request that is refused leaves no trace (no user, no claimed phone, username or WeChat link)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import mint
+from mockserver import Config, MockServer, create_app
+
+
+AUTH = "/connections/social/wechat-miniprogram/auth"
+UPDATE = "mutation updateUser($input: UpdateUserInput!) { updateUser(input: $input) { id username } }"
+
+
+def slow_user_writes(rt, monkeypatch, seconds=0.05):
+    """Widen the window between storing a new user and claiming its links (a busy server)."""
+    put = rt.store.put
+
+    def slow_put(namespace, key, value):
+        if namespace == "authing.users":
+            time.sleep(seconds)
+        return put(namespace, key, value)
+    monkeypatch.setattr(rt.store, "put", slow_put)
+
+
+def login_all_at_once(url, logins):
+    """POST every (app id, code) login at the same moment; the answers, in order."""
+    barrier, answers = threading.Barrier(len(logins)), [None] * len(logins)
+
+    def run(i, app_id, code):
+        barrier.wait()
+        response = requests.post(url + AUTH, json={"code": code}, headers={"x-authing-app-id": app_id}, timeout=30)
+        answers[i] = (response.status_code, response.json())
+    threads = [threading.Thread(target=run, args=(i, *login)) for i, login in enumerate(logins)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_sixteen_concurrent_first_logins_of_one_wechat_user_make_one_user(live, client, rt, wx_app, alias,
+                                                                          monkeypatch):
+    app = rt.authing.apps()[0]
+    codes = [mint(client, wx_app["appid"], alias)["code"] for _ in range(16)]
+    slow_user_writes(rt, monkeypatch)
+    answers = login_all_at_once(live.url, [(app["id"], code) for code in codes])
+    assert all(status == 200 and body["code"] == 200 for status, body in answers), answers
+    assert len({body["data"]["id"] for _, body in answers}) == 1
+    users = rt.authing.users()
+    assert len(users) == 1 and users[0]["loginsCount"] == 16
+    assert {holder for _, holder in rt.store.items("authing.links")} == {users[0]["id"]}
+
+
+@pytest.fixture
+def two_mini_programs(tmp_path):
+    """Two mini programs of one Open Platform account (one unionid per person) in one user pool."""
+    source = Path(create_app(Config()).extensions["mockserver"].fixture_source)
+    fixture = json.loads(source.read_text(encoding="utf-8"))
+    first = fixture["wechat"]["apps"][0]
+    second = {**first, "appid": "wx" + "0123456789abcdef", "secret": "0" * 32, "name": "第二个小程序"}
+    fixture["wechat"]["apps"].append(second)
+    pool = fixture["authing"]["user_pools"][0]
+    pool["connections"].append({"identifier": "second-miniprogram", "appid": second["appid"]})
+    pool["apps"].append({"id": "a" * 24, "secret": "b" * 32, "name": "第二个应用", "connection": "second-miniprogram"})
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
+    app = create_app(Config(fixtures=str(path)))
+    with MockServer(app=app, threads=16) as server:
+        yield app, server
+
+
+def test_first_logins_through_two_mini_programs_sharing_a_unionid_make_one_user(two_mini_programs, monkeypatch):
+    app, server = two_mini_programs
+    rt, client = app.extensions["mockserver"], app.test_client()
+    alias = rt.wechat.users()[0]["alias"]
+    (one, two), (app_one, app_two) = rt.wechat.apps(), rt.authing.apps()
+    logins = []
+    for _ in range(4):
+        logins += [(app_one["id"], mint(client, one["appid"], alias)["code"]),
+                   (app_two["id"], mint(client, two["appid"], alias)["code"])]
+    slow_user_writes(rt, monkeypatch)
+    answers = login_all_at_once(server.url, logins)
+    assert all(body["code"] == 200 for _, body in answers), answers
+    users = rt.authing.users()
+    assert len(users) == 1, [u["identities"] for u in users]
+    # Both identities are recorded, whatever order the logins were saved in.
+    assert {i["connectionId"] for i in users[0]["identities"]} == {c["id"] for c in rt.authing.connections()}
+
+
+def login(client, rt, alias, app=None):
+    app = app or rt.authing.apps()[0]
+    code = mint(client, rt.wechat.apps()[0]["appid"], alias)["code"]
+    answer = client.post(AUTH, json={"code": code}, headers={"x-authing-app-id": app["id"]}).get_json()
+    assert answer["code"] == 200, answer
+    return answer["data"]
+
+
+def gql(client, rt, token, query, variables):
+    headers = {"x-authing-app-id": rt.authing.apps()[0]["id"], "Authorization": "Bearer " + token}
+    return client.post("/graphql/v2", headers=headers, json={"query": query, "variables": variables}).get_json()
+
+
+def test_a_cleared_username_can_be_taken_by_another_user(client, rt):
+    first, second = (u["alias"] for u in rt.wechat.users()[:2])
+    a, b = login(client, rt, first), login(client, rt, second)
+    assert gql(client, rt, a["token"], UPDATE, {"input": {"username": "alice"}})["data"]["updateUser"]["username"] == "alice"
+    assert gql(client, rt, b["token"], UPDATE, {"input": {"username": "alice"}})["errors"][0]["message"]["code"] == 2034
+    assert gql(client, rt, a["token"], UPDATE, {"input": {"username": ""}})["data"]["updateUser"]["username"] == ""
+    assert gql(client, rt, b["token"], UPDATE, {"input": {"username": "alice"}})["data"]["updateUser"]["username"] == "alice"
+
+
+def test_a_rename_whose_save_fails_keeps_no_claim(client, rt, monkeypatch):
+    from mockserver.authing.errors import AuthingError
+
+    first, second = (u["alias"] for u in rt.wechat.users()[:2])
+    a, b = login(client, rt, first), login(client, rt, second)
+
+    def failing_save(*_args, **_kwargs):
+        raise AuthingError(1000, "系统繁忙")
+    with monkeypatch.context() as patched:
+        patched.setattr(rt.authing, "_save", failing_save)
+        before = rt.store.items("authing.links")
+        assert gql(client, rt, a["token"], UPDATE, {"input": {"username": "bob"}})["errors"][0]["message"]["code"] == 1000
+        assert rt.store.items("authing.links") == before
+    assert gql(client, rt, b["token"], UPDATE, {"input": {"username": "bob"}})["data"]["updateUser"]["username"] == "bob"
+
+
+def test_a_refused_phone_login_claims_nothing(client, rt, wx_app):
+    """A blocked user's phone login is refused before the phone (or anything else) is linked."""
+    alias = rt.wechat.users()[0]["alias"]
+    user = login(client, rt, alias)
+    rt.store.update("authing.users", user["id"], lambda cur: ({**cur, "blocked": True}, None))
+    state = {ns: rt.store.items(ns) for ns in ("authing.users", "authing.links")}
+    code = mint(client, wx_app["appid"], alias)["code"]
+    sealed = client.post("/__mock__/wechat/encrypted-data",
+                         json={"appid": wx_app["appid"], "user": alias, "kind": "phoneNumber"}).get_json()
+    answer = client.post("/connections/social/wechat-miniprogram/auth-by-phone", headers={
+        "x-authing-app-id": rt.authing.apps()[0]["id"]}, json={
+        "code": code, "iv": sealed["iv"], "encryptedData": sealed["encryptedData"]}).get_json()
+    assert answer["code"] == 2005, answer
+    assert {ns: rt.store.items(ns) for ns in state} == state
