@@ -136,7 +136,7 @@ def test_a_refused_phone_login_claims_nothing(client, rt, wx_app):
     """A blocked user's phone login is refused before the phone (or anything else) is linked."""
     alias = rt.wechat.users()[0]["alias"]
     user = login(client, rt, alias)
-    rt.store.update("authing.users", user["id"], lambda cur: ({**cur, "blocked": True}, None))
+    assert client.patch(f"/__mock__/authing/users/{user['id']}", json={"blocked": True}).status_code == 200
     state = {ns: rt.store.items(ns) for ns in ("authing.users", "authing.links")}
     code = mint(client, wx_app["appid"], alias)["code"]
     sealed = client.post("/__mock__/wechat/encrypted-data",
@@ -146,3 +146,31 @@ def test_a_refused_phone_login_claims_nothing(client, rt, wx_app):
         "code": code, "iv": sealed["iv"], "encryptedData": sealed["encryptedData"]}).get_json()
     assert answer["code"] == 2005, answer
     assert {ns: rt.store.items(ns) for ns in state} == state
+
+
+def test_the_control_plane_blocks_and_unblocks_a_user(client, rt, wx_app):
+    """``PATCH /__mock__/authing/users/<id> {"blocked": true}``: logins and token calls answer 2005."""
+    alias = rt.wechat.users()[0]["alias"]
+    user = login(client, rt, alias)
+    app = rt.authing.apps()[0]
+    h = {"x-authing-app-id": app["id"], "Authorization": "Bearer " + user["token"]}
+    blocked = client.patch(f"/__mock__/authing/users/{user['id']}", json={"blocked": True})
+    assert blocked.status_code == 200 and blocked.get_json()["blocked"] is True
+    code = mint(client, wx_app["appid"], alias)["code"]
+    assert client.post(AUTH, json={"code": code}, headers={"x-authing-app-id": app["id"]}).get_json()["code"] == 2005
+    assert client.get("/api/v2/users/me", headers=h).get_json()["code"] == 2005
+    assert gql(client, rt, user["token"], UPDATE, {"input": {"nickname": "x"}})["errors"][0]["message"]["code"] == 2005
+    assert client.get("/api/v3/get-profile", headers=h).get_json()["apiCode"] == 2005
+    assert rt.authing.user_record(user["id"])["loginsCount"] == 1
+    assert client.patch(f"/__mock__/authing/users/{user['id']}", json={"blocked": False}).status_code == 200
+    assert client.get("/api/v2/users/me", headers=h).get_json()["code"] == 200
+    code = mint(client, wx_app["appid"], alias)["code"]
+    assert client.post(AUTH, json={"code": code}, headers={"x-authing-app-id": app["id"]}).get_json()["code"] == 200
+
+
+@pytest.mark.parametrize("body", [{"blocked": "yes"}, {"nickname": "x"}, {"isDeleted": True}])
+def test_the_control_plane_changes_only_blocked(client, rt, body):
+    user = login(client, rt, rt.wechat.users()[0]["alias"])
+    answer = client.patch(f"/__mock__/authing/users/{user['id']}", json=body)
+    assert answer.status_code == 400 and "error" in answer.get_json()
+    assert client.patch("/__mock__/authing/users/" + "0" * 24, json={"blocked": True}).status_code == 404

@@ -27,6 +27,12 @@ def get_user(user_id: str):
     return runtime().authing.user_record(user_id)
 
 
+@blueprint.patch("/authing/users/<user_id>")
+def update_user(user_id: str):
+    """``{"blocked": true|false}``: lock a user out of logins and token calls (2005), or back in."""
+    return runtime().authing.update_user_record(user_id, body())
+
+
 @blueprint.get("/authing/sms")
 def list_sms():
     """Every SMS code sent, as Firebase's emulator lists its codes: a test reads the code here."""

@@ -168,8 +168,11 @@ PATHS: Dict[str, Dict[str, Any]] = {
         "post": op("Create a WeChat mini-program app", "apps", body=ANY_OBJECT, status="201"),
     },
     "/__mock__/authing/users": {"get": op("Authing users", "authing")},
-    "/__mock__/authing/users/{user_id}": {"get": op("One Authing user", "authing",
-                                                    params=[path_param("user_id", "Authing user id")])},
+    "/__mock__/authing/users/{user_id}": {
+        "get": op("One Authing user", "authing", params=[path_param("user_id", "Authing user id")]),
+        "patch": op("Block or unblock an Authing user", "authing", body=obj({"blocked": BOOLEAN}),
+                    params=[path_param("user_id", "Authing user id")]),
+    },
     "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
     "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",
                                             body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},
