@@ -18,6 +18,7 @@ ROUTES = [
     ("GET", "/api/v2/users/me", "v2"),
     ("POST", "/api/v2/sms/send", "v2"),
     ("GET", "/api/v2/logout", "v2"),
+    ("GET", "/logout", "v2"),
     ("POST", "/api/v2/upload", "v2"),
     ("GET", "/api/v2/oidc/validate_token", "v2"),
     ("GET", "/files/avatar/missing.png", "v2"),

@@ -238,3 +238,17 @@ def test_validly_signed_tokens_without_a_string_jti_are_invalid(client, rt, wx_a
         "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": forged}).get_json() == {
         "active": False}
     assert rt.store.items("authing.revoked") == []
+
+
+def test_logout_current_of_the_js_sdk(client, wx_app, alias, authing_app):
+    """js-sdk's logoutCurrent: ``GET {appHost}/logout?appId=..&deviceId=current`` revokes the token."""
+    token = login(client, wx_app, alias, authing_app)["token"]
+    bearer = {"Authorization": "Bearer " + token}
+    query = {"appId": authing_app["id"], "deviceId": "current"}
+    assert client.get("/api/v2/users/me", headers=headers(authing_app, token)).get_json()["code"] == 200
+    answer = client.get("/logout", query_string=query, headers=bearer)
+    assert answer.status_code == 200 and answer.get_json()["code"] == 200, answer.data[:300]
+    assert client.get("/api/v2/users/me", headers=headers(authing_app, token)).get_json()["code"] == 2207
+    assert client.get("/logout", query_string=query, headers=bearer).get_json()["code"] == 200  # twice is fine
+    anonymous = client.get("/logout", query_string=query)
+    assert anonymous.status_code == 200 and anonymous.get_json()["code"] == 2020

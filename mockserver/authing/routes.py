@@ -17,7 +17,7 @@ from .service import Caller
 
 blueprint = Blueprint("authing", __name__)
 
-V2_PREFIXES = ("/connections/", "/api/v2/", "/files/")
+V2_PREFIXES = ("/connections/", "/api/v2/", "/files/", "/logout")
 V3_PREFIXES = ("/api/v3/",)
 GRAPHQL_PREFIXES = ("/graphql/",)
 OIDC_PREFIXES = ("/oidc/",)
@@ -217,6 +217,7 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[..., Any]]] = {
     "/api/v2/users/me": (("GET",), users_me),
     "/api/v2/sms/send": (("POST",), sms_send),
     "/api/v2/logout": (("GET",), logout),
+    "/logout": (("GET",), logout),  # js-sdk's logoutCurrent: ?appId=..&deviceId=current
     "/api/v2/upload": (("POST",), upload),
     "/api/v2/oidc/validate_token": (("GET",), validate_token),
     "/files/<path:key>": (("GET",), uploaded_file),
