@@ -7,7 +7,6 @@ page, which shows what happened (a minted code appears in ``#minted-code``).
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, List
 from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request
@@ -29,22 +28,6 @@ def moment(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def live_codes(now: float) -> List[Dict[str, Any]]:
-    """Login codes minted and neither used nor expired (what ``wx.login()`` handed out)."""
-    from ..wechat.service import CODE_TTL
-
-    store = runtime().store
-    return [{"code": code, **record, "expires_in": int(record["issued_at"] + CODE_TTL - now)}
-            for code, record in store.items("wx.codes")
-            if record["used_at"] is None and now - record["issued_at"] <= CODE_TTL]
-
-
-def live_tokens(now: float) -> List[Dict[str, Any]]:
-    store = runtime().store
-    return [{"token": token, **record, "expires_in": int(record["expires_at"] - now)}
-            for token, record in store.items("wx.tokens") if record["expires_at"] > now]
-
-
 @blueprint.get("/")
 def page():
     rt = runtime()
@@ -56,7 +39,7 @@ def page():
         wechat_apps=rt.wechat.apps(),
         wechat_users=[rt.wechat.describe_user(user) for user in rt.wechat.users()],
         authing_pools=rt.authing.pools(), authing_apps=rt.authing.apps(), authing_users=rt.authing.users(),
-        codes=live_codes(now), tokens=live_tokens(now),
+        codes=rt.wechat.live_codes(), tokens=rt.wechat.live_tokens(),
         requests=list(reversed(journal[-RECENT_REQUESTS:])), journal_count=len(journal),
         journal_size=rt.journal.size, faults=rt.faults.list(),
         minted=request.args.get("minted"), minted_user=request.args.get("user"),

@@ -25,11 +25,10 @@ from werkzeug.routing import Map, RequestRedirect
 from ..core.clock import Clock
 from ..core.errors import ControlError, NotFound
 from ..core.ids import RandomSource
-from ..core.store import UNCHANGED, Store
+from ..core.store import COUNTERS, UNCHANGED, Store
 from ..wechat.errors import ERRMSG
 
 NAMESPACE = "mock.faults"
-COUNTERS = "mock.counters"
 ACTIONS = ("errcode", "authing", "drop", "malformed")
 MATCH_FIELDS = ("appid", "user", "code")
 RULE_FIELDS = {"endpoint", "match", "errcode", "errmsg", "authing", "drop", "malformed",

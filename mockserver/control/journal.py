@@ -13,10 +13,9 @@ from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import parse_qsl
 
 from ..core.errors import ControlError
-from ..core.store import Store
+from ..core.store import COUNTERS, Store
 
 NAMESPACE = "mock.journal"
-COUNTERS = "mock.counters"
 MASK = "***"
 SECRET_NAMES = {"secret", "client_secret", "app_secret", "appsecret", "password", "session_key",
                 "sessionkey", "authorization", "cookie", "set-cookie", "code_verifier"}

@@ -84,7 +84,7 @@ def wechat_encrypted_data():
 
 @blueprint.get("/wechat/messages")
 def wechat_messages():
-    return {"messages": runtime().store.values("wx.messages")}
+    return {"messages": runtime().wechat.sent_messages()}
 
 
 @blueprint.get("/users")

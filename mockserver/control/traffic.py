@@ -133,7 +133,7 @@ def request_facts() -> RequestFacts:
     """The app(s), WeChat user and login code a request carries, as far as the mock can tell: an
     ``appid``, an ``access_token``'s app, Authing's app-id header, a login or phone code's owner,
     an ``openid``/``touser``'s owner."""
-    store = runtime().store
+    wechat = runtime().wechat
     fields = request_fields()
     appids, user = [], None
 
@@ -142,22 +142,13 @@ def request_facts() -> RequestFacts:
             appids.append(value)
 
     add_app(fields.get("appid"))
-    token = fields.get("access_token")
-    if isinstance(token, str) and token:
-        add_app((store.get("wx.tokens", token) or {}).get("appid"))
+    add_app(wechat.token_appid(fields.get("access_token")))
     code = fields.get("js_code") or fields.get("code")
     code = code if isinstance(code, str) and code else None
-    if code:
-        record = store.get("wx.codes", code) or store.get("wx.phone_codes", code)
-        if record:
-            add_app(record["appid"])
-            user = record["alias"]
-    openid = fields.get("openid") or fields.get("touser")
-    if user is None and isinstance(openid, str) and openid:
-        owner = store.get("wx.openids", openid)
-        if owner:
-            add_app(owner["appid"])
-            user = owner["alias"]
+    for appid, alias in (wechat.code_owner(code), wechat.openid_owner(fields.get("openid") or fields.get("touser"))):
+        if user is None and alias:
+            add_app(appid)
+            user = alias
     add_app(request.headers.get("x-authing-app-id"))
     add_app(fields.get("app_id") or fields.get("appId"))
     return RequestFacts(appids=appids, user=user, code=code)

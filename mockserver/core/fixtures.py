@@ -1,7 +1,8 @@
 """Reading fixture files: the apps and users a mock server starts with (and resets to).
 
 A fixture is a JSON file (or TOML, on Pythons whose standard library reads it) with one section
-per emulated service; each service checks its own section (``wechat.models.load_fixture`` ...).
+per emulated service; each service checks its own section and turns it into store entries
+(``wechat.models.Directory.initial_state``, ``authing.models.initial_state``).
 The format is documented in ``docs/fixtures.md``.
 """
 from __future__ import annotations

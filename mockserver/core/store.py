@@ -20,6 +20,8 @@ UNCHANGED = object()
 #: The store's own bookkeeping (start-up marker, shared clock, start counter): kept by
 #: ``replace_all``, so a reset to fixtures never rewinds it.
 META = "mock.meta"
+#: Sequence numbers of the control plane's own records (fault rules, journal entries).
+COUNTERS = "mock.counters"
 INITIALISED = "initialised"
 
 

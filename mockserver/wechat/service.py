@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.clock import Clock
 from ..core.errors import Conflict, ControlError, NotFound
@@ -73,6 +73,22 @@ class WeChatService:
                                      "unionid": self.unionid(user, app)} for app in apps}
         profile = {k: v for k, v in user.items() if k not in ("openids", "unionids")}
         return {**profile, "apps": identities}
+
+    # --- who is calling: lenient look-ups for the journal and fault criteria (never raise) ----------
+    def token_appid(self, token: Any) -> Optional[str]:
+        record = self.store.get("wx.tokens", token) if isinstance(token, str) and token else None
+        return record and record["appid"]
+
+    def code_owner(self, code: Any) -> Tuple[Optional[str], Optional[str]]:
+        """(appid, alias) of a login or phone code, used or not."""
+        if not isinstance(code, str) or not code:
+            return None, None
+        record = self.store.get("wx.codes", code) or self.store.get("wx.phone_codes", code)
+        return (record["appid"], record["alias"]) if record else (None, None)
+
+    def openid_owner(self, openid: Any) -> Tuple[Optional[str], Optional[str]]:
+        owner = self.store.get("wx.openids", openid) if isinstance(openid, str) and openid else None
+        return (owner["appid"], owner["alias"]) if owner else (None, None)
 
     def user_in_app(self, appid: str, openid: str) -> Dict[str, Any]:
         owner = self.store.get("wx.openids", openid) if isinstance(openid, str) and openid else None
@@ -226,6 +242,21 @@ class WeChatService:
         return {"encryptedData": crypto.encrypt_data(session_key, iv, payload), "iv": iv,
                 "rawData": raw_data, "signature": crypto.raw_data_signature(raw_data, session_key),
                 "userInfo": public, "errMsg": "getUserProfile:ok"}
+
+    def live_codes(self) -> List[Dict[str, Any]]:
+        """Login codes minted and neither used nor expired (what ``wx.login()`` handed out)."""
+        now = self.clock.now()
+        return [{"code": code, **record, "expires_in": int(record["issued_at"] + CODE_TTL - now)}
+                for code, record in self.store.items("wx.codes")
+                if record["used_at"] is None and now - record["issued_at"] <= CODE_TTL]
+
+    def live_tokens(self) -> List[Dict[str, Any]]:
+        now = self.clock.now()
+        return [{"token": token, **record, "expires_in": int(record["expires_at"] - now)}
+                for token, record in self.store.items("wx.tokens") if record["expires_at"] > now]
+
+    def sent_messages(self) -> List[Dict[str, Any]]:
+        return self.store.values("wx.messages")
 
     def session_key(self, appid: str, openid: str) -> Optional[str]:
         session = self.store.get("wx.sessions", f"{appid}:{openid}")
