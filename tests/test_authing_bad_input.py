@@ -1,6 +1,8 @@
 """Bad input to the Authing routes: Authing's own error shapes, never a 500 or HTML, no state change."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from conftest import mint
@@ -63,7 +65,7 @@ def test_garbage_gets_authing_errors_and_changes_nothing(client, rt, method, pat
 
 def test_wrong_method_and_unknown_app(client, rt, wx_app, alias):
     wrong = client.get("/connections/social/wechat-miniprogram/auth")
-    assert wrong.status_code == 405 and wrong.get_json()["code"] == 405
+    assert wrong.status_code == 200 and wrong.get_json()["code"] == 405
     code = mint(client, wx_app["appid"], alias)["code"]
     unknown = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
                           headers={"x-authing-app-id": "0" * 24}).get_json()
@@ -113,3 +115,54 @@ def test_sms_codes_expire_and_are_single_use(client, rt, wx_app, alias):
 def test_introspection_query_is_answered_with_null_data(client):
     answer = client.post("/graphql/v2", json={"query": "query IntrospectionQuery { __schema { types { name } } }"})
     assert answer.status_code == 200 and answer.get_json() == {"data": None}
+
+
+@pytest.mark.parametrize("method, path, family, status", [
+    ("GET", "/connections/social/wechat-miniprogram/auth", "v2", 405),
+    ("GET", "/api/v2/nowhere", "v2", 404),
+    ("GET", "/graphql/v2", "graphql", 405),
+    ("POST", "/graphql/nowhere", "graphql", 404),
+    ("GET", "/api/v3/signin-by-mobile", "v3", 405),
+    ("GET", "/api/v3/nowhere", "v3", 404),
+    ("GET", "/oidc/nowhere", "oidc", 404),
+])
+def test_http_errors_are_http_200_for_v2_and_graphql_only(client, method, path, family, status):
+    """axios rejects a non-2xx answer before authing-wxapp-sdk reads ``code`` (it then reports
+    "网络请求错误"): v2 and GraphQL errors are HTTP 200; v3 and OIDC keep the real status."""
+    answer = client.open(path, method=method)
+    body = answer.get_json()
+    if family == "v2":
+        assert answer.status_code == 200 and body["code"] == status, body
+    elif family == "graphql":
+        assert answer.status_code == 200 and body["errors"][0]["message"]["code"] == status, body
+    elif family == "v3":
+        assert answer.status_code == status and body["apiCode"] == status, body
+    else:
+        assert answer.status_code == status and body["error"], body
+
+
+@pytest.mark.parametrize("path, family", [("/api/v2/upload", "v2"), ("/graphql/v2", "graphql"),
+                                          ("/api/v3/update-profile", "v3")])
+def test_too_large_and_unexpected_failures_follow_the_same_rule(path, family, monkeypatch):
+    from mockserver import Config, create_app
+    from mockserver.authing import graphql
+
+    app = create_app(Config(max_body_bytes=1024))
+    client, runtime = app.test_client(), app.extensions["mockserver"]
+    big = client.post(path, data=b"x" * 4096, headers={"Content-Type": "application/octet-stream"})
+    assert big.status_code == (413 if family == "v3" else 200), big.data[:200]
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(runtime.authing, "upload", broken)
+    monkeypatch.setattr(runtime.authing, "update_profile_v3", broken)
+    monkeypatch.setattr(graphql, "execute", broken)
+    if family == "v2":
+        failed = client.post(path, data={"file": (io.BytesIO(b"png"), "a.png")})
+        assert failed.status_code == 200 and failed.get_json()["code"] == 1000, failed.data[:200]
+    elif family == "graphql":
+        failed = client.post(path, json={"query": "{ user { id } }"})
+        assert failed.status_code == 200 and failed.get_json()["errors"][0]["message"]["code"] == 1000
+    else:
+        failed = client.post(path, json={"nickname": "x"})
+        assert failed.status_code == 500 and failed.get_json()["statusCode"] == 500, failed.data[:200]

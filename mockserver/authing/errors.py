@@ -14,7 +14,9 @@ OIDC       ``{"error": "invalid_token", "error_description": "..."}``           
 
 HTTP 200 for v2 and GraphQL errors is what the SDKs need: authing-wxapp-sdk talks through axios,
 which rejects any non-2xx answer before the SDK can read ``code``; its GraphQL client then reports
-every such failure as ``{code: 500, message: "网络请求错误"}``.
+every such failure as ``{code: 500, message: "网络请求错误"}``. So an unknown path (404), a wrong
+method (405), a body too large (413) or a failure of the mock (500) is also HTTP 200 there, with
+that number as ``code``; v3 and OIDC answer those with the real HTTP status.
 """
 from __future__ import annotations
 

@@ -83,18 +83,21 @@ def _family() -> str:
 
 
 def render_error(exc: AuthingError, status: int = 200) -> Response:
+    """``exc`` in the format of the request's API family. ``status`` is the HTTP status of an HTTP
+    error (404, 405, 413) or of a failure (500): v3 and OIDC answer with it, v2 and GraphQL always
+    with 200 — their SDKs read ``code`` only from a 2xx answer (see errors.py)."""
     family = _family()
     if family == "v3":
         response = jsonify(exc.v3_body(runtime().random.hex(32)))
     elif family == "graphql":
-        response = jsonify({"data": None, "errors": [exc.graphql_error()]})
+        response, status = jsonify({"data": None, "errors": [exc.graphql_error()]}), 200
     elif family == "oidc":
         response = jsonify(exc.oidc_body())
         status = exc.oidc_status() if status == 200 else status
         if exc.oidc_error == "invalid_token":
             response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.message}"'
     else:
-        response = jsonify(exc.v2_body())
+        response, status = jsonify(exc.v2_body()), 200
     response.status_code = status
     return response
 
