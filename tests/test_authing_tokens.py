@@ -252,3 +252,17 @@ def test_logout_current_of_the_js_sdk(client, wx_app, alias, authing_app):
     assert client.get("/logout", query_string=query, headers=bearer).get_json()["code"] == 200  # twice is fine
     anonymous = client.get("/logout", query_string=query)
     assert anonymous.status_code == 200 and anonymous.get_json()["code"] == 2020
+
+
+def test_discovery_lists_only_the_introspection_auth_methods_that_work(client, wx_app, alias, authing_app):
+    token = login(client, wx_app, alias, authing_app)["token"]
+    methods = client.get("/oidc/.well-known/openid-configuration").get_json()[
+        "introspection_endpoint_auth_methods_supported"]
+    outcomes = {
+        "client_secret_post": client.post("/oidc/token/introspection", data={
+            "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": token}),
+        "client_secret_basic": client.post("/oidc/token/introspection", data={"token": token},
+                                           auth=(authing_app["id"], authing_app["secret"])),
+        "none": client.post("/oidc/token/introspection", data={"client_id": authing_app["id"], "token": token}),
+    }
+    assert {name for name, answer in outcomes.items() if answer.status_code == 200} == set(methods)

@@ -692,7 +692,8 @@ class AuthingService:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "HS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "none"],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "none"],
+            # introspect() always authenticates the client with its secret
+            "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "name", "nickname", "picture", "gender",
                                  "phone_number", "phone_number_verified", "email", "email_verified",
