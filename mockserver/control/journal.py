@@ -7,6 +7,7 @@ session keys and Authorization headers never reach the journal.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Optional
@@ -24,6 +25,7 @@ MAX_TEXT = 2048  # characters of a non-JSON body kept
 SKIPPED_HEADERS = {"content-length", "host", "connection", "accept-encoding"}
 
 
+@functools.lru_cache(maxsize=1024)  # the same few field names, on every request
 def is_secret(name: str) -> bool:
     lowered = name.lower().replace("-", "_")
     return lowered in SECRET_NAMES or lowered.replace("_", "") in SECRET_NAMES \
@@ -32,11 +34,13 @@ def is_secret(name: str) -> bool:
 
 def mask(value: Any) -> Any:
     """A JSON-like value with every secret-named field replaced by ``***``."""
-    if isinstance(value, dict):
-        return {k: (MASK if isinstance(k, str) and is_secret(k) and v not in (None, "") else mask(v))
+    kind = type(value)
+    if kind is dict:
+        return {k: (MASK if is_secret(k) and v not in (None, "") else
+                    mask(v) if type(v) in (dict, list) else v)
                 for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(v) for v in value]
+    if kind is list:
+        return [mask(v) if type(v) in (dict, list) else v for v in value]
     return value
 
 
