@@ -166,3 +166,16 @@ def test_too_large_and_unexpected_failures_follow_the_same_rule(path, family, mo
     else:
         failed = client.post(path, json={"nickname": "x"})
         assert failed.status_code == 500 and failed.get_json()["statusCode"] == 500, failed.data[:200]
+
+
+@pytest.mark.parametrize("raw_data", ["not json", "[1]", '"text"'])
+def test_malformed_raw_data_is_refused_before_the_code_is_spent(client, rt, wx_app, alias, raw_data):
+    app = rt.authing.apps()[0]
+    headers = {"x-authing-app-id": app["id"]}
+    code = mint(client, wx_app["appid"], alias)["code"]
+    refused = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code, "rawData": raw_data},
+                          headers=headers).get_json()
+    assert refused["code"] == 400 and "rawData" in refused["message"], refused
+    ok = client.post("/connections/social/wechat-miniprogram/auth", headers=headers, json={
+        "code": code, "rawData": '{"nickName": "小红", "gender": 2}'}).get_json()
+    assert ok["code"] == 200 and ok["data"]["nickname"] == "小红" and ok["data"]["gender"] == "F", ok

@@ -6,12 +6,13 @@ handler for ``AuthingError``, ``WIRES`` the formats for HTTP errors and unexpect
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..app import WireFormat, runtime
+from ..http import INVALID_JSON, NO_BODY, request_json
 from .errors import BAD_REQUEST, SYSTEM_BUSY, AuthingError, bad_request
 from .service import Caller
 
@@ -44,18 +45,23 @@ def caller() -> Caller:
                   token=token, ip=request.remote_addr, base_url=base_url())
 
 
-def json_object() -> Dict[str, Any]:
-    """The JSON object body; {} when empty. Whatever Content-Type says."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise bad_request("请求体不是合法的 JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("请求体必须是 JSON 对象")
-    return body
+def json_object(text: Optional[str] = None, name: str = "请求体") -> Dict[str, Any]:
+    """A JSON object: the request body ({} when empty, whatever Content-Type says), or ``text``, a
+    JSON string inside the body (``rawData``). Authing's 400 when it is not one."""
+    if text is None:
+        value = request_json()
+        if value is NO_BODY:
+            return {}
+    else:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = INVALID_JSON
+    if value is INVALID_JSON:
+        raise bad_request(f"{name} 不是合法的 JSON")
+    if not isinstance(value, dict):
+        raise bad_request(f"{name} 必须是 JSON 对象")
+    return dict(value)  # the parsed body is cached for the request: never change it in place
 
 
 def flag(name: str) -> bool:
@@ -117,7 +123,10 @@ WIRES = [WireFormat(prefixes, render_http_error, render_internal_error)
 
 # --- the mini-program connection and v2 REST ------------------------------------------------------
 def wechat_miniprogram_auth():
-    return v2(runtime().authing.login_by_code(caller(), json_object()), "登录成功")
+    body = json_object()
+    if isinstance(body.get("rawData"), str) and body["rawData"]:  # wx.getUserInfo()'s rawData, a JSON string
+        body["rawData"] = json_object(body["rawData"], "rawData")
+    return v2(runtime().authing.login_by_code(caller(), body), "登录成功")
 
 
 def wechat_miniprogram_auth_by_phone():
@@ -180,14 +189,9 @@ def decrypt_wechat_miniprogram_data():
 
 # --- GraphQL --------------------------------------------------------------------------------------
 def graphql_v2():
-    raw = request.get_data(cache=True)
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except ValueError:
-        body = None
     from . import graphql  # graphql-core costs a tenth of a second to import: not at start-up
 
-    return graphql.execute(runtime().authing, caller(), body)
+    return graphql.execute(runtime().authing, caller(), request_json())  # not a dict: a GraphQL error
 
 
 # --- OIDC -----------------------------------------------------------------------------------------

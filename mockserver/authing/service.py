@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import mimetypes
 import re
 from dataclasses import dataclass, replace
@@ -355,8 +354,8 @@ class AuthingService:
         if body.get("encryptedData") or body.get("iv"):
             profile = self._profile_from_wechat(
                 self._open_data(conn, session["session_key"], body.get("iv"), body.get("encryptedData")))
-        elif isinstance(body.get("rawData"), str) and body["rawData"]:
-            profile = self._profile_from_wechat(_json_object(body["rawData"], "rawData"))
+        elif isinstance(body.get("rawData"), dict):  # the route parsed the JSON string
+            profile = self._profile_from_wechat(body["rawData"])
         user = self._login_wechat(conn, session, profile, caller)
         return self._with_new_token(user, app, caller)
 
@@ -781,16 +780,6 @@ class AuthingService:
         access_token, _ = self._access_token(user, app, issuer)
         return {"token": token, "id_token": token, "access_token": access_token, "exp": claims["exp"],
                 "iat": claims["iat"], "appId": app["id"], "userId": user["id"]}
-
-
-def _json_object(text: str, name: str) -> Dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise bad_request(f"{name} 不是合法的 JSON") from None
-    if not isinstance(value, dict):
-        raise bad_request(f"{name} 必须是 JSON 对象")
-    return value
 
 
 def _payload(body: Dict[str, Any], name: str) -> Dict[str, Any]:
