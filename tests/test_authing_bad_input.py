@@ -179,3 +179,29 @@ def test_malformed_raw_data_is_refused_before_the_code_is_spent(client, rt, wx_a
     ok = client.post("/connections/social/wechat-miniprogram/auth", headers=headers, json={
         "code": code, "rawData": '{"nickName": "小红", "gender": 2}'}).get_json()
     assert ok["code"] == 200 and ok["data"]["nickname"] == "小红" and ok["data"]["gender"] == "F", ok
+
+
+def test_an_sms_code_is_found_without_scanning_every_sms(client, rt, wx_app, alias, monkeypatch):
+    """The newest code of (pool, phone) is looked up directly; the outbox listing still shows them all."""
+    app = rt.authing.apps()[0]
+    code = mint(client, wx_app["appid"], alias)["code"]
+    token = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                        headers={"x-authing-app-id": app["id"]}).get_json()["data"]["token"]
+    headers = {"x-authing-app-id": app["id"], "Authorization": "Bearer " + token}
+    for phone in ("13900000003", "13900000004", "13900000003"):
+        assert client.post("/api/v2/sms/send", json={"phone": phone}, headers=headers).get_json()["code"] == 200
+    listed = client.get("/__mock__/authing/sms").get_json()["codes"]
+    assert [c["phone"] for c in listed] == ["13900000003", "13900000004", "13900000003"]
+    scans = []
+    for name in ("values", "items"):
+        original = getattr(rt.store, name)
+        monkeypatch.setattr(rt.store, name, lambda ns, _original=original: scans.append(ns) or _original(ns))
+    bind = "mutation bindPhone($phone: String!, $phoneCode: String!) { bindPhone(phone: $phone, phoneCode: $phoneCode) { phone } }"
+    older = client.post("/graphql/v2", headers=headers, json={"query": bind, "variables": {
+        "phone": "13900000003", "phoneCode": listed[0]["code"]}}).get_json()
+    assert older["errors"][0]["message"]["code"] == 2001 or listed[0]["code"] == listed[2]["code"]
+    ok = client.post("/graphql/v2", headers=headers, json={"query": bind, "variables": {
+        "phone": "13900000003", "phoneCode": listed[2]["code"]}}).get_json()
+    assert ok["data"]["bindPhone"]["phone"] == "13900000003", ok
+    assert "authing.sms" not in scans
+    assert [c["used"] for c in client.get("/__mock__/authing/sms").get_json()["codes"]] == [False, False, True]

@@ -23,6 +23,7 @@ authing.conns       poolId:identifier           {id, identifier, userPoolId, typ
 authing.users       user id                     the user (Authing's v2 field names, no token)
 authing.links       poolId:kind:value           user id, for kind unionid / openid / phone / username
 authing.sms         message id                  {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
+authing.sms.latest  poolId:phone                id of the newest message to that phone (the one a code must match)
 authing.revoked     jti                         exp of a token a logout revoked
 authing.files       folder/name                 {key, folder, filename, contentType, size, data (base64)}
 ==================  ==========================  ============================================

@@ -499,14 +499,15 @@ class AuthingService:
                   "code": f"{self.random.integer(0, 999999):06d}", "sentAt": now, "expiresAt": now + SMS_CODE_TTL,
                   "usedAt": None}
         self.store.put("authing.sms", record["id"], record)
+        self.store.put("authing.sms.latest", f"{pool_id}:{phone}", record["id"])
         return {"code": 200, "message": "发送成功"}
 
     def _take_sms_code(self, pool_id: str, phone: str, code: Any) -> None:
         """The newest code sent to ``phone`` must match, be unused and unexpired; it is then used up."""
-        sent = [r for r in self.store.values("authing.sms") if r["userPoolId"] == pool_id and r["phone"] == phone]
-        if not sent or not isinstance(code, str):
+        newest = self.store.get("authing.sms.latest", f"{pool_id}:{phone}")
+        if newest is None or not isinstance(code, str):
             raise AuthingError(E.BAD_VERIFY_CODE, "验证码不正确")
-        newest, now = sent[-1], self.clock.now()
+        now = self.clock.now()
 
         def take(record):
             if record is None or record["usedAt"] is not None or record["code"] != code:
@@ -515,7 +516,7 @@ class AuthingService:
                 return UNCHANGED, "expired"
             return {**record, "usedAt": now}, "ok"
 
-        outcome = self.store.update("authing.sms", newest["id"], take)
+        outcome = self.store.update("authing.sms", newest, take)
         if outcome == "expired":
             raise AuthingError(E.BAD_VERIFY_CODE, "验证码已过期")
         if outcome != "ok":
