@@ -19,14 +19,16 @@ namespace           key                         value
 ==================  ==========================  ============================================
 authing.pools       pool id                     {id, name}
 authing.apps        app id                      {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
-authing.conns       poolId:identifier           {id, identifier, userPoolId, type, appid, secret}
+authing.conns       poolId:identifier           {id, identifier, userPoolId, type, name, appid, secret}
 authing.users       user id                     the user (Authing's v2 field names, no token)
-authing.links       poolId:kind:value           user id, for kind unionid / openid / phone / username
+authing.links       poolId:kind:value           user id; kind unionid, openid (value appid:openid), phone or username
 authing.sms         message id                  {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
 authing.sms.latest  poolId:phone                id of the newest message to that phone (the one a code must match)
 authing.revoked     jti                         exp of a token a logout revoked
-authing.files       folder/name                 {key, folder, filename, contentType, size, data (base64)}
+authing.files       folder/<24 hex><ext>        {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
 ==================  ==========================  ============================================
+
+``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 """
 from __future__ import annotations
 
