@@ -205,3 +205,17 @@ def test_an_sms_code_is_found_without_scanning_every_sms(client, rt, wx_app, ali
     assert ok["data"]["bindPhone"]["phone"] == "13900000003", ok
     assert "authing.sms" not in scans
     assert [c["used"] for c in client.get("/__mock__/authing/sms").get_json()["codes"]] == [False, False, True]
+
+
+def test_a_failing_graphql_resolver_is_the_mocks_failure_not_a_bad_request(client, rt, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(rt.authing, "check_login_status", broken)
+    answer = client.post("/graphql/v2", json={"query": "{ checkLoginStatus { code } }"})
+    assert answer.status_code == 200
+    assert answer.get_json()["errors"][0]["message"]["code"] == 1000
+    assert "a bug" in caplog.text
+    wrong_variable = client.post("/graphql/v2", json={
+        "query": "query checkLoginStatus($token: String) { checkLoginStatus(token: $token) { code } }",
+        "variables": {"token": ["x"]}}).get_json()
+    assert wrong_variable["errors"][0]["message"]["code"] == 400

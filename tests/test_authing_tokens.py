@@ -266,3 +266,33 @@ def test_discovery_lists_only_the_introspection_auth_methods_that_work(client, w
         "none": client.post("/oidc/token/introspection", data={"client_id": authing_app["id"], "token": token}),
     }
     assert {name for name, answer in outcomes.items() if answer.status_code == 200} == set(methods)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+@pytest.mark.parametrize("value", [1e20, -5, 2 ** 70, True, "1700000000"])
+def test_signed_tokens_with_impossible_times_are_invalid(client, rt, wx_app, alias, authing_app, claim, value):
+    user = login(client, wx_app, alias, authing_app)
+    claims = {**jwt.decode(user["token"], options={"verify_signature": False}), claim: value}
+    forged = rt.authing.codec.sign(claims, authing_app)
+    h = headers(authing_app, forged)
+    assert client.get("/api/v2/users/me", headers=h).get_json()["code"] == 2207
+    checked = client.post("/graphql/v2", headers=h, json={"query": "{ checkLoginStatus { code status exp } }"}).get_json()
+    assert checked == {"data": {"checkLoginStatus": {"code": 2207, "status": False, "exp": None}}}
+
+
+def test_token_times_after_2038_are_answered_by_graphql(client, rt, wx_app, alias, authing_app):
+    """GraphQL's Int ends in 2038; the mock's clock (and a token's exp) goes further."""
+    client.post("/__mock__/clock", json={"set": 2 ** 31 + 100})
+    user = login(client, wx_app, alias, authing_app)
+    h = headers(authing_app, user["token"])
+    checked = client.post("/graphql/v2", headers=h, json={"query": "{ checkLoginStatus { code exp iat } }"}).get_json()
+    assert "errors" not in checked and checked["data"]["checkLoginStatus"]["exp"] > 2 ** 31, checked
+    refreshed = client.post("/graphql/v2", headers=h, json={"query": "mutation { refreshToken { exp iat } }"}).get_json()
+    assert refreshed["data"]["refreshToken"]["iat"] == 2 ** 31 + 100, refreshed
+
+
+@pytest.mark.parametrize("expires_in", [10 ** 12, 2 ** 63, 0, 1.5])
+def test_control_plane_token_lifetimes_are_bounded(client, wx_app, alias, authing_app, expires_in):
+    user = login(client, wx_app, alias, authing_app)
+    answer = client.post("/__mock__/authing/tokens", json={"userId": user["id"], "expiresIn": expires_in})
+    assert answer.status_code == 400 and "expiresIn" in answer.get_json()["error"]

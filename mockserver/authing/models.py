@@ -45,6 +45,8 @@ APP_SECRET = re.compile(r"^[0-9a-f]{32}$")
 WX_APPID = re.compile(r"^wx[0-9a-f]{16}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_TOKEN_LIFETIME = 14 * 24 * 3600
+#: The longest a token may live (so that its exp stays a printable date whatever the clock says).
+MAX_TOKEN_LIFETIME = 100 * 365 * 24 * 3600
 CONNECTION_TYPE = "wechat:miniprogram"
 
 POOL_FIELDS = {"id", "name", "connections", "apps"}
@@ -123,8 +125,8 @@ def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
     require(app.get("token_algorithm", "RS256") in ("RS256", "HS256"), where,
             "token_algorithm must be RS256 or HS256")
     lifetime = app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME)
-    require(isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0, where,
-            "token_lifetime must be a positive number of seconds")
+    require(isinstance(lifetime, int) and not isinstance(lifetime, bool) and 0 < lifetime <= MAX_TOKEN_LIFETIME,
+            where, f"token_lifetime must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
     require(app.get("connection") is None or app["connection"] in identifiers, where,
             f"connection must be the identifier of one of the pool's connections {sorted(identifiers)}")
     return app

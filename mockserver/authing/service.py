@@ -25,8 +25,8 @@ from ..wechat.errors import WeChatError
 from ..wechat.service import WeChatService
 from . import errors as E
 from .errors import AuthingError, bad_request
-from .models import (CONNECTION_TYPE, PROFILE_FIELDS, PROTECTED_FIELDS, initial_state, iso, new_user,
-                     wechat_gender)
+from .models import (CONNECTION_TYPE, MAX_TOKEN_LIFETIME, PROFILE_FIELDS, PROTECTED_FIELDS, initial_state, iso,
+                     new_user, wechat_gender)
 from .tokens import SigningKey, TokenCodec, TokenRejected, Verified
 
 SMS_CODE_TTL = 300
@@ -774,8 +774,9 @@ class AuthingService:
         if app is None or app["userPoolId"] != user["userPoolId"]:
             raise ControlError("appId must be an app of the user's pool")
         lifetime = body.get("expiresIn")
-        if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0):
-            raise ControlError("expiresIn must be a positive number of seconds")
+        if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool)
+                                     or not 0 < lifetime <= MAX_TOKEN_LIFETIME):
+            raise ControlError(f"expiresIn must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
         issuer = f"{base_url}/oidc"
         token, claims = self._issue(user, app, issuer, lifetime)
         access_token, _ = self._access_token(user, app, issuer)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
@@ -36,6 +37,15 @@ def _jwt():
 def _b64url_uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+#: 9999-12-31T23:59:59Z, the last second a date can print; a token's exp and iat must be before it.
+LATEST_TIME = 253402300799
+
+
+def _epoch(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 <= value <= LATEST_TIME)
 
 
 class SigningKey:
@@ -139,8 +149,8 @@ class TokenCodec:
             raise TokenRejected("invalid", "token signature is invalid") from None
         if audience is not None and aud != audience:
             raise TokenRejected("audience", "token was issued for another app")
-        if not isinstance(claims.get("exp"), (int, float)) or not isinstance(claims.get("iat"), (int, float)):
-            raise TokenRejected("invalid", "token exp/iat are not numbers")
+        if not all(_epoch(claims[name]) for name in ("exp", "iat")):
+            raise TokenRejected("invalid", "token exp/iat are not times (seconds from 1970 to 9999)")
         if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti"), str) or not claims["jti"]:
             raise TokenRejected("invalid", "token has no jti, or its sub/jti are not strings")
         if check_expiry and self.now() >= claims["exp"]:
