@@ -219,3 +219,16 @@ def test_a_failing_graphql_resolver_is_the_mocks_failure_not_a_bad_request(clien
         "query": "query checkLoginStatus($token: String) { checkLoginStatus(token: $token) { code } }",
         "variables": {"token": ["x"]}}).get_json()
     assert wrong_variable["errors"][0]["message"]["code"] == 400
+
+
+def test_an_uploaded_page_is_never_run_as_the_mocks_origin(client):
+    import io
+    from urllib.parse import urlsplit
+
+    page = b"<script>fetch('/__mock__/apps')</script>"
+    uploaded = client.post("/api/v2/upload?folder=avatar",
+                           data={"file": (io.BytesIO(page), "x.html", "text/html")}).get_json()
+    served = client.get(urlsplit(uploaded["data"]["url"]).path)
+    assert served.status_code == 200 and served.data == page
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served.headers["Content-Security-Policy"]

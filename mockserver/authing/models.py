@@ -39,10 +39,9 @@ from typing import Any, Dict
 from ..core.fixtures import FixtureError, require
 from ..core.ids import HEX, RandomSource
 from ..core.store import State
+from ..wechat.models import APPID, SECRET  # Authing app secrets have the mini programs' format
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
-APP_SECRET = re.compile(r"^[0-9a-f]{32}$")
-WX_APPID = re.compile(r"^wx[0-9a-f]{16}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_TOKEN_LIFETIME = 14 * 24 * 3600
 #: The longest a token may live (so that its exp stays a printable date whatever the clock says).
@@ -106,7 +105,7 @@ def _check_connection(conn: Any, where: str, wechat_appids: set) -> Dict[str, An
     require(not unknown, where, f"unknown connection fields {sorted(unknown)} (known: {sorted(CONNECTION_FIELDS)})")
     require(isinstance(conn.get("identifier"), str) and bool(IDENTIFIER.match(conn["identifier"])), where,
             "identifier must be 1-64 letters, digits, '_' or '-'")
-    require(isinstance(conn.get("appid"), str) and bool(WX_APPID.match(conn["appid"])), where,
+    require(isinstance(conn.get("appid"), str) and bool(APPID.match(conn["appid"])), where,
             "appid must be a mini-program appid ('wx' + 16 lowercase hex)")
     require(conn["appid"] in wechat_appids, where,
             f"appid {conn['appid']} is not a mini program of the fixture's wechat section")
@@ -120,7 +119,7 @@ def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
     require(not unknown, where, f"unknown app fields {sorted(unknown)} (known: {sorted(APP_FIELDS)})")
     require(isinstance(app.get("id"), str) and bool(OBJECT_ID.match(app["id"])), where,
             "id must be 24 lowercase hex characters")
-    require(isinstance(app.get("secret"), str) and bool(APP_SECRET.match(app["secret"])), where,
+    require(isinstance(app.get("secret"), str) and bool(SECRET.match(app["secret"])), where,
             "secret must be 32 lowercase hex characters")
     require(app.get("token_algorithm", "RS256") in ("RS256", "HS256"), where,
             "token_algorithm must be RS256 or HS256")

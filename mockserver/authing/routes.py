@@ -167,7 +167,11 @@ def validate_token():
 
 def uploaded_file(key: str):
     data, content_type = runtime().authing.file(key)
-    return Response(data, status=200, content_type=content_type)
+    response = Response(data, status=200, content_type=content_type)
+    # The uploader chose the type: never let a browser run an upload as a page of the mock's origin.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- v3 -----------------------------------------------------------------------------------------
