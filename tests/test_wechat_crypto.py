@@ -54,14 +54,20 @@ def test_bad_inputs_raise_decrypt_error(key, iv, data):
         crypto.decrypt_data(key, iv, data)
 
 
-def test_wechatpy_decrypts_user_info_from_the_mock(client, wx_app, alias):
+def decrypted_by_wechatpy(client, wx_app, alias, kind):
+    """Log in, get the encrypted data the mini program would, exchange the code as the backend
+    does, and decrypt with wechatpy: (session, encrypted data, plaintext)."""
     minted = mint(client, wx_app["appid"], alias)
     data = client.post("/__mock__/wechat/encrypted-data",
-                       json={"appid": wx_app["appid"], "user": alias, "kind": "userInfo"}).get_json()
+                       json={"appid": wx_app["appid"], "user": alias, "kind": kind}).get_json()
     session = client.get("/sns/jscode2session", query_string={
         "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": minted["code"]}).get_json()
+    crypto_ = WeChatWxaCrypto(session["session_key"], data["iv"], wx_app["appid"])
+    return session, data, crypto_.decrypt_message(data["encryptedData"])
 
-    info = WeChatWxaCrypto(session["session_key"], data["iv"], wx_app["appid"]).decrypt_message(data["encryptedData"])
+
+def test_wechatpy_decrypts_user_info_from_the_mock(client, wx_app, alias):
+    session, data, info = decrypted_by_wechatpy(client, wx_app, alias, "userInfo")
 
     user = client.get(f"/__mock__/users/{alias}").get_json()
     assert info["openId"] == session["openid"] and info["unionId"] == session["unionid"]
@@ -71,12 +77,7 @@ def test_wechatpy_decrypts_user_info_from_the_mock(client, wx_app, alias):
 
 
 def test_wechatpy_decrypts_phone_number_from_the_mock(client, wx_app, alias):
-    minted = mint(client, wx_app["appid"], alias)
-    data = client.post("/__mock__/wechat/encrypted-data",
-                       json={"appid": wx_app["appid"], "user": alias, "kind": "phoneNumber"}).get_json()
-    session = client.get("/sns/jscode2session", query_string={
-        "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": minted["code"]}).get_json()
-    info = WeChatWxaCrypto(session["session_key"], data["iv"], wx_app["appid"]).decrypt_message(data["encryptedData"])
+    _, _, info = decrypted_by_wechatpy(client, wx_app, alias, "phoneNumber")
     phone = client.get(f"/__mock__/users/{alias}").get_json()["phone"]
     assert info["purePhoneNumber"] == phone and info["countryCode"] == "86"
 
