@@ -14,7 +14,9 @@ if os.environ.get("MOCKSERVER_SKIP_BROWSER") == "1" and not os.environ.get("CI")
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -73,4 +75,7 @@ def test_clock_buttons_move_the_mock_clock(browser, live, rt):
     field = browser.find_element(By.ID, "clock-seconds")
     field.send_keys("60")
     browser.find_element(By.ID, "clock-advance").click()
+    # the page already shows a notice: wait for the new page's
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda page: "clock advanced by 60 s" in page.find_element(By.ID, "notice").text)
     assert rt.clock.now() - before >= 86460
