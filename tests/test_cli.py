@@ -84,3 +84,48 @@ def test_bad_environment_values_are_clear_errors(env, message):
                             else [sys.executable, "-m", "mockserver"], capture_output=True, text=True, timeout=30,
                             env={**os.environ, **env})
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_signing_key_flag_supplies_the_token_key(tmp_path):
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "key.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    default_process, default_url, _ = start("--port", "0")
+    process, url, _ = start("--port", "0", "--signing-key", str(pem))
+    try:
+        default_kid = requests.get(f"{default_url}/oidc/.well-known/jwks.json").json()["keys"][0]["kid"]
+        jwk = requests.get(f"{url}/oidc/.well-known/jwks.json").json()["keys"][0]
+        assert jwk["kid"] != default_kid
+        apps = requests.get(f"{url}/__mock__/apps").json()
+        authing = apps["authing"]["apps"][0]
+        minted = requests.post(f"{url}/__mock__/authing/tokens", json={"userId": _authing_user(url, apps)}).json()
+        token = minted.get("token") or minted.get("id_token")
+        claims = jwt.decode(token, key.public_key(), algorithms=["RS256"], audience=authing["appId"])
+        assert jwt.get_unverified_header(token)["kid"] == jwk["kid"] and claims["aud"] == authing["appId"]
+    finally:
+        for p in (process, default_process):
+            p.terminate()
+            p.wait(timeout=10)
+
+
+def _authing_user(url, apps):
+    """An Authing user made the way a mini program makes one: loginByCode."""
+    wx, authing = apps["wechat"][0], apps["authing"]["apps"][0]
+    code = requests.post(f"{url}/__mock__/wechat/login", json={"appid": wx["appid"], "user": "yuna"}).json()["code"]
+    user = requests.post(f"{url}/connections/social/wechat-miniprogram/auth", json={"code": code}, headers={
+        "x-authing-userpool-id": authing["userPoolId"], "x-authing-app-id": authing["appId"]}).json()
+    return user["data"]["id"]
+
+
+def test_a_bad_signing_key_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    for path in (bad, tmp_path / "missing.pem"):
+        result = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", "--signing-key", str(path)],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2 and str(path) in result.stderr and "Traceback" not in result.stderr
