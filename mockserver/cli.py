@@ -140,11 +140,14 @@ def banner(config: Config, url: str, runtime, workers: int = 1, curl: str = "cur
     if apps:
         app = apps[0]
         lines.append(f"  mini program: appid {app['appid']}  secret {app['secret']}")
+    control_curl = curl
+    if config.admin_token:  # the control plane wants the token; the example reads it from the shell
+        control_curl = f'{curl} -H "Authorization: Bearer $MOCKSERVER_ADMIN_TOKEN"'
     if apps and users:
         alias = users[0]["alias"]
         lines += [
-            "try it:",
-            f"  code=$({curl} -s -X POST {url}/__mock__/wechat/login -d '{{\"appid\":\"{app['appid']}\",\"user\":\"{alias}\"}}'"
+            "try it" + (" (with MOCKSERVER_ADMIN_TOKEN set to the admin token):" if config.admin_token else ":"),
+            f"  code=$({control_curl} -s -X POST {url}/__mock__/wechat/login -d '{{\"appid\":\"{app['appid']}\",\"user\":\"{alias}\"}}'"
             " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"code\"])')",
             f"  {curl} \"{url}/sns/jscode2session?appid={app['appid']}&secret={app['secret']}"
             "&js_code=$code&grant_type=authorization_code\"",

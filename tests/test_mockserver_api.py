@@ -140,3 +140,7 @@ def test_credentials_of_the_default_apps(server):
     apps = requests.get(server.url + "/__mock__/apps", timeout=5).json()
     assert (server.appid, server.secret) == (apps["wechat"][0]["appid"], apps["wechat"][0]["secret"])
     assert server.authing_app == apps["authing"]["apps"][0]
+
+
+def test_control_takes_paths_with_or_without_the_prefix(server):
+    assert server.control("GET", "/health") == server.control("GET", "/__mock__/health") == {"status": "ok"}

@@ -140,3 +140,25 @@ def test_debug_access_log_masks_secrets(wx_app):
     assert "GET /sns/jscode2session?appid=" in log and "secret=***" in log
     for secret in (wx_app["secret"], session["session_key"], token["access_token"]):
         assert secret not in log
+
+
+def test_banner_example_works_with_an_admin_token():
+    process, url, banner = start("--port", "0", "--admin-token", "s3cret")
+    try:
+        example = [line.strip() for line in banner.splitlines() if line.strip().startswith(("code=", "curl"))]
+        run = subprocess.run(["bash", "-c", " && ".join(example)], capture_output=True, text=True, timeout=30,
+                             env={**os.environ, "MOCKSERVER_ADMIN_TOKEN": "s3cret"})
+        assert "openid" in json.loads(run.stdout), run.stderr
+        assert "s3cret" not in banner
+    finally:
+        stop(process)
+
+
+def test_oidc_me_refuses_bad_tokens_with_401_on_a_real_server():
+    from mockserver import MockServer
+
+    with MockServer() as server:  # waitress encodes headers as Latin-1: a real socket is needed
+        for headers in ({}, {"Authorization": "Bearer abc"}):
+            answer = requests.get(f"{server.url}/oidc/me", headers=headers)
+            assert answer.status_code == 401 and answer.json()["error"] == "invalid_token"
+            assert answer.headers["WWW-Authenticate"].startswith("Bearer")

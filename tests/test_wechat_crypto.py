@@ -82,6 +82,13 @@ def test_wechatpy_decrypts_phone_number_from_the_mock(client, wx_app, alias):
     assert info["purePhoneNumber"] == phone and info["countryCode"] == "86"
 
 
-def test_encrypted_data_needs_a_login_first(client, wx_app, alias):
-    answer = client.post("/__mock__/wechat/encrypted-data", json={"appid": wx_app["appid"], "user": alias})
-    assert answer.status_code == 409 and "login" in answer.get_json()["error"]
+def test_encrypted_data_before_any_login_uses_the_session_a_login_then_replaces(client, wx_app, alias):
+    early = client.post("/__mock__/wechat/encrypted-data", json={"appid": wx_app["appid"], "user": alias}).get_json()
+    openid = client.get(f"/__mock__/users/{alias}").get_json()["apps"][wx_app["appid"]]["openid"]
+    checked = client.application.extensions["mockserver"].wechat.session_key(wx_app["appid"], openid)
+    assert crypto.raw_data_signature(early["rawData"], checked) == early["signature"]
+    # a login renews the session key: data sealed before it no longer matches, as on a phone
+    session, data, _ = decrypted_by_wechatpy(client, wx_app, alias, "userInfo")
+    assert session["session_key"] != checked
+    with pytest.raises(crypto.DecryptError):
+        crypto.decrypt_data(session["session_key"], early["iv"], early["encryptedData"])

@@ -101,7 +101,9 @@ def render_error(exc: AuthingError, status: int = 200) -> Response:
         response = jsonify(exc.oidc_body())
         status = exc.oidc_status() if status == 200 else status
         if exc.oidc_error == "invalid_token":
-            response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.message}"'
+            # RFC 6750's header; its description stays in the body: headers carry Latin-1 only, and
+            # the message is Chinese (a non-Latin-1 header makes the WSGI server answer a bare 500).
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     else:
         response, status = jsonify(exc.v2_body()), 200
     response.status_code = status

@@ -101,9 +101,12 @@ class MockHelpers:
         """Any control-plane route, in-process: ``control("GET", "/users")`` → the parsed JSON
         (the text, for answers that are not JSON).
 
-        ``path`` is relative to ``/__mock__``; answers of 400 and above raise ``ControlError``.
+        ``path`` is relative to ``/__mock__`` (``"/users"``; ``"/__mock__/users"`` works too);
+        answers of 400 and above raise ``ControlError``.
         """
         path = path.lstrip("/")
+        if path == "__mock__" or path.startswith("__mock__/"):
+            path = path[len("__mock__"):].lstrip("/")
         data = b"" if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data else {}
         status, _, answer_headers, answer = wsgi.call(self.app, method, "http://mockserver/__mock__/" + path,

@@ -223,8 +223,9 @@ class WeChatService:
             raise ControlError("kind must be 'userInfo' or 'phoneNumber'")
         openid = self.openid(user, app["appid"])
         session = self.store.get("wx.sessions", f"{app['appid']}:{openid}")
-        if session is None:
-            raise Conflict(f"user {user['alias']!r} has not logged in to {app['appid']}: mint a login code first")
+        if session is None:  # never logged in: WeChat holds a session for the user all the same
+            session = {"session_key": self.random.session_key(), "created_at": self.clock.now()}
+            self.store.put("wx.sessions", f"{app['appid']}:{openid}", session)
         session_key, iv = session["session_key"], self.random.iv()
         watermark = {"timestamp": self.clock.now_int(), "appid": app["appid"]}
         if kind == "phoneNumber":
