@@ -96,6 +96,30 @@ def rejected(response) -> bool:
     return False
 
 
+def assert_own_error_format(url, response):
+    """A rejection is written the way the service that owns the path writes its errors."""
+    payload = response.get_json()
+    assert isinstance(payload, dict), (url, payload)
+    if url.startswith(("/sns/", "/cgi-bin/", "/wxa/")):  # WeChat: HTTP 200, errcode + errmsg with rid
+        assert response.status_code == 200 and isinstance(payload["errcode"], int) and payload["errcode"] != 0
+        assert ", rid: " in payload["errmsg"]
+    elif url.startswith("/api/v3/"):
+        assert isinstance(payload["statusCode"], int) and payload["statusCode"] != 200
+        assert isinstance(payload["message"], str) and isinstance(payload["apiCode"], int) and payload["requestId"]
+    elif url.startswith("/graphql/"):
+        assert response.status_code == 200 and payload["errors"], payload
+        assert all(isinstance(e["message"]["code"], int) and isinstance(e["message"]["message"], str)
+                   for e in payload["errors"])
+    elif url.startswith("/oidc/"):
+        assert isinstance(payload["error"], str) and response.status_code >= 400
+    elif url.startswith("/__mock__"):
+        assert isinstance(payload["error"], str) and 400 <= response.status_code < 500
+    else:  # Authing v2 REST: HTTP 200, {code, message, data}
+        assert response.status_code == 200, (url, response.status_code)
+        assert isinstance(payload["code"], int) and payload["code"] != 200 and isinstance(payload["message"], str)
+        assert "data" in payload
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
 @given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
        path=st.sampled_from(PATHS),
@@ -114,6 +138,7 @@ def test_no_input_breaks_any_route(method, path, segment, query, body, authoriza
     if response.status_code >= 400 or rejected(response):
         assert (response.content_type or "").startswith("application/json"), (method, url, response.content_type)
         assert not response.get_data().lstrip().startswith(b"<")
+        assert_own_error_format(url, response)
     if rejected(response):
         assert state() == before, (method, url, query, body, response.get_data()[:300])
     elif url.startswith("/__mock__/") and method != "GET":
