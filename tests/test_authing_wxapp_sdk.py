@@ -17,6 +17,8 @@ import jwt
 import pytest
 import requests
 
+from mockserver import MockServer
+
 JS_DIR = Path(__file__).resolve().parent / "js"
 SDK_VERSION = "4.3.22-alpha.7"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"avatar"
@@ -142,8 +144,28 @@ def test_served_shim_is_the_packaged_file(client):
     assert served.data == packaged.read_bytes()
 
 
-def test_wx_shim_storage_login_profile_and_request(node, live, rt):
-    config = {"server": live.url, "wxAppid": rt.wechat.apps()[0]["appid"], "user": rt.wechat.users()[0]["alias"]}
-    done = subprocess.run([node, "wx_shim_check.js", json.dumps(config)], cwd=JS_DIR,
+def run_shim_check(node, check, config):
+    done = subprocess.run([node, "wx_shim_check.js", check, json.dumps(config)], cwd=JS_DIR,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == "ok", done.stderr
+
+
+@pytest.mark.parametrize("check", ["basics", "noUser", "syncAbort", "storageErrors", "callbackExceptions",
+                                   "storageDatesAndLimit"])
+def test_wx_shim(node, live, rt, check):
+    """tests/js/wx_shim_check.js CHECK: storage, login, profile and request; createWx without
+    `user` is one new WeChat user; task.abort() right after the call; one "<api>:fail" prefix;
+    exceptions in callbacks; Dates and the 10 MB storage limit."""
+    run_shim_check(node, check, {"server": live.url, "wxAppid": rt.wechat.apps()[0]["appid"],
+                                 "user": rt.wechat.users()[0]["alias"],
+                                 "fixtureAliases": [u["alias"] for u in rt.wechat.users()]})
+
+
+def test_wx_shim_sends_the_admin_token_on_control_plane_calls_only(node):
+    """With --admin-token, createWx({adminToken}) drives the control plane; wx.request and
+    wx.uploadFile never carry the token."""
+    with MockServer(admin_token="wx-shim-admin-token") as server:
+        rt = server.app.extensions["mockserver"]
+        run_shim_check(node, "adminToken", {"server": server.url, "wxAppid": rt.wechat.apps()[0]["appid"],
+                                            "user": rt.wechat.users()[0]["alias"],
+                                            "adminToken": "wx-shim-admin-token"})

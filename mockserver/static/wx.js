@@ -6,18 +6,31 @@
  *   globalThis.wx = createWx({ server: "http://127.0.0.1:8080", appid: "wx...", user: "alice" });
  *   const { code } = await wx.login();
  *
- * Plain JavaScript with no dependencies. In Node it uses the `http`/`https`/`fs` modules; in a
- * browser it uses `fetch` (no local files there, so uploadFile/chooseImage fail as a cancelled pick).
+ * createWx options: `server` (required), `appid`, `user` (an alias or openid; without it the first
+ * wx.login makes a new WeChat user and this wx object stays that user, as on a phone), `adminToken`
+ * (for a mock started with --admin-token: sent as "Authorization: Bearer <token>" on the shim's
+ * control-plane calls only, never on wx.request/wx.uploadFile), `images`, `storage`.
+ *
+ * Plain JavaScript with no dependencies. In Node it uses the `http`/`https`/`fs` modules. Outside
+ * Node it falls back to `fetch`, which helps only on a page served by the mock itself (its own
+ * origin, e.g. the dashboard at /__mock__/): the control plane answers 403 to pages from any other
+ * origin, so wx.login, getUserProfile and wx.mock.* fail there, while wx.request to the emulated
+ * APIs works from any origin (CORS). There are no local files there: uploadFile fails and
+ * chooseImage is a cancelled pick.
  *
  * Semantics follow the real wx API: asynchronous functions take success/fail/complete callbacks and
  * return a Promise when none is given (except wx.request and wx.uploadFile, which return a task
  * object, as on a phone); results carry errMsg "<api>:ok" and failures "<api>:fail <reason>".
- * wx.getStorageSync returns "" for a missing key, as real wx does.
+ * An exception thrown by a success/fail/complete callback does not stop `complete` and is rethrown
+ * as an uncaught error (as real wx reports it), never turned into a failure of the call.
+ * Storage keeps what real wx keeps (JSON-serializable values, and a Date stored as itself),
+ * 1 MB per key and 10 MB in all; wx.getStorageSync returns "" for a missing key, as real wx does.
  */
 (function (root) {
   "use strict";
 
-  var STORAGE_LIMIT_KB = 10240;
+  var STORAGE_LIMIT_KB = 10240; // 10 MB in all
+  var ENTRY_LIMIT_BYTES = 1024 * 1024; // 1 MB per key
   var DEFAULT_TIMEOUT_MS = 60000;
 
   var nodeRequire =
@@ -33,6 +46,20 @@
       typeof options.fail === "function" ||
       typeof options.complete === "function"
     );
+  }
+
+  // A user's callback: what it throws must neither stop the callbacks after it (complete) nor
+  // become a rejected promise nobody handles; it surfaces as an ordinary uncaught error instead,
+  // as in real wx (Node: 'uncaughtException'; browsers: the window 'error' event).
+  function callBack(fn, result) {
+    if (typeof fn !== "function") return;
+    try {
+      fn(result);
+    } catch (err) {
+      setTimeout(function () {
+        throw err;
+      }, 0);
+    }
   }
 
   // Runs `work` (a function returning a Promise of the success result, or rejecting with an errMsg
@@ -55,9 +82,8 @@
       );
     if (hasCallback(options)) {
       settled.then(function (outcome) {
-        if (outcome.ok && typeof options.success === "function") options.success(outcome.value);
-        if (!outcome.ok && typeof options.fail === "function") options.fail(outcome.value);
-        if (typeof options.complete === "function") options.complete(outcome.value);
+        callBack(outcome.ok ? options.success : options.fail, outcome.value);
+        callBack(options.complete, outcome.value);
       });
       return undefined;
     }
@@ -122,6 +148,11 @@
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   }
 
+  function utf8Length(text) {
+    if (typeof Buffer !== "undefined") return Buffer.byteLength(text, "utf8");
+    return new TextEncoder().encode(text).length;
+  }
+
   function bytesToText(bytes) {
     if (typeof Buffer !== "undefined" && Buffer.isBuffer(bytes)) return bytes.toString("utf8");
     return new TextDecoder().decode(bytes);
@@ -153,7 +184,9 @@
           });
           resolve({ statusCode: res.statusCode, headers: flat, cookies: cookies, body: Buffer.concat(chunks) });
         });
-        res.on("error", reject);
+        res.on("error", function (err) {
+          reject(aborted ? new Error("abort") : err);
+        });
       });
       clientRequest.setTimeout(req.timeout, function () {
         clientRequest.destroy(new Error("timeout"));
@@ -235,22 +268,24 @@
     config = config || {};
     if (!config.server) throw new Error("createWx: `server` (the mockserver base URL) is required");
     var server = String(config.server).replace(/\/+$/, "");
+    var adminToken = config.adminToken ? String(config.adminToken) : null;
     var state = {
       appid: config.appid || null,
-      user: config.user || "default",
+      user: config.user || null, // null until the first wx.login (or a call that needs a user) makes one
       chosenImages: (config.images || []).slice(),
     };
-    var store = new Map();
-    Object.keys(config.storage || {}).forEach(function (key) {
-      store.set(key, JSON.stringify(config.storage[key]));
-    });
+    var pendingUser = null; // while a user is being made: a Promise of it, shared by every caller
 
+    // The mock's /__mock__/ API. Only these calls carry the admin token: wx.request and
+    // wx.uploadFile go wherever the mini program points them and never see it.
     function controlPlane(path, body) {
       var payload = toBytes(JSON.stringify(body));
+      var headers = { "content-type": "application/json" };
+      if (adminToken) headers.authorization = "Bearer " + adminToken;
       return send({
         method: "POST",
         url: server + path,
-        headers: { "content-type": "application/json" },
+        headers: headers,
         body: payload,
         timeout: DEFAULT_TIMEOUT_MS,
       }).done.then(function (res) {
@@ -268,46 +303,164 @@
       });
     }
 
-    function identity() {
-      var body = { user: state.user };
+    function withAppid(body) {
       if (state.appid) body.appid = state.appid;
       return body;
     }
 
-    function encryptedData(kind) {
-      return controlPlane("/__mock__/wechat/encrypted-data", Object.assign(identity(), { kind: kind }));
+    // Becomes this wx object's user once `made` (a Promise of an alias or openid) settles, unless
+    // mock.switchUser chose one meanwhile.
+    function adoptUser(made) {
+      var pending = made.then(function (user) {
+        if (!state.user) state.user = user;
+        return state.user;
+      });
+      var clear = function () {
+        if (pendingUser === pending) pendingUser = null;
+      };
+      pending.then(clear, clear);
+      pendingUser = pending;
+      return pending;
     }
 
-    function storageKey(api, key) {
-      if (typeof key !== "string" || key === "") throw new Error(api + ":fail parameter error: key should be a non-empty string");
+    // This wx object's WeChat user. Without `user` in createWx and before any wx.login, a new one
+    // (made up by the mock) — the same for every later call, as one phone is one WeChat user.
+    function currentUser() {
+      if (state.user) return Promise.resolve(state.user);
+      if (pendingUser) return pendingUser;
+      return adoptUser(
+        controlPlane("/__mock__/users", {}).then(function (made) {
+          var inApp = state.appid && made.apps && made.apps[state.appid];
+          return (inApp && inApp.openid) || made.alias;
+        })
+      );
+    }
+
+    function login() {
+      if (!state.user && !pendingUser) {
+        // No user yet: the mock makes one with this login; its openid is this wx object's user.
+        var minted = controlPlane("/__mock__/wechat/login", withAppid({}));
+        adoptUser(
+          minted.then(function (data) {
+            return data.openid;
+          })
+        );
+        return minted;
+      }
+      return currentUser().then(function (user) {
+        return controlPlane("/__mock__/wechat/login", withAppid({ user: user }));
+      });
+    }
+
+    function identity() {
+      return currentUser().then(function (user) {
+        return withAppid({ user: user });
+      });
+    }
+
+    function encryptedData(kind) {
+      return identity().then(function (body) {
+        return controlPlane("/__mock__/wechat/encrypted-data", Object.assign(body, { kind: kind }));
+      });
+    }
+
+    // ---- storage: key -> {date, text, size}; errors are Errors with the reason only, and the
+    // sync/async wrappers add the "<api>:fail " prefix once.
+    var store = new Map();
+    var storeBytes = 0;
+
+    function storageKey(key) {
+      if (typeof key !== "string" || key === "") throw new Error("parameter error: key should be a non-empty string");
       return key;
     }
 
-    function storageInfo() {
-      var bytes = 0;
-      store.forEach(function (value, key) {
-        bytes += key.length + value.length;
-      });
-      return { keys: Array.from(store.keys()), currentSize: Math.ceil(bytes / 1024), limitSize: STORAGE_LIMIT_KB };
+    function isDate(value) {
+      return Object.prototype.toString.call(value) === "[object Date]";
     }
 
-    function setItem(api, key, data) {
-      storageKey(api, key);
-      var encoded = data === undefined ? JSON.stringify("") : JSON.stringify(data);
-      if (encoded === undefined) throw new Error(api + ":fail data is not serializable");
-      if (encoded.length > 1024 * 1024) throw new Error(api + ":fail entry size limit reached");
-      store.set(key, encoded);
+    // What real wx keeps: native types, a Date (given back as a Date) and what JSON.stringify can
+    // serialize (so a Date inside an object comes back as its ISO string).
+    function encodeEntry(data) {
+      if (isDate(data)) return { date: true, text: String(data.getTime()) };
+      var text;
+      try {
+        text = data === undefined ? JSON.stringify("") : JSON.stringify(data);
+      } catch (e) {
+        text = undefined; // cycles, BigInt
+      }
+      if (text === undefined) throw new Error("data is not serializable");
+      return { date: false, text: text };
+    }
+
+    function decodeEntry(entry) {
+      return entry.date ? new Date(Number(entry.text)) : JSON.parse(entry.text);
+    }
+
+    function putItem(key, data) {
+      storageKey(key);
+      var entry = encodeEntry(data);
+      var dataBytes = utf8Length(entry.text);
+      if (dataBytes > ENTRY_LIMIT_BYTES) throw new Error("entry size limit reached");
+      entry.size = utf8Length(key) + dataBytes;
+      var previous = store.get(key);
+      var total = storeBytes - (previous ? previous.size : 0) + entry.size;
+      if (total > STORAGE_LIMIT_KB * 1024) throw new Error("exceed storage max size 10MB");
+      store.set(key, entry);
+      storeBytes = total;
+    }
+
+    function hasItem(key) {
+      return store.has(storageKey(key));
     }
 
     function getItem(key) {
-      return store.has(key) ? JSON.parse(store.get(key)) : "";
+      return hasItem(key) ? decodeEntry(store.get(key)) : "";
     }
+
+    function removeItem(key) {
+      var previous = store.get(storageKey(key));
+      if (previous) {
+        store.delete(key);
+        storeBytes -= previous.size;
+      }
+    }
+
+    function clearItems() {
+      store.clear();
+      storeBytes = 0;
+    }
+
+    function storageInfo() {
+      return { keys: Array.from(store.keys()), currentSize: Math.ceil(storeBytes / 1024), limitSize: STORAGE_LIMIT_KB };
+    }
+
+    // A synchronous storage function: throws Error("<api>:fail <reason>").
+    function syncApi(api, fn) {
+      return function () {
+        try {
+          return fn.apply(null, arguments);
+        } catch (err) {
+          var text = err && err.message !== undefined ? err.message : String(err);
+          var failure = new Error(api + ":fail " + text);
+          failure.errMsg = failure.message;
+          throw failure;
+        }
+      };
+    }
+
+    Object.keys(config.storage || {}).forEach(function (key) {
+      try {
+        putItem(key, config.storage[key]);
+      } catch (err) {
+        throw new Error("createWx: storage[" + JSON.stringify(key) + "]: " + err.message);
+      }
+    });
 
     var wx = {
       // ---- open abilities, backed by the mock's WeChat emulation ----
       login: function (options) {
         return asyncApi("login", options, function () {
-          return controlPlane("/__mock__/wechat/login", identity()).then(function (data) {
+          return login().then(function (data) {
             return { code: data.code };
           });
         });
@@ -348,14 +501,18 @@
           }
         }
         var transfer = null;
+        var aborted = false;
         var task = {
+          // Also before the request has started (abort() right after wx.request()), as in real wx.
           abort: function () {
+            aborted = true;
             if (transfer) transfer.abort();
           },
           onHeadersReceived: function () {},
           offHeadersReceived: function () {},
         };
         taskApi("request", options, function () {
+          if (aborted) throw new Error("abort");
           transfer = send({
             method: method,
             url: url,
@@ -386,8 +543,10 @@
       uploadFile: function (options) {
         options = options || {};
         var transfer = null;
+        var aborted = false;
         var task = {
           abort: function () {
+            aborted = true;
             if (transfer) transfer.abort();
           },
           onProgressUpdate: function () {},
@@ -396,6 +555,7 @@
           offHeadersReceived: function () {},
         };
         taskApi("uploadFile", options, function () {
+          if (aborted) throw new Error("abort");
           if (!nodeRequire) throw new Error("file not found");
           var fs = nodeRequire("fs");
           var pathMod = nodeRequire("path");
@@ -456,25 +616,25 @@
       // ---- storage: asynchronous ----
       setStorage: function (options) {
         return asyncApi("setStorage", options, function (opts) {
-          setItem("setStorage", opts.key, opts.data);
+          putItem(opts.key, opts.data);
           return {};
         });
       },
       getStorage: function (options) {
         return asyncApi("getStorage", options, function (opts) {
-          if (!store.has(opts.key)) throw new Error("data not found");
+          if (!hasItem(opts.key)) throw new Error("data not found");
           return { data: getItem(opts.key) };
         });
       },
       removeStorage: function (options) {
         return asyncApi("removeStorage", options, function (opts) {
-          store.delete(storageKey("removeStorage", opts.key));
+          removeItem(opts.key);
           return {};
         });
       },
       clearStorage: function (options) {
         return asyncApi("clearStorage", options, function () {
-          store.clear();
+          clearItems();
           return {};
         });
       },
@@ -485,22 +645,13 @@
       },
 
       // ---- storage: synchronous ----
-      setStorageSync: function (key, data) {
-        setItem("setStorageSync", key, data);
-      },
-      getStorageSync: function (key) {
-        storageKey("getStorageSync", key);
-        return getItem(key);
-      },
-      removeStorageSync: function (key) {
-        store.delete(storageKey("removeStorageSync", key));
-      },
-      clearStorageSync: function () {
-        store.clear();
-      },
-      getStorageInfoSync: function () {
-        return storageInfo();
-      },
+      setStorageSync: syncApi("setStorageSync", function (key, data) {
+        putItem(key, data);
+      }),
+      getStorageSync: syncApi("getStorageSync", getItem),
+      removeStorageSync: syncApi("removeStorageSync", removeItem),
+      clearStorageSync: syncApi("clearStorageSync", clearItems),
+      getStorageInfoSync: syncApi("getStorageInfoSync", storageInfo),
 
       // ---- what real wx has no function for, driven by the mock ----
       mock: {
@@ -508,6 +659,8 @@
         get appid() {
           return state.appid;
         },
+        // This wx object's WeChat user (alias or openid); null until a first wx.login made one when
+        // createWx was given no `user`.
         get user() {
           return state.user;
         },
@@ -520,7 +673,10 @@
         // of the latest wx.login).
         getPhoneNumber: function (options) {
           return asyncApi("getPhoneNumber", options, function () {
-            return Promise.all([controlPlane("/__mock__/wechat/phone-code", identity()), encryptedData("phoneNumber")]).then(
+            var phoneCode = identity().then(function (body) {
+              return controlPlane("/__mock__/wechat/phone-code", body);
+            });
+            return Promise.all([phoneCode, encryptedData("phoneNumber")]).then(
               function (answers) {
                 return { code: answers[0].code, encryptedData: answers[1].encryptedData, iv: answers[1].iv };
               }
