@@ -3,6 +3,7 @@ error, every error is in the service's own format, and a rejected request change
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -120,7 +121,10 @@ def assert_own_error_format(url, response):
         assert "data" in payload
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+# Local runs explore new examples each time; CI replays a fixed set, so a submission is judged on
+# the same inputs every time (a new find locally becomes a regression test, not a random CI failure).
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=bool(os.environ.get("CI")))
 @given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
        path=st.sampled_from(PATHS),
        segment=VALUES,
