@@ -36,7 +36,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Dict
 
-from ..core.fixtures import FixtureError, require
+from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import HEX, RandomSource
 from ..core.store import State
 from ..wechat.models import APPID, SECRET  # Authing app secrets have the mini programs' format
@@ -100,9 +100,7 @@ def new_user(user_id: str, pool_id: str, now: float, source: str) -> Dict[str, A
 
 
 def _check_connection(conn: Any, where: str, wechat_appids: set) -> Dict[str, Any]:
-    require(isinstance(conn, dict), where, "a connection must be an object")
-    unknown = set(conn) - CONNECTION_FIELDS
-    require(not unknown, where, f"unknown connection fields {sorted(unknown)} (known: {sorted(CONNECTION_FIELDS)})")
+    require_fields(conn, where, "connection", CONNECTION_FIELDS)
     require(isinstance(conn.get("identifier"), str) and bool(IDENTIFIER.match(conn["identifier"])), where,
             "identifier must be 1-64 letters, digits, '_' or '-'")
     require(isinstance(conn.get("appid"), str) and bool(APPID.match(conn["appid"])), where,
@@ -114,9 +112,7 @@ def _check_connection(conn: Any, where: str, wechat_appids: set) -> Dict[str, An
 
 
 def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
-    require(isinstance(app, dict), where, "an app must be an object")
-    unknown = set(app) - APP_FIELDS
-    require(not unknown, where, f"unknown app fields {sorted(unknown)} (known: {sorted(APP_FIELDS)})")
+    require_fields(app, where, "app", APP_FIELDS)
     require(isinstance(app.get("id"), str) and bool(OBJECT_ID.match(app["id"])), where,
             "id must be 24 lowercase hex characters")
     require(isinstance(app.get("secret"), str) and bool(SECRET.match(app["secret"])), where,
@@ -144,9 +140,7 @@ def initial_state(fixture: Dict[str, Any], random: RandomSource) -> State:
     require(isinstance(pools, list), where, "user_pools must be a list")
     for i, pool in enumerate(pools):
         here = f"{where}.user_pools[{i}]"
-        require(isinstance(pool, dict), here, "a user pool must be an object")
-        unknown = set(pool) - POOL_FIELDS
-        require(not unknown, here, f"unknown user pool fields {sorted(unknown)} (known: {sorted(POOL_FIELDS)})")
+        require_fields(pool, here, "user pool", POOL_FIELDS)
         require(isinstance(pool.get("id"), str) and bool(OBJECT_ID.match(pool["id"])), here,
                 "id must be 24 lowercase hex characters")
         pool_id = pool["id"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Iterable, Optional, Union
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "data" / "default.json"
 FORMAT_VERSION = 1
@@ -53,3 +53,10 @@ def load_fixture(path: Optional[Union[str, os.PathLike]] = None) -> Dict[str, An
 def require(condition: bool, where: str, message: str) -> None:
     if not condition:
         raise FixtureError(f"{where}: {message}")
+
+
+def require_fields(value: Any, where: str, kind: str, known: Iterable[str]) -> None:
+    """``value`` must be an object (a ``kind``: "app", "user pool", ...) with only ``known`` fields."""
+    require(isinstance(value, dict), where, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} must be an object")
+    unknown = set(value) - set(known)
+    require(not unknown, where, f"unknown {kind} fields {sorted(unknown)} (known: {sorted(known)})")

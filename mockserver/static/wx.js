@@ -247,6 +247,33 @@
     return nodeRequire ? nodeSend(req) : fetchSend(req);
   }
 
+  // What wx.request and wx.uploadFile return: a task whose abort() works even before the transfer
+  // starts (abort() right after the call), as in real wx. `methods` are the task's other methods.
+  function transferTask(methods) {
+    var transfer = null;
+    var aborted = false;
+    var task = {
+      abort: function () {
+        aborted = true;
+        if (transfer) transfer.abort();
+      },
+    };
+    Object.keys(methods).forEach(function (name) {
+      task[name] = methods[name];
+    });
+    return {
+      task: task,
+      begin: function () {
+        if (aborted) throw new Error("abort");
+      },
+      send: function (req) {
+        this.begin();
+        transfer = send(req);
+        return transfer.done;
+      },
+    };
+  }
+
   function guessMime(path) {
     var ext = (path.split(".").pop() || "").toLowerCase();
     return (
@@ -500,27 +527,15 @@
             body = toBytes(JSON.stringify(data));
           }
         }
-        var transfer = null;
-        var aborted = false;
-        var task = {
-          // Also before the request has started (abort() right after wx.request()), as in real wx.
-          abort: function () {
-            aborted = true;
-            if (transfer) transfer.abort();
-          },
-          onHeadersReceived: function () {},
-          offHeadersReceived: function () {},
-        };
+        var transfer = transferTask({ onHeadersReceived: function () {}, offHeadersReceived: function () {} });
         taskApi("request", options, function () {
-          if (aborted) throw new Error("abort");
-          transfer = send({
+          return transfer.send({
             method: method,
             url: url,
             headers: headers,
             body: body,
             timeout: options.timeout || DEFAULT_TIMEOUT_MS,
-          });
-          return transfer.done.then(function (res) {
+          }).then(function (res) {
             var result;
             if (options.responseType === "arraybuffer") {
               result = toArrayBuffer(res.body);
@@ -537,25 +552,19 @@
             return { data: result, statusCode: res.statusCode, header: res.headers, cookies: res.cookies };
           });
         });
-        return task;
+        return transfer.task;
       },
 
       uploadFile: function (options) {
         options = options || {};
-        var transfer = null;
-        var aborted = false;
-        var task = {
-          abort: function () {
-            aborted = true;
-            if (transfer) transfer.abort();
-          },
+        var transfer = transferTask({
           onProgressUpdate: function () {},
           offProgressUpdate: function () {},
           onHeadersReceived: function () {},
           offHeadersReceived: function () {},
-        };
+        });
         taskApi("uploadFile", options, function () {
-          if (aborted) throw new Error("abort");
+          transfer.begin();
           if (!nodeRequire) throw new Error("file not found");
           var fs = nodeRequire("fs");
           var pathMod = nodeRequire("path");
@@ -584,18 +593,17 @@
           var headers = lowerKeys(options.header);
           headers["content-type"] = "multipart/form-data; boundary=" + boundary;
           if (state.appid && !headers.referer) headers.referer = "https://servicewechat.com/" + state.appid + "/devtools/page-frame.html";
-          transfer = send({
+          return transfer.send({
             method: "POST",
             url: options.url,
             headers: headers,
             body: Buffer.concat(parts),
             timeout: options.timeout || DEFAULT_TIMEOUT_MS,
-          });
-          return transfer.done.then(function (res) {
+          }).then(function (res) {
             return { data: bytesToText(res.body), statusCode: res.statusCode, header: res.headers };
           });
         });
-        return task;
+        return transfer.task;
       },
 
       chooseImage: function (options) {

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from ..core.fixtures import FixtureError, require
+from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import RandomSource
 from ..core.store import State
 
@@ -47,9 +47,7 @@ USER_DEFAULTS = {"nickname": "微信用户", "avatar_url": "", "gender": 0, "cit
 
 
 def check_app(app: Any, where: str) -> Dict[str, Any]:
-    require(isinstance(app, dict), where, "an app must be an object")
-    unknown = set(app) - APP_FIELDS
-    require(not unknown, where, f"unknown app fields {sorted(unknown)} (known: {sorted(APP_FIELDS)})")
+    require_fields(app, where, "app", APP_FIELDS)
     require(isinstance(app.get("appid"), str) and bool(APPID.match(app["appid"])), where,
             "appid must be 'wx' followed by 16 lowercase hex characters")
     require(isinstance(app.get("secret"), str) and bool(SECRET.match(app["secret"])), where,
@@ -70,9 +68,7 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
 
 
 def check_user(user: Any, where: str) -> Dict[str, Any]:
-    require(isinstance(user, dict), where, "a user must be an object")
-    unknown = set(user) - USER_FIELDS
-    require(not unknown, where, f"unknown user fields {sorted(unknown)} (known: {sorted(USER_FIELDS)})")
+    require_fields(user, where, "user", USER_FIELDS)
     require(isinstance(user.get("alias"), str) and bool(ALIAS.match(user["alias"])), where,
             "alias must be 1-64 characters of letters, digits, '_', '.' or '-'")
     gender = user.get("gender", 0)
