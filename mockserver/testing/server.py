@@ -74,7 +74,12 @@ class MockServer(MockHelpers):
         if server is None:
             return
         # Dispatchers belong to the server's loop thread: close them there. An empty map ends the loop.
-        server.trigger.pull_trigger(lambda: [d.close() for d in list(server._map.values())])
+        try:
+            server.trigger.pull_trigger(lambda: [d.close() for d in list(server._map.values())])
+        except OSError:
+            # The loop, woken by a response being flushed, ran our closer (which closes the trigger
+            # too) before the wake-up byte was written: the loop is ending already.
+            pass
         thread.join()
         server.task_dispatcher.shutdown()
 
