@@ -13,15 +13,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 DEV_SIGNING_KEY = Path(__file__).resolve().parent.parent / "data" / "authing-dev-signing-key.pem"
 ALGORITHMS = ("RS256", "HS256")
@@ -49,24 +47,49 @@ def _epoch(value: Any) -> bool:
 
 
 class SigningKey:
-    """The RSA key user tokens are signed with, and its public JWK."""
+    """The RSA key user tokens are signed with, and its public JWK.
+
+    The embedded dev key is known good: it is parsed on first use (the first token or JWKS
+    request), which keeps cryptography's import and the key load out of start-up, and OpenSSL's
+    RSA consistency check (tens of milliseconds) is skipped for it. A key the user supplies is
+    parsed and checked at once, so a bad file stops the server before it listens.
+    """
 
     def __init__(self, pem: bytes, source: str, trusted: bool = False):
+        self._pem, self._source, self._trusted = pem, source, trusted
+        if not trusted:
+            self.private_key  # noqa: B018 -- parsed now for the check
+
+    @functools.cached_property
+    def private_key(self) -> Any:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         try:
-            # The embedded dev key is known good: skipping OpenSSL's RSA consistency check (tens of
-            # milliseconds) keeps start-up fast. A key the user supplies is checked.
-            key = serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=trusted)
+            key = serialization.load_pem_private_key(self._pem, password=None,
+                                                     unsafe_skip_rsa_key_validation=self._trusted)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"{source}: not an unencrypted PEM private key ({exc})") from None
+            raise ValueError(f"{self._source}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError(f"{source}: the signing key must be an RSA key (tokens are RS256)")
-        self.private_key = key
-        self.public_key = key.public_key()
+            raise ValueError(f"{self._source}: the signing key must be an RSA key (tokens are RS256)")
+        return key
+
+    @functools.cached_property
+    def public_key(self) -> Any:
+        return self.private_key.public_key()
+
+    @functools.cached_property
+    def _public_jwk(self) -> Dict[str, str]:
         numbers = self.public_key.public_numbers()
-        self.n, self.e = _b64url_uint(numbers.n), _b64url_uint(numbers.e)
+        n, e = _b64url_uint(numbers.n), _b64url_uint(numbers.e)
         # RFC 7638 thumbprint: stable for the key, so the kid survives restarts.
-        canonical = json.dumps({"e": self.e, "kty": "RSA", "n": self.n}, separators=(",", ":"), sort_keys=True)
-        self.kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+        canonical = json.dumps({"e": e, "kty": "RSA", "n": n}, separators=(",", ":"), sort_keys=True)
+        kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+        return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e}
+
+    @property
+    def kid(self) -> str:
+        return self._public_jwk["kid"]
 
     @classmethod
     def load(cls, path: Optional[str] = None) -> "SigningKey":
@@ -78,7 +101,7 @@ class SigningKey:
         return cls(pem, str(file), trusted=path is None)
 
     def jwk(self) -> Dict[str, str]:
-        return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid, "n": self.n, "e": self.e}
+        return dict(self._public_jwk)
 
 
 class TokenRejected(Exception):

@@ -12,9 +12,6 @@ import hashlib
 import hmac
 import json
 
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 
 class DecryptError(ValueError):
     """Ciphertext, key or iv that do not decrypt to JSON."""
@@ -27,11 +24,20 @@ def _b64(value: str) -> bytes:
         raise DecryptError("not base64") from None
 
 
+def _aes128_cbc(key: bytes, iv: bytes):
+    """The cipher and its PKCS#7 padding (cryptography is imported on first use, out of start-up)."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(key), modes.CBC(iv)), padding.PKCS7(128)
+
+
 def encrypt_data(session_key: str, iv: str, payload: dict) -> str:
     plaintext = dumps(payload).encode()
-    padder = padding.PKCS7(128).padder()
+    cipher, pkcs7 = _aes128_cbc(_b64(session_key), _b64(iv))
+    padder = pkcs7.padder()
     padded = padder.update(plaintext) + padder.finalize()
-    encryptor = Cipher(algorithms.AES(_b64(session_key)), modes.CBC(_b64(iv))).encryptor()
+    encryptor = cipher.encryptor()
     return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
 
 
@@ -39,10 +45,11 @@ def decrypt_data(session_key: str, iv: str, encrypted_data: str) -> dict:
     key, iv_bytes, data = _b64(session_key), _b64(iv), _b64(encrypted_data)
     if len(key) != 16 or len(iv_bytes) != 16 or not data or len(data) % 16:
         raise DecryptError("bad key, iv or ciphertext length")
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv_bytes)).decryptor()
+    cipher, pkcs7 = _aes128_cbc(key, iv_bytes)
+    decryptor = cipher.decryptor()
     padded = decryptor.update(data) + decryptor.finalize()
     try:
-        unpadder = padding.PKCS7(128).unpadder()
+        unpadder = pkcs7.unpadder()
         plaintext = unpadder.update(padded) + unpadder.finalize()
         payload = json.loads(plaintext.decode())
     except ValueError:
