@@ -55,6 +55,12 @@ def mask_pairs(pairs: Iterable[tuple]) -> Dict[str, Any]:
     return mask(out)
 
 
+def is_binary(content_type: str) -> bool:
+    """Bodies the journal summarises by type and size instead of keeping."""
+    content_type = content_type.lower()
+    return content_type.startswith("image/") or content_type == "application/octet-stream"
+
+
 def masked_body(raw: bytes, content_type: str, form: Optional[Dict[str, Any]] = None,
                 files: Optional[Dict[str, Any]] = None) -> Any:
     """A request or response body as recorded: JSON or form fields masked, text cut short,
@@ -64,7 +70,7 @@ def masked_body(raw: bytes, content_type: str, form: Optional[Dict[str, Any]] = 
     content_type = (content_type or "").lower()
     if content_type.startswith("multipart/"):
         return {"form": mask(form or {}), "files": files or {}}
-    if content_type.startswith("image/") or content_type == "application/octet-stream":
+    if is_binary(content_type):
         return {"binary": content_type, "bytes": len(raw)}
     text = raw.decode("utf-8", "replace")
     try:

@@ -10,14 +10,15 @@ import logging
 import time
 from typing import Any, Dict, Optional
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 
 from ..app import runtime
 from ..authing.errors import AuthingError
-from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
+from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, raw_body, request_json
 from ..wechat.errors import WeChatError
+from ..wechat.service import WeChatService
 from .faults import RequestFacts, emulated_service
-from .journal import MASK, SKIPPED_HEADERS, error_code, is_secret, mask_pairs, masked_body
+from .journal import MASK, SKIPPED_HEADERS, error_code, is_binary, is_secret, mask, mask_pairs, masked_body
 
 CONTROL_PREFIX = "/__mock__"
 access_log = logging.getLogger("mockserver.access")
@@ -32,27 +33,28 @@ def install(app: Flask) -> None:
     app.after_request(after_request)
 
 
-def observed() -> bool:
+def observed(req: Request) -> bool:
     """Requests the journal records: everything but the control plane, static files and CORS preflights."""
-    return not request.path.startswith(CONTROL_PREFIX) and request.endpoint != "static" \
-        and request.method != "OPTIONS"
+    return not req.path.startswith(CONTROL_PREFIX) and req.endpoint != "static" and req.method != "OPTIONS"
 
 
 def before_request() -> Optional[Response]:
-    if not observed():
+    # The hooks run on every request: the request and ``g`` are looked up once, not per attribute.
+    req, ctx = request._get_current_object(), g._get_current_object()
+    if not observed(req):
         return None
     rt = runtime()
-    g.mock_started = time.perf_counter()
-    g.mock_time = rt.clock.now()
-    g.mock_facts = RequestFacts(appids=[], user=None, code=None)  # what the journal shows if the next line raises
-    g.mock_facts = facts = request_facts()
-    service = emulated_service(request.endpoint)
+    ctx.mock_started = time.perf_counter()
+    ctx.mock_time = rt.clock.now()
+    ctx.mock_facts = RequestFacts(appids=[], user=None, code=None)  # what the journal shows if the next line raises
+    ctx.mock_facts = facts = request_facts(req, rt.wechat)
+    service = emulated_service(req.endpoint)
     if service is None:
         return None
-    rule = rt.faults.fire(request.endpoint, request.url_rule.rule, facts)
+    rule = rt.faults.fire(req.endpoint, req.url_rule.rule, facts)
     if rule is None:
         return None
-    g.mock_fault = rule
+    ctx.mock_fault = rule
     if rule["latency_ms"]:
         time.sleep(rule["latency_ms"] / 1000)
     action = rule["action"]
@@ -74,29 +76,31 @@ def before_request() -> Optional[Response]:
 
 
 def after_request(response: Response) -> Response:
-    if "mock_started" not in g:
+    ctx = g._get_current_object()
+    if "mock_started" not in ctx:
         return response
-    facts: RequestFacts = g.mock_facts
-    fault = g.get("mock_fault")
-    answer = None if response.direct_passthrough else \
-        masked_body(response.get_data(), response.content_type or "")
+    req = request._get_current_object()
+    facts: RequestFacts = ctx.mock_facts
+    fault = ctx.get("mock_fault")
     broken = fault is not None and fault["action"] in ("drop", "malformed")
+    answer = None if broken or response.direct_passthrough else \
+        masked_body(response.get_data(), response.content_type or "")
     entry = {
-        "time": g.mock_time,
-        "method": request.method,
-        "path": request.path,
-        "route": request.endpoint.split(".", 1)[-1] if request.endpoint else None,
-        "query": mask_pairs(request.args.items(multi=True)),
-        "headers": {name: MASK if is_secret(name) else value for name, value in request.headers.items()
+        "time": ctx.mock_time,
+        "method": req.method,
+        "path": req.path,
+        "route": req.endpoint.split(".", 1)[-1] if req.endpoint else None,
+        "query": mask_pairs(req.args.items(multi=True)),
+        "headers": {name: MASK if is_secret(name) else value for name, value in req.headers.items()
                     if name.lower() not in SKIPPED_HEADERS},
-        "body": request_body(),
+        "body": request_body(req),
         "status": response.status_code,
         "errcode": None if broken else error_code(answer, response.status_code),
-        "latency_ms": round((time.perf_counter() - g.mock_started) * 1000, 1),
+        "latency_ms": round((time.perf_counter() - ctx.mock_started) * 1000, 1),
         "appid": facts.appid,
         "user": facts.user,
         "fault": fault and fault["id"],
-        "response": None if broken else answer,
+        "response": answer,
     }
     runtime().journal.record(entry)
     if access_log.isEnabledFor(logging.DEBUG):  # the same masked view: no secret reaches a log
@@ -106,35 +110,37 @@ def after_request(response: Response) -> Response:
     return response
 
 
-def request_body() -> Any:
-    content_type = request.content_type or ""
+def request_body(req: Request) -> Any:
     raw = raw_body()
     if not raw:
         return None
+    content_type = req.content_type or ""
     if content_type.startswith("multipart/"):
         files = {}
-        for field, upload in request.files.items(multi=True):
+        for field, upload in req.files.items(multi=True):
             upload.stream.seek(0, 2)
             files[field] = {"filename": upload.filename, "content_type": upload.content_type,
                             "bytes": upload.stream.tell()}
             upload.stream.seek(0)
-        return masked_body(raw, content_type, request.form.to_dict(), files)
+        return masked_body(raw, content_type, req.form.to_dict(), files)
+    parsed = request_json()
+    if parsed is not INVALID_JSON and parsed is not NO_BODY and not is_binary(content_type):
+        return mask(parsed)  # the parse the route used (never changed in place), not a second one
     return masked_body(raw, content_type)
 
 
-def request_fields() -> Dict[str, Any]:
+def request_fields(req: Request) -> Dict[str, Any]:
     """Query parameters and the fields of a JSON object or form body, for finding who is calling."""
-    if request.mimetype == "application/x-www-form-urlencoded" and request_json() is INVALID_JSON:
-        return {**request.form.to_dict(), **request.args.to_dict()}
+    if req.mimetype == "application/x-www-form-urlencoded" and request_json() is INVALID_JSON:
+        return {**req.form.to_dict(), **req.args.to_dict()}
     return query_and_json_fields()
 
 
-def request_facts() -> RequestFacts:
+def request_facts(req: Request, wechat: WeChatService) -> RequestFacts:
     """The app(s), WeChat user and login code a request carries, as far as the mock can tell: an
     ``appid``, an ``access_token``'s app, Authing's app-id header, a login or phone code's owner,
     an ``openid``/``touser``'s owner."""
-    wechat = runtime().wechat
-    fields = request_fields()
+    fields = request_fields(req)
     appids, user = [], None
 
     def add_app(value: Any) -> None:
@@ -149,6 +155,6 @@ def request_facts() -> RequestFacts:
         if user is None and alias:
             add_app(appid)
             user = alias
-    add_app(request.headers.get("x-authing-app-id"))
+    add_app(req.headers.get("x-authing-app-id"))
     add_app(fields.get("app_id") or fields.get("appId"))
     return RequestFacts(appids=appids, user=user, code=code)
