@@ -48,3 +48,15 @@ def test_reset_returns_to_fixture_state_and_replays_identically():
     assert len(client.get("/__mock__/users").get_json()["users"]) == users_after - 1
     assert client.get("/__mock__/clock").get_json()["now"] == 1_800_000_000
     assert client.post("/__mock__/wechat/login", json={"appid": appid}).get_json() == first
+
+
+def test_derived_ids_stay_the_same_across_versions():
+    """Teams pin the mock's openids in their own tests: a change of derivation would break them.
+    These values were computed before the derivation was last optimised."""
+    app = create_app(Config(seed=0))
+    rt = app.extensions["mockserver"]
+    appid = rt.wechat.apps()[0]["appid"]
+    minted = app.test_client().post("/__mock__/wechat/login", json={"appid": appid, "user": "yuna"}).get_json()
+    assert minted["openid"] == "oP7DmKLw2zC7BWvSCw7Lh_qs3Nqh"
+    assert rt.random.derive("openid", "someone", "wx0000000000000000") == "Aso9YJjL2sJgm6UJm1hobtQQ9fe"
+    assert rt.random.derive("x", length=40, alphabet="0123456789abcdef") == "54cf09ba4b5fc076b8319c71b06fc409c923c067"

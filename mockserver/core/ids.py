@@ -110,6 +110,12 @@ class RandomSource:
 def _derive(seed: int, parts: Tuple[str, ...], length: int, alphabet: str) -> str:
     # Cached: every request that names a user computes their openid, and HMAC is not free.
     message = "\x1f".join(parts).encode()
-    digest = hmac.new(str(seed).encode(), message, hashlib.sha256).digest()
+    digest = hmac.digest(str(seed).encode(), message, "sha256")
     digest += hashlib.sha256(digest).digest()
-    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+    return digest[:length].translate(_byte_table(alphabet)).decode()
+
+
+@functools.lru_cache(maxsize=None)
+def _byte_table(alphabet: str) -> bytes:
+    """Byte b → ``alphabet[b % len(alphabet)]``, for ``bytes.translate`` (ASCII alphabets)."""
+    return bytes(ord(alphabet[b % len(alphabet)]) for b in range(256))

@@ -76,14 +76,17 @@ def check_user(user: Any, where: str) -> Dict[str, Any]:
     phone = user.get("phone", "")
     require(phone == "" or (isinstance(phone, str) and bool(PHONE.match(phone))), where,
             "phone must be a string of 5-15 digits")
+    # Messages naming a field are built only on failure: this runs for every user of a fixture.
     for key in ("openids", "unionids"):
         pinned = user.get(key, {})
-        require(isinstance(pinned, dict) and all(isinstance(v, str) and PINNED_ID.match(v) for v in pinned.values()),
-                where, f"{key} must map appid/platform to an id of 6-64 letters, digits, '_' or '-'")
+        if not (isinstance(pinned, dict) and all(isinstance(v, str) and PINNED_ID.match(v) for v in pinned.values())):
+            raise FixtureError(f"{where}: {key} must map appid/platform to an id of 6-64 letters, digits, '_' or '-'")
     for key in STRING_FIELDS:
-        require(isinstance(user.get(key, ""), str), where, f"{key} must be a string")
+        if not isinstance(user.get(key, ""), str):
+            raise FixtureError(f"{where}: {key} must be a string")
     for key in ("blocked", "rejects_subscribe_messages"):
-        require(isinstance(user.get(key, False), bool), where, f"{key} must be true or false")
+        if not isinstance(user.get(key, False), bool):
+            raise FixtureError(f"{where}: {key} must be true or false")
     for key, default in USER_DEFAULTS.items():  # in place: a 100,000-user fixture is not copied
         user.setdefault(key, default)
     return user
