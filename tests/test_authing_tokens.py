@@ -119,6 +119,8 @@ def test_discovery_issuer_follows_host_or_public_url(live, client):
     config = public.get("/oidc/.well-known/openid-configuration").get_json()
     assert config["issuer"] == "https://auth.example.test/oidc"
     assert config["jwks_uri"] == "https://auth.example.test/oidc/.well-known/jwks.json"
+    shouted = client.get("/oidc/.well-known/openid-configuration", headers={"Host": "LocalHost:8088"}).get_json()
+    assert shouted["issuer"] == "http://localhost:8088/oidc"  # host names are case-insensitive: one issuer
 
 
 def _b64(data: dict) -> str:

@@ -123,9 +123,33 @@ def _authing_user(url, apps):
 
 
 def test_a_bad_signing_key_is_a_clear_error(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
-    for path in (bad, tmp_path / "missing.pem"):
+    not_rsa = tmp_path / "ec.pem"
+    not_rsa.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    for path, reason in ((bad, "not an unencrypted PEM private key"), (tmp_path / "missing.pem", "cannot read"),
+                         (not_rsa, "must be an RSA key")):
+        # checked before the server listens: it exits at once (a server that listens times out here)
         result = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", "--signing-key", str(path)],
-                                capture_output=True, text=True, timeout=30)
+                                capture_output=True, text=True, timeout=15)
         assert result.returncode == 2 and str(path) in result.stderr and "Traceback" not in result.stderr
+        assert reason in result.stderr and "listening" not in result.stdout
+
+
+def test_start_up_leaves_crypto_and_the_dev_key_for_first_use():
+    """Start-up time: cryptography, PyJWT and the embedded key load with the first token, not before."""
+    script = (
+        "import sys\n"
+        "from mockserver import create_app\n"
+        "app = create_app()\n"
+        "key = app.extensions['mockserver'].authing.codec.key\n"
+        "print(sorted(m for m in ('cryptography', 'jwt') if m in sys.modules), 'private_key' in vars(key))\n"
+        "app.test_client().get('/oidc/.well-known/jwks.json')\n"
+        "print('private_key' in vars(key))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.stdout.split("\n")[:2] == ["[] False", "True"], result.stderr

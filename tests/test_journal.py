@@ -149,3 +149,23 @@ def test_uploads_are_summarised_not_stored(client):
     entry = journal(client)["requests"][0]
     assert entry["body"] == {"form": {"token": "***"},
                              "files": {"file": {"filename": "a.png", "content_type": "image/png", "bytes": 100}}}
+
+
+@pytest.mark.parametrize("data, content_type, recorded", [
+    (b'{"secret": "s3", "n": 1}', "application/json", {"secret": "***", "n": 1}),
+    (b'{"secret": "s3"}', None, {"secret": "***"}),  # wechatpy sends no Content-Type: still JSON
+    (b'["a", {"token": "t"}]', "application/json", ["a", {"token": "***"}]),
+    (b"null", "application/json", None),
+    (b"   ", "application/json", "   "),  # blank: kept as text, not mistaken for JSON
+    (b'{"n": 1', "application/json", '{"n": 1'),  # invalid JSON: text, as sent
+    (b"secret=s3&n=1", "application/x-www-form-urlencoded", {"secret": "***", "n": "1"}),
+    (b"plain words", "text/plain", "plain words"),
+    (b'{"secret": "s3"}', "application/octet-stream", {"binary": "application/octet-stream", "bytes": 16}),
+    (b"\x89PNG\r\n", "image/png", {"binary": "image/png", "bytes": 6}),
+])
+def test_each_kind_of_body_is_recorded_as_what_it_is(client, data, content_type, recorded):
+    headers = {"Content-Type": content_type} if content_type else {}
+    client.post("/cgi-bin/stable_token", data=data, headers=headers)
+    (entry,) = journal(client)["requests"]  # the journal answers (no 500) whatever was recorded
+    assert entry["body"] == recorded
+    assert "s3" not in json.dumps(entry)

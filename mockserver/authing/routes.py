@@ -28,9 +28,10 @@ OIDC_PREFIXES = ("/oidc/",)
 def base_url() -> str:
     """Where the client reached us: --public-url if set, else scheme://Host of this request."""
     public = runtime().config.public_url
-    # Scheme and Host as sent: werkzeug's host_url rebuilds and IRI-decodes a whole URL (four
-    # times the cost, on every Authing request), and an issuer should stay ASCII anyway.
-    return public.rstrip("/") if public else f"{request.scheme}://{request.host}"
+    # Scheme and Host as sent, the host lowercased: werkzeug's host_url also rebuilds and
+    # IRI-decodes a whole URL (four times the cost, on every Authing request), and an issuer
+    # should stay ASCII anyway.
+    return public.rstrip("/") if public else f"{request.scheme}://{request.host.lower()}"
 
 
 def caller() -> Caller:

@@ -3,7 +3,8 @@
 Entries live in the store (namespace ``mock.journal``, keyed by a sequence number), so processes
 sharing a store share one journal. It is a ring buffer: recording entry N drops entry N - size.
 Secrets are masked before anything is stored: app secrets, access/refresh/id tokens, passwords,
-session keys and Authorization headers never reach the journal.
+session keys and Authorization headers in query strings, headers and JSON, form or multipart bodies
+never reach the journal. A body that is none of these (text, broken JSON) is kept as text, cut short.
 """
 from __future__ import annotations
 

@@ -59,7 +59,8 @@ def require_fields(value: Any, where: str, kind: str, known: Iterable[str]) -> N
     """``value`` must be an object (a ``kind``: "app", "user pool", ...) with only ``known`` fields."""
     # The messages are built only on failure: a 100,000-user fixture calls this for every user.
     if not isinstance(value, dict):
-        raise FixtureError(f"{where}: {'an' if kind[0] in 'aeiou' else 'a'} {kind} must be an object")
+        article = "an" if kind[0] in "aeio" else "a"  # "a user", "an app"
+        raise FixtureError(f"{where}: {article} {kind} must be an object")
     unknown = value.keys() - known
     if unknown:
         raise FixtureError(f"{where}: unknown {kind} fields {sorted(unknown)} (known: {sorted(known)})")

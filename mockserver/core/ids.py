@@ -117,5 +117,7 @@ def _derive(seed: int, parts: Tuple[str, ...], length: int, alphabet: str) -> st
 
 @functools.lru_cache(maxsize=None)
 def _byte_table(alphabet: str) -> bytes:
-    """Byte b → ``alphabet[b % len(alphabet)]``, for ``bytes.translate`` (ASCII alphabets)."""
+    """Byte b → ``alphabet[b % len(alphabet)]``, for ``bytes.translate``."""
+    if not alphabet.isascii():
+        raise ValueError(f"derived ids use ASCII alphabets, not {alphabet!r}")
     return bytes(ord(alphabet[b % len(alphabet)]) for b in range(256))
