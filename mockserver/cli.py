@@ -11,6 +11,7 @@ import sys
 from typing import List, Optional
 
 from .config import Config
+from .runtime import runtime_of
 
 ENV_PREFIX = "MOCKSERVER_"
 
@@ -172,7 +173,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     try:
         app = create_app(config)
-        if args.workers > 1 and not app.extensions["mockserver"].store.shared:
+        if args.workers > 1 and not runtime_of(app).store.shared:
             raise ValueError("--workers above 1 needs a shared --state: sqlite:///PATH or redis://HOST:PORT/DB")
     except ValueError as exc:  # a bad fixture (FixtureError), signing key or --state URL
         print(f"mockserver: {exc}", file=sys.stderr)
@@ -191,7 +192,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
     url = address_url(config.host, server.effective_port)
-    print(banner(config, url, app.extensions["mockserver"]), flush=True)
+    print(banner(config, url, runtime_of(app)), flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -222,7 +223,7 @@ def serve_tls(app, config: Config, args: argparse.Namespace) -> int:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
     url = address_url(config.host, server.bind_addr[1], "https")
-    print(banner(config, url, app.extensions["mockserver"], curl=f"curl --cacert {cert}"), flush=True)
+    print(banner(config, url, runtime_of(app), curl=f"curl --cacert {cert}"), flush=True)
     print(f"TLS certificate (trust it: curl --cacert, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): {cert}",
           flush=True)
     try:
@@ -252,8 +253,8 @@ def serve_workers(app, config: Config, threads: int, workers: int) -> int:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
     url = address_url(config.host, listener.getsockname()[1])
-    print(banner(config, url, app.extensions["mockserver"], workers), flush=True)
-    app.extensions["mockserver"].store.close()  # each worker opens its own connections
+    print(banner(config, url, runtime_of(app), workers), flush=True)
+    runtime_of(app).store.close()  # each worker opens its own connections
     pids = [_fork_worker(listener, config, threads) for _ in range(workers)]
     logging.getLogger("mockserver").info("workers %s serving %s", ", ".join(map(str, pids)), url)
     return _supervise(set(pids))

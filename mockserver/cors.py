@@ -12,14 +12,14 @@ from typing import Optional
 
 from flask import Flask, Response, request
 
-from .control.admin import OPEN_PATHS
+from .control.admin import is_open
 
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 PREFLIGHT_MAX_AGE = "600"
 
 
 def cross_origin_allowed() -> bool:
-    return not request.path.startswith("/__mock__") or request.path in OPEN_PATHS
+    return is_open(request.path)
 
 
 def answer_preflight() -> Optional[Response]:

@@ -1,10 +1,16 @@
 """Shared fixtures: a fresh app per test, a live server, and wechatpy pointed at it."""
 from __future__ import annotations
 
-import pytest
-import requests
-from requests.adapters import HTTPAdapter
-from mockserver import Config, MockServer, create_app
+import os
+
+# Every memory store the tests make checks the store's contract: each change runs twice and may
+# not call the store (mockserver/core/store.py). Set before the package is used.
+os.environ["MOCKSERVER_STRICT_STORE"] = "1"
+
+import pytest  # noqa: E402
+import requests  # noqa: E402
+from requests.adapters import HTTPAdapter  # noqa: E402
+from mockserver import Config, MockServer, create_app  # noqa: E402
 
 WECHAT_HOST = "https://api.weixin.qq.com"
 

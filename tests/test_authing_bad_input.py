@@ -154,8 +154,8 @@ def test_too_large_and_unexpected_failures_follow_the_same_rule(path, family, mo
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
-    monkeypatch.setattr(runtime.authing, "upload", broken)
-    monkeypatch.setattr(runtime.authing, "update_profile_v3", broken)
+    monkeypatch.setattr(runtime.authing.files, "upload", broken)
+    monkeypatch.setattr(runtime.authing.account, "update_profile", broken)
     monkeypatch.setattr(graphql, "execute", broken)
     if family == "v2":
         failed = client.post(path, data={"file": (io.BytesIO(b"png"), "a.png")})
@@ -210,7 +210,7 @@ def test_an_sms_code_is_found_without_scanning_every_sms(client, rt, wx_app, ali
 def test_a_failing_graphql_resolver_is_the_mocks_failure_not_a_bad_request(client, rt, monkeypatch, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
-    monkeypatch.setattr(rt.authing, "check_login_status", broken)
+    monkeypatch.setattr(rt.authing.tokens, "check_login_status", broken)
     answer = client.post("/graphql/v2", json={"query": "{ checkLoginStatus { code } }"})
     assert answer.status_code == 200
     assert answer.get_json()["errors"][0]["message"]["code"] == 1000

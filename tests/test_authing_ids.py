@@ -26,7 +26,7 @@ def test_v3_signin_by_client_id_keeps_the_callers_address(client, rt, wx_app, al
         "client_id": app["id"], "client_secret": app["secret"], "extIdpConnidentifier": "wechat-miniprogram",
         "connection": "wechat_mini_program_code", "wechatMiniProgramCodePayload": {"code": code}}).get_json()
     assert answer["statusCode"] == 200, answer
-    claims = rt.authing.codec.verify(answer["data"]["id_token"]).claims
+    claims = rt.authing.tokens.codec.verify(answer["data"]["id_token"]).claims
     assert claims["iss"] == "http://mock.test:8088/oidc"
     assert rt.authing.users()[0]["lastIP"] is not None
 

@@ -125,7 +125,7 @@ def test_a_rename_whose_save_fails_keeps_no_claim(client, rt, monkeypatch):
     def failing_save(*_args, **_kwargs):
         raise AuthingError(1000, "系统繁忙")
     with monkeypatch.context() as patched:
-        patched.setattr(rt.authing, "_save", failing_save)
+        patched.setattr(rt.authing.directory, "save", failing_save)
         before = rt.store.items("authing.links")
         assert gql(client, rt, a["token"], UPDATE, {"input": {"username": "bob"}})["errors"][0]["message"]["code"] == 1000
         assert rt.store.items("authing.links") == before

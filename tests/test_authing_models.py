@@ -1,11 +1,11 @@
-"""The store namespaces table of mockserver/authing/models.py tells the truth about what is stored."""
+"""The store namespaces table of mockserver/authing/repo.py tells the truth about what is stored."""
 from __future__ import annotations
 
 import io
 import re
 
 from conftest import mint
-from mockserver.authing import models
+from mockserver.authing import repo
 
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"avatar"
 
@@ -13,7 +13,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a") + b"avatar"
 def documented():
     """namespace → (key, value) as the docstring's table says."""
     rows = {}
-    for line in models.__doc__.splitlines():
+    for line in repo.__doc__.splitlines():
         if line.startswith("authing."):
             namespace, key, value = re.split(r"\s{2,}", line.strip(), maxsplit=2)
             rows[namespace] = (key, value)

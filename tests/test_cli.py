@@ -146,7 +146,7 @@ def test_start_up_leaves_crypto_and_the_dev_key_for_first_use():
         "import sys\n"
         "from mockserver import create_app\n"
         "app = create_app()\n"
-        "key = app.extensions['mockserver'].authing.codec.key\n"
+        "key = app.extensions['mockserver'].authing.tokens.codec.key\n"
         "print(sorted(m for m in ('cryptography', 'jwt') if m in sys.modules), 'private_key' in vars(key))\n"
         "app.test_client().get('/oidc/.well-known/jwks.json')\n"
         "print('private_key' in vars(key))\n"

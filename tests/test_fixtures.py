@@ -10,7 +10,7 @@ APP = {"appid": "wx0123456789abcdef", "secret": "0123456789abcdef0123456789abcde
 
 
 def test_default_fixture_has_an_app_and_twenty_faker_users():
-    fixture = load_fixture()
+    fixture = load_fixture(sections=["wechat", "authing"])
     assert len(fixture["wechat"]["apps"]) == 1
     users = fixture["wechat"]["users"]
     assert len(users) >= 20 and len({u["alias"] for u in users}) == len(users)

@@ -39,7 +39,8 @@ def test_every_reference_and_path_parameter_resolves(client):
 
 
 def test_fault_rule_schema_names_every_accepted_field(client):
-    from mockserver.control.faults import RULE_FIELDS
+    from mockserver import registry
+    from mockserver.control.faults import rule_fields
 
     spec = client.get("/__mock__/openapi.json").get_json()
-    assert set(spec["components"]["schemas"]["FaultRuleIn"]["properties"]) == RULE_FIELDS
+    assert set(spec["components"]["schemas"]["FaultRuleIn"]["properties"]) == rule_fields(registry.load())

@@ -1,50 +1,56 @@
-"""The Authing part of the control plane (``/__mock__/authing/...``) and the ``wx`` shim.
-
-JSON in, JSON out; misuse raises ``ControlError`` (4xx ``{"error": "..."}``) like the rest of
-the control plane.
-"""
+"""The Authing part of the control plane (``/__mock__/authing/...``): users, SMS codes sent, and
+tokens minted without a login. JSON in, JSON out; misuse is a ``ControlError`` (4xx)."""
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
-from ..app import runtime
-from ..control.routes import body
-from .routes import base_url
+from ..control.parsing import body
+from .routes import authing, base_url
+from .service import AuthingService
 
-blueprint = Blueprint("authing_control", __name__, url_prefix="/__mock__")
-WX_SHIM = Path(__file__).resolve().parent.parent / "static" / "wx.js"
+blueprint = Blueprint("authing_control", __name__, url_prefix="/__mock__", template_folder="templates")
 
 
 @blueprint.get("/authing/users")
 def list_users():
-    return {"users": runtime().authing.users()}
+    return {"users": authing().users()}
 
 
 @blueprint.get("/authing/users/<user_id>")
 def get_user(user_id: str):
-    return runtime().authing.user_record(user_id)
+    return authing().user_record(user_id)
 
 
 @blueprint.patch("/authing/users/<user_id>")
 def update_user(user_id: str):
     """``{"blocked": true|false}``: lock a user out of logins and token calls (2005), or back in."""
-    return runtime().authing.update_user_record(user_id, body())
+    return authing().directory.update_record(user_id, body())
 
 
 @blueprint.get("/authing/sms")
 def list_sms():
     """Every SMS code sent, as Firebase's emulator lists its codes: a test reads the code here."""
-    return {"codes": runtime().authing.sms_outbox()}
+    return {"codes": authing().sms_outbox()}
 
 
 @blueprint.post("/authing/tokens")
 def mint_token():
     """A token for an existing user, without a login: ``{"userId", "appId"?, "expiresIn"?}``."""
-    return runtime().authing.mint_token(body(), base_url()), 201
+    id_token, access_token, user, app = authing().tokens.mint(body(), base_url())
+    return {"token": id_token.token, "id_token": id_token.token, "access_token": access_token.token,
+            "exp": id_token.claims["exp"], "iat": id_token.claims["iat"], "appId": app["id"], "userId": user["id"]}, 201
 
 
-@blueprint.get("/wx.js")
-def wx_shim():
-    return Response(WX_SHIM.read_bytes(), status=200, content_type="application/javascript; charset=utf-8")
+def apps(service: AuthingService) -> Dict[str, Any]:
+    """Authing's part of ``GET /__mock__/apps``: pools, apps and connections, also under the
+    names the SDKs take them by (``appId``, ``extIdpConnidentifier``)."""
+    return {"userPools": service.pools(),
+            "apps": [{"appId": app["id"], **app} for app in service.apps()],
+            "connections": [{"extIdpConnidentifier": conn["identifier"], **conn} for conn in service.connections()]}
+
+
+def dashboard(service: AuthingService, args: Mapping[str, str]) -> Tuple[str, Dict[str, Any]]:
+    return "authing_dashboard.html", {"authing_pools": service.pools(), "authing_apps": service.apps(),
+                                      "authing_users": service.users()}

@@ -1,7 +1,7 @@
-"""Authing's error wire formats, and the one exception the Authing service raises.
+"""Authing's error codes, and the one exception the Authing service raises.
 
 The service raises ``AuthingError(code, message)``; which shape the client sees depends only on the
-API family the request came through (chosen by path in ``routes.py``):
+API family the request came through (chosen by path; ``views.py`` renders it):
 
 =========  =====================================================================  ===========
 family     body                                                                   HTTP status
@@ -64,25 +64,6 @@ class AuthingError(Exception):
         # The RFC 6749/6750 error name when the same failure reaches an OIDC endpoint.
         self.oidc_error = oidc_error or ("invalid_token" if code in (NOT_LOGGED_IN, TOKEN_EXPIRED, TOKEN_INVALID)
                                          else "invalid_request")
-
-    def v2_body(self) -> dict:
-        return {"code": self.code, "message": self.message, "data": self.data}
-
-    def v3_body(self, request_id: str) -> dict:
-        status = V3_STATUS.get(self.code, 400)
-        body = {"statusCode": status, "message": self.message, "apiCode": self.code, "requestId": request_id}
-        if self.data is not None:
-            body["data"] = self.data
-        return body
-
-    def graphql_error(self) -> dict:
-        return {"message": {"code": self.code, "message": self.message, "data": self.data}}
-
-    def oidc_status(self) -> int:
-        return 401 if self.oidc_error in ("invalid_token", "invalid_client") else 400
-
-    def oidc_body(self) -> dict:
-        return {"error": self.oidc_error, "error_description": self.message}
 
 
 def bad_request(message: str) -> AuthingError:

@@ -12,8 +12,10 @@ from typing import Any, Dict
 
 from graphql import GraphQLError, OperationDefinitionNode, build_schema, graphql_sync, parse
 
+from . import views
+from .caller import Caller
 from .errors import BAD_REQUEST, SYSTEM_BUSY, AuthingError
-from .service import AuthingService, Caller
+from .service import AuthingService
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +72,20 @@ def _resolver(method):
     return resolve
 
 
+def _refreshed(service: AuthingService, caller: Caller, args: Dict[str, Any]) -> Dict[str, Any]:
+    issued = service.tokens.refresh(caller, args.get("id"))
+    return {"token": issued.token, "iat": issued.claims["iat"], "exp": issued.claims["exp"]}
+
+
 _RESOLVERS = {
-    ("Query", "user"): lambda service, caller, args: service.user(caller, args.get("id")),
-    ("Query", "checkLoginStatus"): lambda service, caller, args: service.check_login_status(caller, args.get("token")),
-    ("Mutation", "updateUser"): lambda service, caller, args: service.update_user(caller, args.get("id"), args["input"]),
-    ("Mutation", "bindPhone"): lambda service, caller, args: service.bind_phone(caller, args["phone"], args["phoneCode"]),
-    ("Mutation", "refreshToken"): lambda service, caller, args: service.refresh_token(caller, args.get("id")),
+    ("Query", "user"): lambda service, caller, args: views.presented(service.account.user(caller, args.get("id"))),
+    ("Query", "checkLoginStatus"): lambda service, caller, args: views.login_status(
+        service.tokens.check_login_status(caller, args.get("token"))),
+    ("Mutation", "updateUser"): lambda service, caller, args: views.presented(
+        service.account.update_user(caller, args.get("id"), args["input"])),
+    ("Mutation", "bindPhone"): lambda service, caller, args: views.presented(
+        service.account.bind_phone(caller, args["phone"], args["phoneCode"])),
+    ("Mutation", "refreshToken"): _refreshed,
 }
 for (_type, _field), _method in _RESOLVERS.items():
     SCHEMA.get_type(_type).fields[_field].resolve = _resolver(_method)
@@ -87,7 +97,7 @@ SCHEMA.get_type("Epoch").serialize = int
 def _error(err: GraphQLError) -> Dict[str, Any]:
     original = err.original_error
     if isinstance(original, AuthingError):
-        body = original.graphql_error()
+        body = views.graphql_error(original)
     elif original is not None and err.path:  # executing a field failed: the mock's bug, logged, answered as one
         log.error("unexpected error in a GraphQL resolver", exc_info=original)
         body = {"message": {"code": SYSTEM_BUSY, "message": "系统繁忙，请稍后再试", "data": None}}
@@ -118,10 +128,10 @@ def _is_introspection(query: str, operation_name: Any) -> bool:
 def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any]:
     """The answer to one GraphQL request body (always a JSON object, errors included)."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-        return {"data": None, "errors": [AuthingError(BAD_REQUEST, "请求体必须是 {query, variables} JSON").graphql_error()]}
+        return {"data": None, "errors": [views.graphql_error(AuthingError(BAD_REQUEST, "请求体必须是 {query, variables} JSON"))]}
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        return {"data": None, "errors": [AuthingError(BAD_REQUEST, "variables 必须是对象").graphql_error()]}
+        return {"data": None, "errors": [views.graphql_error(AuthingError(BAD_REQUEST, "variables 必须是对象"))]}
     operation_name = body.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         operation_name = None

@@ -12,34 +12,19 @@ A connection is the pool's "WeChat mini program" social connection (the seed doc
 ``identifier`` is what the v3 API calls ``extIdpConnidentifier``. Its ``secret`` defaults to the
 mini program's secret in the WeChat section; a wrong one makes code exchanges fail, as it would.
 
-Store namespaces owned by the Authing emulation:
-
-==================  ==========================  ============================================
-namespace           key                         value
-==================  ==========================  ============================================
-authing.pools       pool id                     {id, name}
-authing.apps        app id                      {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
-authing.conns       poolId:identifier           {id, identifier, userPoolId, type, name, appid, secret}
-authing.users       user id                     the user (Authing's v2 field names, no token)
-authing.links       poolId:kind:value           user id; kind unionid, openid (value appid:openid), phone or username
-authing.sms         message id                  {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
-authing.sms.latest  poolId:phone                id of the newest message to that phone (the one a code must match)
-authing.revoked     jti                         exp of a token a logout revoked
-authing.files       folder/<24 hex><ext>        {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
-==================  ==========================  ============================================
-
-``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
+Where they are stored: ``repo.py``.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Dict
+from typing import Any, Collection, Dict, Tuple
 
 from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import HEX, RandomSource
 from ..core.store import State
 from ..wechat.models import APPID, SECRET  # Authing app secrets have the mini programs' format
+from .repo import AuthingRepository
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -99,7 +84,7 @@ def new_user(user_id: str, pool_id: str, now: float, source: str) -> Dict[str, A
     return user
 
 
-def _check_connection(conn: Any, where: str, wechat_appids: set) -> Dict[str, Any]:
+def _check_connection(conn: Any, where: str, wechat_appids: Collection[str]) -> Dict[str, Any]:
     require_fields(conn, where, "connection", CONNECTION_FIELDS)
     require(isinstance(conn.get("identifier"), str) and bool(IDENTIFIER.match(conn["identifier"])), where,
             "identifier must be 1-64 letters, digits, '_' or '-'")
@@ -127,15 +112,15 @@ def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
     return app
 
 
-def initial_state(fixture: Dict[str, Any], random: RandomSource) -> State:
-    """The Authing store entries a fixture describes (checked; FixtureError says what is wrong)."""
-    section = fixture.get("authing", {})
-    where = f"{fixture.get('source', 'fixture')}: authing"
+def initial_state(section: Any, where: str, wechat_appids: Collection[str], random: RandomSource) -> State:
+    """The Authing store entries a fixture section describes (checked; FixtureError says what is
+    wrong); a connection must name one of ``wechat_appids``."""
     require(isinstance(section, dict), where, "must be an object")
     unknown = set(section) - {"user_pools"}
     require(not unknown, where, f"unknown keys {sorted(unknown)} (known: ['user_pools'])")
-    wechat_appids = {app.get("appid") for app in fixture.get("wechat", {}).get("apps", []) if isinstance(app, dict)}
-    state: State = {"authing.pools": {}, "authing.apps": {}, "authing.conns": {}}
+    pools_by_id: Dict[str, Any] = {}
+    apps_by_id: Dict[str, Any] = {}
+    conns_by_key: Dict[Tuple[str, str], Any] = {}
     pools = section.get("user_pools", [])
     require(isinstance(pools, list), where, "user_pools must be a list")
     for i, pool in enumerate(pools):
@@ -144,9 +129,9 @@ def initial_state(fixture: Dict[str, Any], random: RandomSource) -> State:
         require(isinstance(pool.get("id"), str) and bool(OBJECT_ID.match(pool["id"])), here,
                 "id must be 24 lowercase hex characters")
         pool_id = pool["id"]
-        if pool_id in state["authing.pools"]:
+        if pool_id in pools_by_id:
             raise FixtureError(f"{here}: user pool {pool_id} appears twice")
-        state["authing.pools"][pool_id] = {"id": pool_id, "name": pool.get("name", "")}
+        pools_by_id[pool_id] = {"id": pool_id, "name": pool.get("name", "")}
         connections = pool.get("connections", [])
         require(isinstance(connections, list), here, "connections must be a list")
         identifiers = set()
@@ -155,7 +140,7 @@ def initial_state(fixture: Dict[str, Any], random: RandomSource) -> State:
             if conn["identifier"] in identifiers:
                 raise FixtureError(f"{here}: connection {conn['identifier']!r} appears twice")
             identifiers.add(conn["identifier"])
-            state["authing.conns"][f"{pool_id}:{conn['identifier']}"] = {
+            conns_by_key[(pool_id, conn["identifier"])] = {
                 "id": random.derive("authing-connection", pool_id, conn["identifier"], length=24, alphabet=HEX),
                 "identifier": conn["identifier"], "userPoolId": pool_id, "type": CONNECTION_TYPE,
                 "name": conn.get("name", "微信小程序"), "appid": conn["appid"], "secret": conn.get("secret"),
@@ -164,11 +149,11 @@ def initial_state(fixture: Dict[str, Any], random: RandomSource) -> State:
         require(isinstance(apps, list), here, "apps must be a list")
         for j, app in enumerate(apps):
             app = _check_app(app, f"{here}.apps[{j}]", identifiers)
-            if app["id"] in state["authing.apps"]:
+            if app["id"] in apps_by_id:
                 raise FixtureError(f"{here}: app {app['id']} appears twice")
-            state["authing.apps"][app["id"]] = {
+            apps_by_id[app["id"]] = {
                 "id": app["id"], "userPoolId": pool_id, "secret": app["secret"], "name": app.get("name", ""),
                 "connection": app.get("connection"), "algorithm": app.get("token_algorithm", "RS256"),
                 "tokenLifetime": app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME),
             }
-    return state
+    return AuthingRepository.state(pools_by_id, apps_by_id, conns_by_key)

@@ -1,183 +1,187 @@
-"""Authing's tokens: real JWTs made and checked with PyJWT.
-
-- RS256 with one RSA key, published with its ``kid`` at ``/oidc/.well-known/jwks.json``. The key is
-  ``mockserver/data/authing-dev-signing-key.pem`` (test-only, public) unless ``--signing-key`` names
-  another PEM file, so tokens verify across restarts.
-- HS256 for apps configured so, signed with the app secret (as Authing does).
-- Time is the mock's clock: PyJWT's own expiry checks (real time) are switched off and done here.
-- ``none`` and every other algorithm are refused, whatever the header says.
-- Every token Authing issues carries a ``jti`` (what a logout revokes); a token without one, or with
-  a ``sub`` or ``jti`` that is not a string, is refused as invalid even when its signature is good
-  (anyone can sign one: the dev key ships with the mock, HS256 uses the app secret).
-"""
+"""A user's tokens: issued at login (one claims builder), checked on every authenticated call,
+refreshed, revoked by a logout, and minted by the control plane without a login."""
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import json
-import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
-DEV_SIGNING_KEY = Path(__file__).resolve().parent.parent / "data" / "authing-dev-signing-key.pem"
-ALGORITHMS = ("RS256", "HS256")
+from ..core.clock import Clock
+from ..core.errors import ControlError
+from ..core.ids import RandomSource
+from . import errors as E
+from .apps import Apps
+from .caller import Caller
+from .errors import AuthingError, bad_request
+from .models import MAX_TOKEN_LIFETIME
+from .repo import AuthingRepository, Record
+from .signing import SigningKey, TokenCodec, TokenRejected, Verified
+from .users import Users, refuse_blocked
 
+V3_SCOPE = "openid profile phone email"
 
-def _jwt():
-    """PyJWT, imported on first use: a fifth of the server's own import time otherwise."""
-    import jwt
-
-    return jwt
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-#: 9999-12-31T23:59:59Z, the last second a date can print; a token's exp and iat must be before it.
-LATEST_TIME = 253402300799
-
-
-def _epoch(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and 0 <= value <= LATEST_TIME)
+#: The rejection of a token, per reason, as Authing words it.
+REJECTIONS = {
+    "expired": (E.TOKEN_EXPIRED, "登录信息已过期"),
+    "revoked": (E.TOKEN_INVALID, "token 已失效，请重新登录"),
+    "audience": (E.TOKEN_INVALID, "token 不属于此应用"),
+    "invalid": (E.TOKEN_INVALID, "token 不合法"),
+}
 
 
-class SigningKey:
-    """The RSA key user tokens are signed with, and its public JWK.
-
-    The embedded dev key is known good: it is parsed on first use (the first token or JWKS
-    request), which keeps cryptography's import and the key load out of start-up, and OpenSSL's
-    RSA consistency check (tens of milliseconds) is skipped for it. A key the user supplies is
-    parsed and checked at once, so a bad file stops the server before it listens.
-    """
-
-    def __init__(self, pem: bytes, source: str, trusted: bool = False):
-        self._pem, self._source, self._trusted = pem, source, trusted
-        if not trusted:
-            self.private_key  # noqa: B018 -- parsed now for the check
-
-    @functools.cached_property
-    def private_key(self) -> Any:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        try:
-            key = serialization.load_pem_private_key(self._pem, password=None,
-                                                     unsafe_skip_rsa_key_validation=self._trusted)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{self._source}: not an unencrypted PEM private key ({exc})") from None
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError(f"{self._source}: the signing key must be an RSA key (tokens are RS256)")
-        return key
-
-    @functools.cached_property
-    def public_key(self) -> Any:
-        return self.private_key.public_key()
-
-    @functools.cached_property
-    def _public_jwk(self) -> Dict[str, str]:
-        numbers = self.public_key.public_numbers()
-        n, e = _b64url_uint(numbers.n), _b64url_uint(numbers.e)
-        # RFC 7638 thumbprint: stable for the key, so the kid survives restarts.
-        canonical = json.dumps({"e": e, "kty": "RSA", "n": n}, separators=(",", ":"), sort_keys=True)
-        kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
-        return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e}
-
-    @property
-    def kid(self) -> str:
-        return self._public_jwk["kid"]
-
-    @classmethod
-    def load(cls, path: Optional[str] = None) -> "SigningKey":
-        file = Path(path) if path else DEV_SIGNING_KEY
-        try:
-            pem = file.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"cannot read signing key {file}: {exc.strerror}") from None
-        return cls(pem, str(file), trusted=path is None)
-
-    def jwk(self) -> Dict[str, str]:
-        return dict(self._public_jwk)
-
-
-class TokenRejected(Exception):
-    """Why a token is not accepted: ``expired``, ``invalid`` (signature, format, algorithm),
-    ``audience`` (issued for another app) or ``revoked`` (logged out)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-@dataclass
-class Verified:
+@dataclass(frozen=True)
+class Issued:
+    """A signed token and its claims."""
+    token: str
     claims: Dict[str, Any]
-    app: Dict[str, Any]
 
 
-class TokenCodec:
-    """Signs claims for an app and checks tokens against the apps, the clock and revocations.
+@dataclass(frozen=True)
+class Presented:
+    """A user as the v2 API and GraphQL return it to its own client: with a token."""
+    user: Record
+    token: Optional[str]
+    expires_at: Optional[float]
 
-    ``find_app(app_id)`` returns an app dict (``id``, ``secret``, ``algorithm``) or None;
-    ``is_revoked(jti)`` tells whether a logout revoked a token id.
-    """
 
-    def __init__(self, key: SigningKey, now: Callable[[], float],
-                 find_app: Callable[[str], Optional[Dict[str, Any]]],
-                 is_revoked: Callable[[str], bool]):
-        self.key = key
-        self.now = now
-        self.find_app = find_app
-        self.is_revoked = is_revoked
+@dataclass(frozen=True)
+class TokenSet:
+    """What the v3 sign-in answers."""
+    access_token: str
+    id_token: str
+    expires_in: int
+    scope: str = V3_SCOPE
 
-    def sign(self, claims: Dict[str, Any], app: Dict[str, Any]) -> str:
-        if app.get("algorithm", "RS256") == "HS256":
-            return _jwt().encode(claims, app["secret"], algorithm="HS256")
-        return _jwt().encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
 
-    def verify(self, token: Any, audience: Optional[str] = None, check_expiry: bool = True) -> Verified:
-        if not isinstance(token, str) or token.count(".") != 2:
-            raise TokenRejected("invalid", "token is not a JWT")
-        jwt = _jwt()
+@dataclass(frozen=True)
+class LoginStatus:
+    code: int
+    message: str
+    claims: Optional[Dict[str, Any]] = None
+    user: Optional[Record] = None
+
+
+def claims_of(user: Record, app: Record, issuer: str, now: int, lifetime: int, jti: str) -> Dict[str, Any]:
+    """The claims Authing puts in a user's id token (``user.token``)."""
+    return {
+        "sub": user["id"], "aud": app["id"], "iss": issuer, "iat": now, "exp": now + lifetime, "jti": jti,
+        "name": user.get("name"), "nickname": user.get("nickname"), "picture": user.get("photo"),
+        "gender": user.get("gender") or "U", "phone_number": user.get("phone"),
+        "phone_number_verified": bool(user.get("phoneVerified")), "email": user.get("email"),
+        "email_verified": bool(user.get("emailVerified")), "preferred_username": user.get("preferredUsername"),
+        "given_name": user.get("givenName"), "family_name": user.get("familyName"),
+        "birthdate": user.get("birthdate"), "locale": user.get("locale"), "updated_at": user.get("updatedAt"),
+        "userpool_id": user["userPoolId"],
+        "data": {"type": "user", "userPoolId": user["userPoolId"], "appId": app["id"], "id": user["id"],
+                 "userId": user["id"], "_id": user["id"], "phone": user.get("phone"),
+                 "email": user.get("email"), "username": user.get("username"),
+                 "unionid": user.get("unionid"), "openid": user.get("openid"), "clientId": app["id"]},
+    }
+
+
+class Tokens:
+    def __init__(self, repo: AuthingRepository, apps: Apps, users: Users, clock: Clock, random: RandomSource,
+                 signing_key: SigningKey):
+        self.repo = repo
+        self.apps = apps
+        self.users = users
+        self.clock = clock
+        self.random = random
+        self.codec = TokenCodec(signing_key, clock.now, repo.app, repo.is_revoked)
+
+    # --- issuing ------------------------------------------------------------------------------
+    def issue(self, user: Record, app: Record, issuer: str, lifetime: Optional[int] = None) -> Issued:
+        """A user's id token, with the claims Authing puts in it."""
+        claims = claims_of(user, app, issuer, self.clock.now_int(), lifetime or app["tokenLifetime"],
+                           self.random.hex(24))
+        return Issued(self.codec.sign(claims, app), claims)
+
+    def access_token(self, user: Record, app: Record, issuer: str) -> Issued:
+        now = self.clock.now_int()
+        claims = {"jti": self.random.hex(24), "sub": user["id"], "iat": now, "exp": now + app["tokenLifetime"],
+                  "scope": V3_SCOPE, "iss": issuer, "aud": app["id"]}
+        return Issued(self.codec.sign(claims, app), claims)
+
+    def presented_with_new(self, user: Record, app: Record, caller: Caller) -> Presented:
+        issued = self.issue(user, app, caller.issuer)
+        return Presented(user, issued.token, issued.claims["exp"])
+
+    def token_set(self, user: Record, app: Record, caller: Caller) -> TokenSet:
+        id_token = self.issue(user, app, caller.issuer)
+        access = self.access_token(user, app, caller.issuer)
+        return TokenSet(access.token, id_token.token, id_token.claims["exp"] - id_token.claims["iat"])
+
+    # --- checking -----------------------------------------------------------------------------
+    def verify(self, token: Optional[str], app_id: Optional[str]) -> Verified:
+        if not token:
+            raise AuthingError(E.NOT_LOGGED_IN, "尚未登录，无权限访问此请求")
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise TokenRejected("invalid", "token is not a JWT") from None
-        alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise TokenRejected("invalid", f"token algorithm {alg!r} is not accepted")
-        aud = unverified.get("aud")
-        app = self.find_app(aud) if isinstance(aud, str) else None
-        if app is None:
-            raise TokenRejected("audience", "token audience is not an app of this server")
-        if app.get("algorithm", "RS256") != alg:
-            raise TokenRejected("invalid", f"app {aud} does not sign tokens with {alg}")
-        if alg == "RS256":
-            if header.get("kid") not in (None, self.key.kid):
-                raise TokenRejected("invalid", "token was signed with an unknown key")
-            key: Any = self.key.public_key
-        else:
-            key = app["secret"]
+            return self.codec.verify(token, audience=app_id)
+        except TokenRejected as exc:
+            code, message = REJECTIONS[exc.reason]
+            raise AuthingError(code, message, oidc_error="invalid_token") from None
+
+    def authenticated(self, caller: Caller) -> Tuple[Record, Verified]:
+        """The logged-in user of a request (its bearer token, checked everywhere the same way)."""
+        verified = self.verify(caller.token, caller.app_id)
+        user = self.repo.user(verified.claims["sub"])
+        if user is None:
+            raise AuthingError(E.USER_NOT_FOUND, "用户不存在")
+        refuse_blocked(user)
+        return user, verified
+
+    def check_login_status(self, caller: Caller, token: Optional[str]) -> LoginStatus:
         try:
-            claims = jwt.decode(token, key, algorithms=[alg],
-                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                                         "verify_aud": False, "require": ["sub", "aud", "iat", "exp"]})
-        except jwt.PyJWTError:
-            raise TokenRejected("invalid", "token signature is invalid") from None
-        if audience is not None and aud != audience:
-            raise TokenRejected("audience", "token was issued for another app")
-        if not all(_epoch(claims[name]) for name in ("exp", "iat")):
-            raise TokenRejected("invalid", "token exp/iat are not times (seconds from 1970 to 9999)")
-        if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti"), str) or not claims["jti"]:
-            raise TokenRejected("invalid", "token has no jti, or its sub/jti are not strings")
-        if check_expiry and self.now() >= claims["exp"]:
-            raise TokenRejected("expired", "token has expired")
-        if self.is_revoked(claims["jti"]):
-            raise TokenRejected("revoked", "token was revoked by a logout")
-        return Verified(claims=claims, app=app)
+            verified = self.verify(token or caller.token, caller.app_id)
+        except AuthingError as exc:
+            return LoginStatus(exc.code, exc.message)
+        user = self.repo.user(verified.claims["sub"])
+        if user is None:
+            return LoginStatus(E.USER_NOT_FOUND, "用户不存在")
+        return LoginStatus(200, "已登录", verified.claims, user)
+
+    def validate(self, caller: Caller, id_token: Any, access_token: Any) -> Dict[str, Any]:
+        """``/api/v2/oidc/validate_token``: the claims of a good token."""
+        token = id_token or access_token
+        if not isinstance(token, str) or not token:
+            raise bad_request("请传入 id_token 或 access_token")
+        try:
+            return self.codec.verify(token, audience=caller.app_id).claims
+        except TokenRejected as exc:
+            raise bad_request(f"token 校验失败：{REJECTIONS[exc.reason][1]}") from None
+
+    # --- refreshing and revoking ------------------------------------------------------------------
+    def refresh(self, caller: Caller, user_id: Optional[str]) -> Issued:
+        user, verified = self.authenticated(caller)
+        if user_id and user_id != user["id"]:
+            raise AuthingError(E.NO_PERMISSION, "无权限执行此项操作")
+        return self.issue(user, verified.app, caller.issuer)
+
+    def logout(self, caller: Caller) -> None:
+        """Revoke the caller's token (logging out twice is fine)."""
+        if not caller.token:
+            raise AuthingError(E.NOT_LOGGED_IN, "尚未登录，无权限访问此请求")
+        try:
+            verified = self.codec.verify(caller.token, audience=caller.app_id, check_expiry=False)
+        except TokenRejected as exc:
+            if exc.reason == "revoked":
+                return
+            code, message = REJECTIONS[exc.reason]
+            raise AuthingError(code, message) from None
+        self.repo.revoke(verified.claims["jti"], verified.claims["exp"])
+
+    # --- the control plane ------------------------------------------------------------------------
+    def mint(self, body: Dict[str, Any], base_url: str) -> Tuple[Issued, Issued, Record, Record]:
+        """A token for an existing user, without a login: (id token, access token, user, app)."""
+        user = self.users.record(body.get("userId"))
+        app_id = body.get("appId")
+        if app_id is not None and not isinstance(app_id, str):
+            raise ControlError("appId must be a string (an Authing app id)")
+        app = self.apps.find(app_id) if app_id else self.apps.first_of_pool(user["userPoolId"])
+        if app is None or app["userPoolId"] != user["userPoolId"]:
+            raise ControlError("appId must be an app of the user's pool")
+        lifetime = body.get("expiresIn")
+        if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool)
+                                     or not 0 < lifetime <= MAX_TOKEN_LIFETIME):
+            raise ControlError(f"expiresIn must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
+        issuer = f"{base_url}/oidc"
+        return self.issue(user, app, issuer, lifetime), self.access_token(user, app, issuer), user, app

@@ -5,7 +5,8 @@
   where a request comes from (``Origin``); SDKs, curl and tests send none and are not affected.
 - With ``--admin-token``, only callers that show the token. Accepted as ``Authorization: Bearer <token>``, an ``X-Mock-Admin-Token`` header, or the
 ``mock_admin_token`` cookie, which opening the dashboard once as ``/__mock__/?admin_token=<token>``
-sets. ``/__mock__/health`` and ``/__mock__/wx.js`` stay open: they reveal nothing.
+sets. ``/__mock__/health`` and the paths services declare open (the ``wx`` shim) stay open: they
+reveal nothing.
 """
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from typing import Optional
 
 from flask import Flask, Response, jsonify, request
 
-from ..app import runtime
+from ..runtime import EXTENSION, current
 
 COOKIE = "mock_admin_token"
-OPEN_PATHS = ("/__mock__/health", "/__mock__/wx.js")
+
+
+def is_open(path: str) -> bool:
+    """A control path any caller may use, or a path outside the control plane."""
+    return not path.startswith("/__mock__") or path in current().open_control_paths
 
 
 def presented_token() -> Optional[str]:
@@ -29,9 +34,8 @@ def presented_token() -> Optional[str]:
 
 
 def check_admin_token() -> Optional[Response]:
-    token = runtime().config.admin_token
-    if not token or not request.path.startswith("/__mock__") or request.path in OPEN_PATHS \
-            or request.method == "OPTIONS":
+    token = current().config.admin_token
+    if not token or is_open(request.path) or request.method == "OPTIONS":
         return None
     presented = presented_token()
     if presented and hmac.compare_digest(presented.encode(), token.encode()):
@@ -44,7 +48,7 @@ def check_admin_token() -> Optional[Response]:
 
 def remember_token(response: Response) -> Response:
     """The dashboard opened with ``?admin_token=`` keeps working as the user clicks around."""
-    token = runtime().config.admin_token
+    token = current().config.admin_token
     if token and request.args.get("admin_token") == token:
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/__mock__")
     return response
@@ -52,7 +56,7 @@ def remember_token(response: Response) -> Response:
 
 def refuse_other_origins() -> Optional[Response]:
     origin = request.headers.get("Origin")
-    if origin is None or not request.path.startswith("/__mock__") or request.path in OPEN_PATHS:
+    if origin is None or is_open(request.path):
         return None
     if origin.rstrip("/") == request.host_url.rstrip("/"):
         return None
@@ -64,6 +68,6 @@ def refuse_other_origins() -> Optional[Response]:
 
 def install(app: Flask) -> None:
     app.before_request(refuse_other_origins)
-    if app.extensions["mockserver"].config.admin_token:
+    if app.extensions[EXTENSION].config.admin_token:
         app.before_request(check_admin_token)
         app.after_request(remember_token)

@@ -1,8 +1,9 @@
 """The dashboard at ``/__mock__/``: one server-rendered page of everything the mock holds.
 
-Plain HTML forms (no script, nothing loaded from elsewhere) mint a login code for a user, move the
-clock and remove fault rules; each posts to ``/__mock__/dashboard/...`` and redirects back to the
-page, which shows what happened (a minted code appears in ``#minted-code``).
+Plain HTML forms (no script, nothing loaded from elsewhere) move the clock, remove fault rules and
+clear the journal; each posts to ``/__mock__/dashboard/...`` and redirects back to the page, which
+shows what happened. Each service adds its own section (``EmulatedService.dashboard``: a template
+and its values), with forms of its own that redirect back the same way (``back``).
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request
+from markupsafe import Markup
 
-from ..app import runtime
 from ..core.errors import ControlError
+from ..runtime import current
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/__mock__")
 RECENT_REQUESTS = 25
@@ -30,38 +32,28 @@ def moment(epoch: float) -> str:
 
 @blueprint.get("/")
 def page():
-    rt = runtime()
+    rt = current()
     now = rt.clock.now()
     journal = rt.journal.entries()
+    sections = []
+    for service in rt.registered:
+        if service.dashboard is not None:
+            template, values = service.dashboard(rt.services[service.name], request.args)
+            sections.append(Markup(render_template(template, moment=moment, **values)))
     return render_template(
         "dashboard.html",
-        now=now, moment=moment, clock=rt.clock, clock_steps=CLOCK_STEPS,
-        wechat_apps=rt.wechat.apps(),
-        wechat_users=[rt.wechat.describe_user(user) for user in rt.wechat.users()],
-        authing_pools=rt.authing.pools(), authing_apps=rt.authing.apps(), authing_users=rt.authing.users(),
-        codes=rt.wechat.live_codes(), tokens=rt.wechat.live_tokens(),
+        now=now, moment=moment, clock=rt.clock, clock_steps=CLOCK_STEPS, sections=sections,
         requests=list(reversed(journal[-RECENT_REQUESTS:])), journal_count=len(journal),
         journal_size=rt.journal.size, faults=rt.faults.list(),
-        minted=request.args.get("minted"), minted_user=request.args.get("user"),
         notice=request.args.get("notice"), error=request.args.get("error"),
     )
-
-
-@blueprint.post("/dashboard/login-code")
-def mint_login_code():
-    form = request.form
-    try:
-        minted = runtime().wechat.mint_login_code(form.get("appid", ""), form.get("user") or None)
-    except ControlError as exc:
-        return back(error=exc.message)
-    return back(minted=minted["code"], user=form.get("user") or minted["openid"])
 
 
 @blueprint.post("/dashboard/clock")
 def advance_clock():
     try:
         seconds = float(request.form.get("seconds", ""))
-        now = runtime().clock.advance(seconds)
+        now = current().clock.advance(seconds)
     except ValueError as exc:
         return back(error=f"give the seconds to advance the clock by ({exc})")
     return back(notice=f"clock advanced by {seconds:g} s to {moment(now)}")
@@ -70,7 +62,7 @@ def advance_clock():
 @blueprint.post("/dashboard/faults/<rule_id>/delete")
 def delete_fault(rule_id: str):
     try:
-        runtime().faults.delete(rule_id)
+        current().faults.delete(rule_id)
     except ControlError as exc:
         return back(error=exc.message)
     return back(notice=f"fault rule {rule_id} removed")
@@ -78,5 +70,5 @@ def delete_fault(rule_id: str):
 
 @blueprint.post("/dashboard/requests/clear")
 def clear_requests():
-    removed = runtime().journal.clear()
+    removed = current().journal.clear()
     return back(notice=f"journal cleared ({removed} requests)")

@@ -3,8 +3,9 @@
 A rule names an endpoint (a path such as ``/sns/jscode2session`` or a route name such as
 ``jscode2session``), optionally narrows it with ``match`` criteria, and says what to do:
 
-- ``errcode`` (WeChat routes): answer that errcode, with WeChat's own errmsg and a rid;
-- ``authing`` (Authing routes): ``{"code", "message"}`` answered in the route's own error format;
+- the service's own error (``EmulatedService.fault_error``), in the service's own format: for
+  WeChat routes ``errcode`` (with WeChat's errmsg and a rid), for Authing routes
+  ``authing: {"code", "message"}`` (in the route's own API family's format);
 - ``drop``: send the status line and headers, then close the connection without the promised body;
 - ``malformed``: HTTP 200 with a truncated JSON body;
 - ``latency_ms``: wait that long first (alone, the request is then answered normally).
@@ -16,8 +17,7 @@ error, drop or malformed answer replaces the route entirely: the request changes
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute
 from werkzeug.routing import Map, RequestRedirect
@@ -26,62 +26,60 @@ from ..core.clock import Clock
 from ..core.errors import ControlError, NotFound
 from ..core.ids import RandomSource
 from ..core.store import COUNTERS, UNCHANGED, Store
-from ..wechat.errors import ERRMSG
+from ..emulation import CallerFacts, EmulatedService
 
 NAMESPACE = "mock.faults"
-ACTIONS = ("errcode", "authing", "drop", "malformed")
+BROKEN_ANSWERS = ("drop", "malformed")
 MATCH_FIELDS = ("appid", "user", "code")
-RULE_FIELDS = {"endpoint", "match", "errcode", "errmsg", "authing", "drop", "malformed",
-               "latency_ms", "times", "probability"}
+CORE_RULE_FIELDS = {"endpoint", "match", "drop", "malformed", "latency_ms", "times", "probability"}
 MAX_LATENCY_MS = 120_000
 
 
-@dataclass
-class RequestFacts:
-    """What a request says about who is calling, as far as fault criteria and the journal care."""
-    appids: List[str]
-    user: Optional[str]  # WeChat user alias
-    code: Optional[str]
-
-    @property
-    def appid(self) -> Optional[str]:
-        return self.appids[0] if self.appids else None
-
-
-def emulated_service(endpoint: Optional[str]) -> Optional[str]:
-    """``"wechat"`` or ``"authing"`` for a route of an emulated API, else None."""
-    blueprint = (endpoint or "").split(".", 1)[0]
-    return blueprint if blueprint in ("wechat", "authing") else None
+def rule_fields(services: Sequence[EmulatedService]) -> Set[str]:
+    """Every field a posted rule may have: the core's and each service's error action's."""
+    return CORE_RULE_FIELDS | {name for service in services
+                               for name in (service.fault_error.name, *service.fault_error.fields)}
 
 
 class FaultRules:
-    def __init__(self, store: Store, clock: Clock, random: RandomSource):
+    """The rules, over the store; ``services`` say which routes are theirs and how they fail."""
+
+    def __init__(self, store: Store, clock: Clock, random: RandomSource, services: Sequence[EmulatedService],
+                 domains: Mapping[str, Any]):
         self.store = store
         self.clock = clock
         self.random = random
+        self.services = {service.name: service for service in services}
+        self.domains = domains  # each service's domain, by name (for resolve_user)
+        self.owners = {blueprint.name: service for service in services for blueprint in service.blueprints}
+        self.fields = rule_fields(services)
+        self.actions = [service.fault_error.name for service in services] + list(BROKEN_ANSWERS)
+
+    def owner(self, endpoint: Optional[str]) -> Optional[EmulatedService]:
+        """The service whose emulated API serves this route (None for the control plane)."""
+        return self.owners.get((endpoint or "").split(".", 1)[0])
 
     # --- control plane --------------------------------------------------------------------
-    def add(self, spec: Any, url_map: Map, resolve_user) -> Dict[str, Any]:
-        """Validate a rule as posted and store it; ``resolve_user(ref)`` gives a user's alias."""
+    def add(self, spec: Any, url_map: Map) -> Dict[str, Any]:
+        """Validate a rule as posted and store it."""
         if not isinstance(spec, dict):
             raise ControlError("body must be a JSON object describing the rule")
-        unknown = set(spec) - RULE_FIELDS
+        unknown = set(spec) - self.fields
         if unknown:
-            raise ControlError(f"unknown rule fields {sorted(unknown)} (known: {sorted(RULE_FIELDS)})")
-        target = resolve_endpoint(spec.get("endpoint"), url_map)
-        rule: Dict[str, Any] = {"endpoint": spec["endpoint"], **target,
-                                "match": self._match(spec.get("match"), resolve_user)}
-        actions = [name for name in ACTIONS if spec.get(name) is not None and spec.get(name) is not False]
+            raise ControlError(f"unknown rule fields {sorted(unknown)} (known: {sorted(self.fields)})")
+        target = self._resolve_endpoint(spec.get("endpoint"), url_map)
+        rule: Dict[str, Any] = {"endpoint": spec["endpoint"], **target, "match": self._match(spec.get("match"))}
+        actions = [name for name in self.actions if spec.get(name) is not None and spec.get(name) is not False]
         if len(actions) > 1:
-            raise ControlError(f"give one of {', '.join(ACTIONS)}, not {' and '.join(actions)}")
+            raise ControlError(f"give one of {', '.join(self.actions)}, not {' and '.join(actions)}")
         latency = spec.get("latency_ms")
         if latency is not None and (not _number(latency) or not 0 <= latency <= MAX_LATENCY_MS):
             raise ControlError(f"'latency_ms' must be a number of milliseconds from 0 to {MAX_LATENCY_MS}")
         if not actions and latency is None:
-            raise ControlError(f"say what to do: one of {', '.join(ACTIONS)} and/or latency_ms")
+            raise ControlError(f"say what to do: one of {', '.join(self.actions)} and/or latency_ms")
         rule["action"] = actions[0] if actions else "latency"
         rule["latency_ms"] = latency or 0
-        rule.update(self._action(rule["action"], target["service"], spec))
+        rule.update(self._action(rule["action"], self.services[target["service"]], spec))
         rule.update(self._frequency(spec))
         rule["hits"] = 0
         rule["created_at"] = self.clock.now()
@@ -104,7 +102,7 @@ class FaultRules:
         return len(rules)
 
     # --- the request path -----------------------------------------------------------------
-    def fire(self, endpoint: str, rule_path: str, facts: RequestFacts) -> Optional[Dict[str, Any]]:
+    def fire(self, endpoint: str, rule_path: str, facts: CallerFacts) -> Optional[Dict[str, Any]]:
         """The rule that fires for this request (its hit already counted), or None."""
         for rule in self._rules():
             if not self._applies(rule, endpoint, rule_path, facts):
@@ -127,7 +125,7 @@ class FaultRules:
         return sorted(self.store.values(NAMESPACE), key=lambda rule: int(rule["id"][1:]))
 
     @staticmethod
-    def _applies(rule: Dict[str, Any], endpoint: str, rule_path: str, facts: RequestFacts) -> bool:
+    def _applies(rule: Dict[str, Any], endpoint: str, rule_path: str, facts: CallerFacts) -> bool:
         if rule["times"] is not None and rule["hits"] >= rule["times"]:
             return False
         if rule["path"] is not None and rule["path"] != rule_path:
@@ -144,8 +142,7 @@ class FaultRules:
         return True
 
     # --- validation -----------------------------------------------------------------------
-    @staticmethod
-    def _match(match: Any, resolve_user) -> Dict[str, str]:
+    def _match(self, match: Any) -> Dict[str, str]:
         if match is None:
             return {}
         if not isinstance(match, dict):
@@ -158,34 +155,34 @@ class FaultRules:
                 raise ControlError(f"match.{name} must be a non-empty string")
         resolved = dict(match)
         if "user" in resolved:
-            resolved["user"] = resolve_user(resolved["user"])
+            resolved["user"] = self._user(resolved["user"])
         return resolved
 
-    @staticmethod
-    def _action(action: str, service: str, spec: Dict[str, Any]) -> Dict[str, Any]:
-        if action == "errcode":
-            if service != "wechat":
-                raise ControlError("'errcode' faults are for WeChat routes; use 'authing' for Authing routes")
-            errcode, errmsg = spec["errcode"], spec.get("errmsg")
-            if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
-                raise ControlError("'errcode' must be a non-zero integer")
-            if errmsg is None and errcode not in ERRMSG:
-                raise ControlError(f"errcode {errcode} has no known errmsg: give 'errmsg' too")
-            if errmsg is not None and (not isinstance(errmsg, str) or not errmsg):
-                raise ControlError("'errmsg' must be a non-empty string")
-            return {"errcode": errcode, "errmsg": errmsg if errmsg is not None else ERRMSG[errcode]}
-        if spec.get("errmsg") is not None:
-            raise ControlError("'errmsg' goes with 'errcode'")
-        if action == "authing":
-            if service != "authing":
-                raise ControlError("'authing' faults are for Authing routes; use 'errcode' for WeChat routes")
-            error = spec["authing"]
-            if (not isinstance(error, dict) or set(error) - {"code", "message"}
-                    or not isinstance(error.get("code"), int) or isinstance(error.get("code"), bool)
-                    or not isinstance(error.get("message", ""), str)):
-                raise ControlError("'authing' must be {\"code\": integer, \"message\": string}")
-            return {"authing": {"code": error["code"], "message": error.get("message") or "系统错误"}}
-        if action in ("drop", "malformed") and spec[action] is not True:
+    def _user(self, ref: str) -> str:
+        """A user reference (alias, openid...) as the services name the user: the first that knows."""
+        refusal: Optional[NotFound] = None
+        for service in self.services.values():
+            if service.resolve_user is not None:
+                try:
+                    return service.resolve_user(self.domains[service.name], ref)
+                except NotFound as exc:
+                    refusal = refusal or exc
+        raise refusal or NotFound(f"no user {ref!r}")
+
+    def _action(self, action: str, service: EmulatedService, spec: Dict[str, Any]) -> Dict[str, Any]:
+        """What the rule stores for its action; ``service`` owns the route."""
+        own = service.fault_error
+        other = next((s for s in self.services.values() if s.fault_error.name == action and s is not service), None)
+        if other is not None:
+            raise ControlError(f"'{action}' faults are for {other.title} routes; use '{own.name}' for "
+                               f"{service.title} routes")
+        for owner in self.services.values():
+            for name in owner.fault_error.fields:
+                if spec.get(name) is not None and action != owner.fault_error.name:
+                    raise ControlError(f"'{name}' goes with '{owner.fault_error.name}'")
+        if action == own.name:
+            return own.parse(spec)
+        if action in BROKEN_ANSWERS and spec[action] is not True:
             raise ControlError(f"'{action}' must be true")
         return {}
 
@@ -199,37 +196,38 @@ class FaultRules:
         return {"times": times, "probability": probability}
 
 
+    def _resolve_endpoint(self, spec: Any, url_map: Map) -> Dict[str, Any]:
+        """Which emulated route ``spec`` names: a route name (``jscode2session``), a route's path
+        (``/sns/jscode2session``) or any concrete path a route serves."""
+        if not isinstance(spec, str) or not spec:
+            raise ControlError("'endpoint' is required: a path such as /sns/jscode2session or a route name")
+        rules = [(rule, owner) for rule in url_map.iter_rules() for owner in [self.owner(rule.endpoint)] if owner]
+        for rule, owner in rules:
+            if spec == rule.rule:
+                return {"route": rule.endpoint, "path": rule.rule, "service": owner.name}
+        for rule, owner in rules:
+            if spec in (rule.endpoint, rule.endpoint.split(".", 1)[1]):
+                return {"route": rule.endpoint, "path": None, "service": owner.name}
+        if spec.startswith("/"):
+            adapter = url_map.bind("mock")
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                try:
+                    matched, _ = adapter.match(spec, method=method, return_rule=True)
+                except (MethodNotAllowed, NoRoute, RequestRedirect):
+                    continue
+                owner = self.owner(matched.endpoint)
+                if owner:
+                    return {"route": matched.endpoint, "path": matched.rule, "service": owner.name}
+                break
+        known = sorted({rule.rule for rule, _ in rules})
+        raise ControlError(f"no emulated route {spec!r}; known paths: {', '.join(known)}")
+
+
 def describe(rule: Dict[str, Any]) -> Dict[str, Any]:
     """A rule as the control plane shows it."""
     shown = {k: v for k, v in rule.items() if k not in ("path", "route")}
     shown["active"] = rule["times"] is None or rule["hits"] < rule["times"]
     return shown
-
-
-def resolve_endpoint(spec: Any, url_map: Map) -> Dict[str, Any]:
-    """Which emulated route ``spec`` names: a route name (``jscode2session``), a route's path
-    (``/sns/jscode2session``) or any concrete path a route serves."""
-    if not isinstance(spec, str) or not spec:
-        raise ControlError("'endpoint' is required: a path such as /sns/jscode2session or a route name")
-    rules = [rule for rule in url_map.iter_rules() if emulated_service(rule.endpoint)]
-    for rule in rules:
-        if spec == rule.rule:
-            return {"route": rule.endpoint, "path": rule.rule, "service": emulated_service(rule.endpoint)}
-    for rule in rules:
-        if spec in (rule.endpoint, rule.endpoint.split(".", 1)[1]):
-            return {"route": rule.endpoint, "path": None, "service": emulated_service(rule.endpoint)}
-    if spec.startswith("/"):
-        adapter = url_map.bind("mock")
-        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            try:
-                rule, _ = adapter.match(spec, method=method, return_rule=True)
-            except (MethodNotAllowed, NoRoute, RequestRedirect):
-                continue
-            if emulated_service(rule.endpoint):
-                return {"route": rule.endpoint, "path": rule.rule, "service": emulated_service(rule.endpoint)}
-            break
-    known = sorted({rule.rule for rule in rules})
-    raise ControlError(f"no emulated route {spec!r}; known paths: {', '.join(known)}")
 
 
 def _number(value: Any) -> bool:

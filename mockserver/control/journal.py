@@ -83,23 +83,8 @@ def masked_body(raw: bytes, content_type: str, form: Optional[Dict[str, Any]] = 
     return text[:MAX_TEXT] + ("…" if len(text) > MAX_TEXT else "")
 
 
-def error_code(body: Any, status: int) -> Optional[int]:
-    """The service's own error code in an answer: WeChat ``errcode``, Authing v2 ``code``, v3
-    ``apiCode``/``statusCode``, GraphQL ``errors[0].message.code``; 0 for success, None if unknown."""
-    if isinstance(body, dict):
-        if isinstance(body.get("errcode"), int):
-            return body["errcode"]
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors:
-            message = errors[0].get("message") if isinstance(errors[0], dict) else None
-            return message.get("code") if isinstance(message, dict) else None
-        if isinstance(body.get("apiCode"), int):
-            return body["apiCode"]
-        for key in ("code", "statusCode"):
-            if isinstance(body.get(key), int):
-                return 0 if body[key] == 200 else body[key]
-        if isinstance(body.get("error"), str):
-            return None
+def answered_ok(body: Any, status: int) -> Optional[int]:
+    """The error code of an answer no service claims: 0 for a success, None otherwise."""
     return 0 if status < 400 else None
 
 

@@ -1,11 +1,14 @@
 """OpenAPI 3 description of the control plane, served at ``/__mock__/openapi.json``.
 
-Written by hand next to the routes; ``tests/test_openapi.py`` fails when a control route is added,
-removed or changes methods without this description following.
+Written by hand next to the routes: the core's paths here, each service's in its own
+``control_openapi`` (and its fault action's fields in ``fault_error.schema``). A test fails when a
+control route is added, removed or changes methods without its description following.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
+
+from ..emulation import EmulatedService
 
 JSON = "application/json"
 ERROR = {"description": "bad request or unknown name",
@@ -57,37 +60,23 @@ def query(name: str, description: str, schema: Dict[str, Any] = STRING) -> Dict[
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-USER_REF = path_param("ref", "user alias or any of the user's openids")
 RULE_ID = path_param("rule_id", "fault rule id, e.g. f1")
 
-FAULT_RULE_IN = obj({
+FAULT_RULE_FIELDS = {
     "endpoint": {"type": "string", "description": "path (/sns/jscode2session) or route name (jscode2session)"},
     "match": obj({"appid": STRING, "user": {"type": "string", "description": "alias or openid"}, "code": STRING},
                  additionalProperties=False),
-    "errcode": {"type": "integer", "description": "WeChat routes: answer this errcode with its real errmsg"},
-    "errmsg": {"type": "string", "description": "override of the errmsg (required for errcodes the mock does not know)"},
-    "authing": obj({"code": INTEGER, "message": STRING}, ["code"],
-                   description="Authing routes: answer this error in the route's own format"),
     "drop": {"type": "boolean", "description": "send headers, then close the connection without the body"},
     "malformed": {"type": "boolean", "description": "HTTP 200 with a truncated JSON body"},
     "latency_ms": {"type": "number", "description": "delay before answering (alone: answer normally after it)"},
     "times": {"type": "integer", "minimum": 1, "description": "fire at most this many times"},
     "probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
                     "description": "chance of firing, drawn from the seeded random source"},
-}, ["endpoint"], additionalProperties=False)
+}
 
 SCHEMAS = {
     "Error": obj({"error": STRING}, ["error"]),
     "Clock": obj({"now": NUMBER, "offset": NUMBER, "frozen": BOOLEAN}, ["now", "offset", "frozen"]),
-    "FaultRuleIn": FAULT_RULE_IN,
-    "FaultRule": obj({"id": STRING, "endpoint": STRING, "service": {"type": "string", "enum": ["wechat", "authing"]},
-                      "match": ANY_OBJECT, "action": {"type": "string",
-                                                      "enum": ["errcode", "authing", "drop", "malformed", "latency"]},
-                      "errcode": INTEGER, "errmsg": STRING, "authing": ANY_OBJECT, "latency_ms": NUMBER,
-                      "times": {"type": "integer", "nullable": True},
-                      "probability": {"type": "number", "nullable": True},
-                      "hits": INTEGER, "active": BOOLEAN, "created_at": NUMBER},
-                     ["id", "endpoint", "action", "hits", "active"]),
     "JournalEntry": obj({
         "id": INTEGER, "time": {"type": "number", "description": "epoch seconds on the mock clock"},
         "method": STRING, "path": STRING, "route": {"type": "string", "nullable": True},
@@ -102,14 +91,10 @@ SCHEMAS = {
                     "by_errcode": obj(additionalProperties=INTEGER), "capacity": INTEGER,
                     "requests": {"type": "array", "items": ref("JournalEntry")}},
                    ["count", "by_path", "by_errcode", "capacity", "requests"]),
-    "LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"]),
 }
 
 PATHS: Dict[str, Dict[str, Any]] = {
     "/__mock__/": {"get": op("Dashboard (HTML)", "dashboard", {"type": "string"}, content="text/html")},
-    "/__mock__/dashboard/login-code": {"post": op(
-        "Dashboard form: mint a login code", "dashboard", status="303",
-        form=obj({"appid": STRING, "user": STRING}, ["appid"]))},
     "/__mock__/dashboard/clock": {"post": op(
         "Dashboard form: advance the clock", "dashboard", status="303", form=obj({"seconds": NUMBER}, ["seconds"]))},
     "/__mock__/dashboard/faults/{rule_id}/delete": {"post": op(
@@ -119,8 +104,6 @@ PATHS: Dict[str, Dict[str, Any]] = {
     "/__mock__/health": {"get": op("Liveness", "meta", obj({"status": STRING}))},
     "/__mock__/reset": {"post": op("Back to the fixture state: data, clock, random source, faults, journal",
                                    "meta", obj({"status": STRING}))},
-    "/__mock__/wx.js": {"get": op("The wx shim for running mini-program code under Node", "meta",
-                                  {"type": "string"}, content="application/javascript")},
     "/__mock__/clock": {
         "get": op("The mock clock", "clock", ref("Clock")),
         "post": op("Move the clock", "clock", ref("Clock"), body={"oneOf": [
@@ -134,6 +117,8 @@ PATHS: Dict[str, Dict[str, Any]] = {
     },
     "/__mock__/faults/{rule_id}": {"delete": op("Remove one fault rule", "faults", obj({"deleted": STRING}),
                                                 params=[RULE_ID])},
+    "/__mock__/apps": {"get": op("The apps of every service: WeChat apps, Authing user pools, apps and connections",
+                                 "apps")},
     "/__mock__/requests": {
         "get": op("The request journal, filtered, with counts", "journal", ref("Journal"), params=[
             query("path", "exact path or route name"), query("appid", "WeChat appid or Authing app id"),
@@ -143,46 +128,34 @@ PATHS: Dict[str, Dict[str, Any]] = {
             query("status", "HTTP status", INTEGER), query("limit", "only the last N matches", INTEGER)]),
         "delete": op("Clear the journal", "journal", obj({"deleted": INTEGER})),
     },
-    "/__mock__/wechat/login": {"post": op(
-        "What wx.login() resolves: a login code for a user (a new user when none is given)", "wechat",
-        ref("LoginCode"), body=obj({"appid": STRING, "user": STRING}, ["appid"]))},
-    "/__mock__/wechat/phone-code": {"post": op(
-        "What the getPhoneNumber button hands over (new flow)", "wechat", obj({"code": STRING, "errMsg": STRING}),
-        body=obj({"appid": STRING, "user": STRING}, ["appid", "user"]))},
-    "/__mock__/wechat/encrypted-data": {"post": op(
-        "encryptedData + iv (+ rawData, signature) for the user's current session key", "wechat",
-        body=obj({"appid": STRING, "user": STRING, "kind": {"type": "string", "enum": ["userInfo", "phoneNumber"]}},
-                 ["appid", "user"]))},
-    "/__mock__/wechat/messages": {"get": op("Subscribe messages sent", "wechat")},
-    "/__mock__/users": {
-        "get": op("WeChat users with their openids/unionids", "users"),
-        "post": op("Create a WeChat user (missing fields are made up)", "users", body=ANY_OBJECT, status="201"),
-    },
-    "/__mock__/users/{ref}": {
-        "get": op("One WeChat user", "users", params=[USER_REF]),
-        "patch": op("Change a WeChat user's fields", "users", body=ANY_OBJECT, params=[USER_REF]),
-        "delete": op("Delete a WeChat user", "users", obj({"deleted": STRING}), params=[USER_REF]),
-    },
-    "/__mock__/apps": {
-        "get": op("WeChat apps, Authing user pools, apps and connections", "apps"),
-        "post": op("Create a WeChat mini-program app", "apps", body=ANY_OBJECT, status="201"),
-    },
-    "/__mock__/authing/users": {"get": op("Authing users", "authing")},
-    "/__mock__/authing/users/{user_id}": {
-        "get": op("One Authing user", "authing", params=[path_param("user_id", "Authing user id")]),
-        "patch": op("Block or unblock an Authing user", "authing", body=obj({"blocked": BOOLEAN}),
-                    params=[path_param("user_id", "Authing user id")]),
-    },
-    "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
-    "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",
-                                            body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},
-                                                     ["userId"]), status="201")},
 }
 
-SPEC: Dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "mockserver control plane", "version": "1",
-             "description": "Drive the WeChat/Authing emulator: users and codes, clock, faults, request journal."},
-    "paths": PATHS,
-    "components": {"schemas": SCHEMAS},
-}
+
+
+def spec(services: Sequence[EmulatedService]) -> Dict[str, Any]:
+    """The description of this app's control plane: the core's paths and each service's."""
+    fault_fields = {name: schema for service in services for name, schema in service.fault_error.schema.items()}
+    actions = [service.fault_error.name for service in services] + ["drop", "malformed", "latency"]
+    schemas = {
+        **SCHEMAS,
+        "FaultRuleIn": obj({**FAULT_RULE_FIELDS, **fault_fields}, ["endpoint"], additionalProperties=False),
+        "FaultRule": obj({"id": STRING, "endpoint": STRING,
+                          "service": {"type": "string", "enum": [service.name for service in services]},
+                          "match": ANY_OBJECT, "action": {"type": "string", "enum": actions},
+                          **fault_fields, "latency_ms": NUMBER,
+                          "times": {"type": "integer", "nullable": True},
+                          "probability": {"type": "number", "nullable": True},
+                          "hits": INTEGER, "active": BOOLEAN, "created_at": NUMBER},
+                         ["id", "endpoint", "action", "hits", "active"]),
+    }
+    paths = dict(PATHS)
+    for service in services:
+        for path, operations in service.control_openapi.items():
+            paths[path] = {**paths.get(path, {}), **operations}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "mockserver control plane", "version": "1",
+                 "description": "Drive the emulated services: users and codes, clock, faults, request journal."},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

@@ -2,7 +2,9 @@
 runs, and the exchange is written to the journal after it. Control-plane requests pass untouched.
 
 Routes never know about either: a fault answers instead of the route (so it changes no state), in
-the wire format of the service that owns the route, by raising that service's own error.
+the wire format of the service that owns the route, by raising that service's own error. Which
+service that is, who is calling and how its answers carry error codes: each registered service
+says (``EmulatedService``); this module knows none of them.
 """
 from __future__ import annotations
 
@@ -12,18 +14,13 @@ from typing import Any, Dict, Optional
 
 from flask import Flask, Request, Response, g, request
 
-from ..app import runtime
-from ..authing.errors import AuthingError
+from ..emulation import CallerFacts, EmulatedService, RequestView
 from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, raw_body, request_json
-from ..wechat.errors import WeChatError
-from ..wechat.service import WeChatService
-from .faults import RequestFacts, emulated_service
-from .journal import MASK, SKIPPED_HEADERS, error_code, is_binary, is_secret, mask, mask_pairs, masked_body
+from ..runtime import Runtime, current
+from .journal import MASK, SKIPPED_HEADERS, answered_ok, is_binary, is_secret, mask, mask_pairs, masked_body
 
 CONTROL_PREFIX = "/__mock__"
 access_log = logging.getLogger("mockserver.access")
-#: What a ``malformed`` fault answers: JSON cut off mid-object, in each service's usual shape.
-MALFORMED = {"wechat": b'{"errcode":0,"errmsg":"ok","', "authing": b'{"code":200,"message":"'}
 #: The body length a ``drop`` fault promises and never sends.
 DROPPED_LENGTH = 64
 
@@ -40,16 +37,16 @@ def observed(req: Request) -> bool:
 
 def before_request() -> Optional[Response]:
     # The hooks run on every request: the request and ``g`` are looked up once, not per attribute.
-    req, ctx = request._get_current_object(), g._get_current_object()
+    req, ctx = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
     if not observed(req):
         return None
-    rt = runtime()
+    rt = current()
     ctx.mock_started = time.perf_counter()
     ctx.mock_time = rt.clock.now()
-    ctx.mock_facts = RequestFacts(appids=[], user=None, code=None)  # what the journal shows if the next line raises
-    ctx.mock_facts = facts = request_facts(req, rt.wechat)
-    service = emulated_service(req.endpoint)
-    if service is None:
+    ctx.mock_facts = CallerFacts()  # what the journal shows if the next line raises
+    ctx.mock_facts = facts = caller_facts(req, rt)
+    service = rt.faults.owner(req.endpoint)
+    if service is None or req.url_rule is None:
         return None
     rule = rt.faults.fire(req.endpoint, req.url_rule.rule, facts)
     if rule is None:
@@ -58,14 +55,10 @@ def before_request() -> Optional[Response]:
     if rule["latency_ms"]:
         time.sleep(rule["latency_ms"] / 1000)
     action = rule["action"]
-    if action == "errcode":
-        error = WeChatError(rule["errcode"])
-        error.errmsg = rule["errmsg"]
-        raise error
-    if action == "authing":
-        raise AuthingError(rule["authing"]["code"], rule["authing"]["message"])
+    if action == service.fault_error.name:
+        raise service.fault_error.error(rule)
     if action == "malformed":
-        return Response(MALFORMED[service], status=200, content_type="application/json; charset=utf-8")
+        return Response(service.malformed_body, status=200, content_type="application/json; charset=utf-8")
     if action == "drop":
         response = Response(b"", status=200, content_type="application/json; charset=utf-8")
         # Short of the promised body, the server closes the connection after the headers (waitress
@@ -76,15 +69,18 @@ def before_request() -> Optional[Response]:
 
 
 def after_request(response: Response) -> Response:
-    ctx = g._get_current_object()
+    ctx = g._get_current_object()  # type: ignore[attr-defined]
     if "mock_started" not in ctx:
         return response
-    req = request._get_current_object()
-    facts: RequestFacts = ctx.mock_facts
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    rt = current()
+    facts: CallerFacts = ctx.mock_facts
     fault = ctx.get("mock_fault")
     broken = fault is not None and fault["action"] in ("drop", "malformed")
     answer = None if broken or response.direct_passthrough else \
         masked_body(response.get_data(), response.content_type or "")
+    service = path_owner(rt, req.path)
+    error_code = service.error_code if service is not None else answered_ok
     entry = {
         "time": ctx.mock_time,
         "method": req.method,
@@ -102,12 +98,20 @@ def after_request(response: Response) -> Response:
         "fault": fault and fault["id"],
         "response": answer,
     }
-    runtime().journal.record(entry)
+    rt.journal.record(entry)
     if access_log.isEnabledFor(logging.DEBUG):  # the same masked view: no secret reaches a log
         query = "&".join(f"{k}={v}" for k, v in entry["query"].items())
         access_log.debug("%s %s%s %s errcode=%s %.1fms", entry["method"], entry["path"],
                          f"?{query}" if query else "", entry["status"], entry["errcode"], entry["latency_ms"])
     return response
+
+
+def path_owner(rt: Runtime, path: str) -> Optional[EmulatedService]:
+    """The service whose paths (by prefix) ``path`` is among, known route or not."""
+    for service in rt.registered:
+        if path.startswith(service.prefixes):
+            return service
+    return None
 
 
 def request_body(req: Request) -> Any:
@@ -136,25 +140,11 @@ def request_fields(req: Request) -> Dict[str, Any]:
     return query_and_json_fields()
 
 
-def request_facts(req: Request, wechat: WeChatService) -> RequestFacts:
-    """The app(s), WeChat user and login code a request carries, as far as the mock can tell: an
-    ``appid``, an ``access_token``'s app, Authing's app-id header, a login or phone code's owner,
-    an ``openid``/``touser``'s owner."""
-    fields = request_fields(req)
-    appids, user = [], None
-
-    def add_app(value: Any) -> None:
-        if isinstance(value, str) and value and value not in appids:
-            appids.append(value)
-
-    add_app(fields.get("appid"))
-    add_app(wechat.token_appid(fields.get("access_token")))
-    code = fields.get("js_code") or fields.get("code")
-    code = code if isinstance(code, str) and code else None
-    for appid, alias in (wechat.code_owner(code), wechat.openid_owner(fields.get("openid") or fields.get("touser"))):
-        if user is None and alias:
-            add_app(appid)
-            user = alias
-    add_app(req.headers.get("x-authing-app-id"))
-    add_app(fields.get("app_id") or fields.get("appId"))
-    return RequestFacts(appids=appids, user=user, code=code)
+def caller_facts(req: Request, rt: Runtime) -> CallerFacts:
+    """Who is calling, as every service can tell from the request: in registration order, the
+    first service's user and code, and the apps of all."""
+    view = RequestView(request_fields(req), req.headers)
+    facts = CallerFacts()
+    for service in rt.registered:
+        facts.merge(service.caller(rt.services[service.name], view))
+    return facts

@@ -7,6 +7,9 @@ makes whole responses — timestamps included — reproducible.
 The clock's state is how far it stands from real time (``offset``) and, for a frozen clock, the
 instant it shows (``frozen_at``). Given a shared store (SQLite, Redis), that state lives in the
 store, so every process on it shows the same time and a move made through one is seen by all.
+Between ``begin_request`` and ``end_request`` (the app's hooks, on a shared store) a thread
+reads that state from the store once and reuses it: a request sees one clock, at the cost of one
+read, and a move it makes itself is seen at once.
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ class Clock:
         self._start = start
         self._store = store
         self._lock = threading.Lock()
+        self._request = threading.local()  # this thread's request: the state it read, if any
         initial = self._initial_state()
         if store is None:
             self._local = initial
@@ -53,15 +57,37 @@ class Clock:
     def _state(self) -> Dict[str, float]:
         if self._store is None:
             return self._local
+        request = self._request
+        if getattr(request, "active", False):
+            if request.state is None:
+                request.state = self._read()
+            return request.state
+        return self._read()
+
+    def _read(self) -> Dict[str, float]:
+        assert self._store is not None
         return self._store.get(META, STATE_KEY) or self._initial_state()
 
     def _change(self, change: Callable[[Dict[str, float]], Dict[str, float]]) -> None:
         if self._store is None:
             with self._lock:
                 self._local = change(self._local)
-        else:
-            self._store.update(META, STATE_KEY,
-                               lambda current: (change(current or self._initial_state()), None))
+            return
+        initial = self._initial_state()
+
+        def move(current):
+            moved = change(current or initial)
+            return moved, moved
+        moved = self._store.update(META, STATE_KEY, move)
+        if getattr(self._request, "active", False):
+            self._request.state = moved
+
+    def begin_request(self) -> None:
+        """From now until ``end_request``, this thread reads the shared state at most once."""
+        self._request.active, self._request.state = True, None
+
+    def end_request(self) -> None:
+        self._request.active, self._request.state = False, None
 
     def now(self) -> float:
         """Seconds since the epoch, as the emulated services see them."""
@@ -87,7 +113,8 @@ class Clock:
         epoch = _seconds(epoch, "set")
         if not 0 <= epoch <= LATEST:
             raise ValueError(f"set must be an epoch from 0 to {LATEST}")
-        self._change(lambda s: {"offset": epoch - self._source(), "frozen_at": epoch})
+        real = self._source()  # read here: a change is pure and may run more than once
+        self._change(lambda s: {"offset": epoch - real, "frozen_at": epoch})
         return self.now()
 
     @property

@@ -1,8 +1,8 @@
 """Reading fixture files: the apps and users a mock server starts with (and resets to).
 
 A fixture is a JSON file (or TOML, on Pythons whose standard library reads it) with one section
-per emulated service; each service checks its own section and turns it into store entries
-(``wechat.models.Directory.initial_state``, ``authing.models.initial_state``).
+per emulated service, named as the service; each service checks its own section and turns it into
+store entries (its ``EmulatedService.initial_state``).
 The format is documented in ``docs/fixtures.md``.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Union
+from typing import Any, Dict, Iterable, Optional, Sequence, Union
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "data" / "default.json"
 FORMAT_VERSION = 1
@@ -20,7 +20,10 @@ class FixtureError(ValueError):
     """A fixture file that cannot be used; the message says where and why."""
 
 
-def load_fixture(path: Optional[Union[str, os.PathLike]] = None) -> Dict[str, Any]:
+def load_fixture(path: Optional[Union[str, os.PathLike]] = None,
+                 sections: Sequence[str] = ()) -> Dict[str, Any]:
+    """The fixture at ``path`` (default: the embedded one), with a section for each of ``sections``
+    (``{}`` when the file has none) and ``source``, the file it came from."""
     path = Path(path) if path else DEFAULT_FIXTURE
     try:
         raw = path.read_bytes()
@@ -41,11 +44,11 @@ def load_fixture(path: Optional[Union[str, os.PathLike]] = None) -> Dict[str, An
     version = data.get("format", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise FixtureError(f"{path}: unsupported fixture format {version!r} (this version reads {FORMAT_VERSION})")
-    unknown = set(data) - {"format", "wechat", "authing", "description"}
+    unknown = set(data) - {"format", "description", *sections}
     if unknown:
         raise FixtureError(f"{path}: unknown top-level keys {sorted(unknown)}")
-    data.setdefault("wechat", {})
-    data.setdefault("authing", {})
+    for section in sections:
+        data.setdefault(section, {})
     data["source"] = str(path)
     return data
 

@@ -3,16 +3,30 @@
 State is a set of namespaces, each a map from string keys to JSON-like values (dicts, lists,
 strings, numbers). A backend only keeps and hands back values; rules live in the services. Reads
 return copies, so a caller can never change stored state by mutating what it got; every change
-goes through ``put``, ``delete`` or the atomic ``update``.
+goes through ``put``, ``delete`` or the atomic ``update``/``update_many``.
+
+The contract every caller keeps:
+
+- A ``change`` given to ``update`` or ``update_many`` is pure: it computes from the values it is
+  given and nothing else, may run more than once for one call (the Redis backend runs it again
+  when another writer got in between), and never calls the store. With ``MOCKSERVER_STRICT_STORE=1``
+  the memory backend checks this: it runs every change twice and refuses store calls made from
+  inside one (``StoreContractError``); the test suite runs with it.
+- Writes that belong together (a user and the entries that point at it) go in one
+  ``update_many``: every backend applies them in one atomic step, so a crash never leaves half.
 """
 from __future__ import annotations
 
 import abc
+import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 Value = Any
 State = Dict[str, Dict[str, Value]]
+Key = Tuple[str, str]
+#: ``update_many``'s change: current values (None if absent) → (new values, result).
+ManyChange = Callable[[List[Optional[Value]]], Tuple[Sequence[Value], Any]]
 
 #: Returned as the new value by an ``update`` function that leaves the entry as it was.
 UNCHANGED = object()
@@ -60,7 +74,6 @@ class Store(abc.ABC):
     def items(self, namespace: str) -> List[Tuple[str, Value]]:
         """Every entry of a namespace, in insertion order."""
 
-    @abc.abstractmethod
     def update(self, namespace: str, key: str,
                change: Callable[[Optional[Value]], Tuple[Value, Any]]) -> Any:
         """Atomically read-modify-write one entry.
@@ -68,7 +81,20 @@ class Store(abc.ABC):
         ``change`` gets the current value (None if absent) and returns ``(new_value, result)``;
         ``new_value`` is stored (``None`` deletes, ``UNCHANGED`` keeps) and ``result`` returned.
         No other writer sees or changes the entry in between: this is what makes a login code
-        usable at most once under concurrent exchanges.
+        usable at most once under concurrent exchanges. ``change`` is pure (see above).
+        """
+        def change_one(values: List[Optional[Value]]) -> Tuple[Sequence[Value], Any]:
+            new_value, result = change(values[0])
+            return (new_value,), result
+        return self.update_many([(namespace, key)], change_one)
+
+    @abc.abstractmethod
+    def update_many(self, keys: Sequence[Key], change: ManyChange) -> Any:
+        """Atomically read-modify-write several entries, given as ``(namespace, key)`` pairs.
+
+        ``change`` gets their current values, in order, and returns ``(new_values, result)``: one
+        new value per key, each stored, deleted (``None``) or kept (``UNCHANGED``), all in one
+        atomic step. ``change`` is pure (see above).
         """
 
     @abc.abstractmethod
@@ -93,14 +119,51 @@ class Store(abc.ABC):
         return [value for _, value in self.items(namespace)]
 
 
-class MemoryStore(Store):
-    """The default backend: dicts in this process behind one lock."""
+class StoreContractError(AssertionError):
+    """A caller broke the store's contract: a change that is not pure, or that calls the store."""
 
-    def __init__(self, state: Optional[State] = None):
+
+class MemoryStore(Store):
+    """The default backend: dicts in this process behind one lock.
+
+    ``strict`` (default: ``MOCKSERVER_STRICT_STORE=1``) checks the contract of ``change``.
+    """
+
+    def __init__(self, state: Optional[State] = None, strict: Optional[bool] = None):
         self._lock = threading.RLock()
         self._data: Dict[str, Dict[str, Value]] = {}
+        self._strict = os.environ.get("MOCKSERVER_STRICT_STORE") == "1" if strict is None else strict
+        self._changing = threading.local()
+        if self._strict:
+            self._guard_methods()
         if state:
             self.replace_all(state)
+
+    def _guard_methods(self) -> None:
+        """Every public method refuses to run from inside a ``change`` (strict mode only, so the
+        default store pays nothing for the check)."""
+        for name in ("get", "put", "delete", "items", "update", "update_many", "replace_all",
+                     "initialise", "incr", "values"):
+            method = getattr(self, name)
+
+            def guarded(*args, _method=method, _name=name, **kwargs):
+                if getattr(self._changing, "active", False):
+                    raise StoreContractError(f"a change called store.{_name}(): changes never call the store")
+                return _method(*args, **kwargs)
+            setattr(self, name, guarded)
+
+    def _run_change(self, change: ManyChange, current: List[Optional[Value]]) -> Tuple[Sequence[Value], Any]:
+        if not self._strict:
+            return change([copy_value(value) for value in current])
+        self._changing.active = True
+        try:
+            first = change([copy_value(value) for value in current])
+            second = change([copy_value(value) for value in current])
+        finally:
+            self._changing.active = False
+        if first != second:
+            raise StoreContractError(f"a change gave two answers for the same values: {first!r} and {second!r}")
+        return second
 
     def get(self, namespace, key):
         with self._lock:
@@ -119,14 +182,16 @@ class MemoryStore(Store):
         with self._lock:
             return [(k, copy_value(v)) for k, v in self._data.get(namespace, {}).items()]
 
-    def update(self, namespace, key, change):
+    def update_many(self, keys, change):
         with self._lock:
-            entries = self._data.setdefault(namespace, {})
-            new_value, result = change(copy_value(entries.get(key)))
-            if new_value is None:
-                entries.pop(key, None)
-            elif new_value is not UNCHANGED:
-                entries[key] = copy_value(new_value)
+            current = [self._data.get(namespace, {}).get(key) for namespace, key in keys]
+            new_values, result = self._run_change(change, current)
+            check_count(keys, new_values)
+            for (namespace, key), new_value in zip(keys, new_values):
+                if new_value is None:
+                    self._data.get(namespace, {}).pop(key, None)
+                elif new_value is not UNCHANGED:
+                    self._data.setdefault(namespace, {})[key] = copy_value(new_value)
             return result
 
     def replace_all(self, state):
@@ -143,6 +208,11 @@ class MemoryStore(Store):
                 return False
             self.replace_all(state)
             return True
+
+
+def check_count(keys: Sequence[Key], new_values: Sequence[Value]) -> None:
+    if len(new_values) != len(keys):
+        raise StoreContractError(f"update_many: {len(keys)} keys but {len(new_values)} new values")
 
 
 def create_store(url: str) -> Store:

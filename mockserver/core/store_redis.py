@@ -7,8 +7,8 @@ Layout, under a key prefix (``mockserver:`` unless the URL says ``?prefix=...``)
 - ``namespaces`` — the set of namespace names, and ``seq`` — the insertion counter.
 
 Writes that touch several keys run as Lua scripts or MULTI transactions, so other processes never
-see an entry without its index. ``update`` is optimistic: WATCH the entry, read it, compute, and
-write in MULTI; if anyone wrote the entry meanwhile, Redis refuses the transaction and it runs
+see an entry without its index. ``update_many`` (and ``update``) is optimistic: WATCH the entries, read them, compute,
+and write in MULTI; if anyone wrote one of them meanwhile, Redis refuses the transaction and it runs
 again with the new value. So a login code is taken exactly once however many processes race.
 The scripts build key names at run time, which a single Redis server (not Redis Cluster) allows.
 """
@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 
-from .store import INITIALISED, META, UNCHANGED, Store
+from .store import INITIALISED, META, UNCHANGED, Store, check_count
 
 DEFAULT_PREFIX = "mockserver:"
 
@@ -144,28 +144,30 @@ class RedisStore(Store):
         flat = self._items(keys=[self._index(namespace)], args=[self._entry(namespace, "")])
         return [(flat[i], json.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
 
-    def update(self, namespace, key, change):
-        entry = self._entry(namespace, key)
+    def update_many(self, keys, change):
+        entries = [self._entry(namespace, key) for namespace, key in keys]
         with self._redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(entry)
-                    raw = pipe.get(entry)
-                    new_value, result = change(None if raw is None else json.loads(raw))
-                    if new_value is UNCHANGED:
+                    pipe.watch(*entries)
+                    raws = pipe.mget(entries)
+                    new_values, result = change([None if raw is None else json.loads(raw) for raw in raws])
+                    check_count(keys, new_values)
+                    if all(value is UNCHANGED for value in new_values):
                         pipe.unwatch()
                         return result
                     pipe.multi()
-                    if new_value is None:
-                        pipe.delete(entry)
-                        pipe.zrem(self._index(namespace), key)
-                    else:
-                        self._put(keys=self._put_keys(namespace, key),
-                                  args=[key, encode(new_value), namespace], client=pipe)
+                    for (namespace, key), entry, new_value in zip(keys, entries, new_values):
+                        if new_value is None:
+                            pipe.delete(entry)
+                            pipe.zrem(self._index(namespace), key)
+                        elif new_value is not UNCHANGED:
+                            self._put(keys=self._put_keys(namespace, key),
+                                      args=[key, encode(new_value), namespace], client=pipe)
                     pipe.execute()
                     return result
                 except redis.WatchError:
-                    continue  # someone wrote the entry between our read and write: read again
+                    continue  # someone wrote an entry between our read and write: read again
 
     def incr(self, namespace, key, amount=1):
         return self._incr(keys=self._put_keys(namespace, key), args=[key, amount, namespace])

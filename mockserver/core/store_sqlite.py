@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from typing import Iterator, List
 
-from .store import INITIALISED, META, UNCHANGED, Store
+from .store import INITIALISED, META, UNCHANGED, Store, check_count
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -103,14 +103,16 @@ class SqliteStore(Store):
                                   (namespace,))
         return [(key, json.loads(value)) for key, value in rows]
 
-    def update(self, namespace, key, change):
+    def update_many(self, keys, change):
         with self._transaction() as db:
-            row = db.execute(SELECT, (namespace, key)).fetchone()
-            new_value, result = change(None if row is None else json.loads(row[0]))
-            if new_value is None:
-                db.execute(DELETE, (namespace, key))
-            elif new_value is not UNCHANGED:
-                db.execute(UPSERT, (namespace, key, encode(new_value)))
+            rows = [db.execute(SELECT, pair).fetchone() for pair in keys]
+            new_values, result = change([None if row is None else json.loads(row[0]) for row in rows])
+            check_count(keys, new_values)
+            for (namespace, key), new_value in zip(keys, new_values):
+                if new_value is None:
+                    db.execute(DELETE, (namespace, key))
+                elif new_value is not UNCHANGED:
+                    db.execute(UPSERT, (namespace, key, encode(new_value)))
         return result
 
     def replace_all(self, state):

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from flask import Flask
 
 from ..core.errors import ControlError
+from ..runtime import runtime_of
 from . import wsgi
 
 
@@ -23,7 +24,7 @@ class MockHelpers:
 
     @property
     def runtime(self):
-        return self.app.extensions["mockserver"]
+        return runtime_of(self.app)
 
     # --- credentials --------------------------------------------------------------------------
     @property
@@ -54,15 +55,17 @@ class MockHelpers:
     # --- what the mini program would receive --------------------------------------------------
     def login(self, user: Optional[str] = None, appid: Optional[str] = None) -> str:
         """A login code for ``user`` (alias or openid; a new user when None), as ``wx.login()`` gives."""
-        return self.runtime.wechat.mint_login_code(appid or self.appid, user)["code"]
+        return self.runtime.wechat.login.mint_login_code(appid or self.appid, user).code
 
     def phone_code(self, user: str, appid: Optional[str] = None) -> str:
         """A code for ``/wxa/business/getuserphonenumber``, as the getPhoneNumber button gives."""
-        return self.runtime.wechat.mint_phone_code(appid or self.appid, user)["code"]
+        return self.runtime.wechat.login.mint_phone_code(appid or self.appid, user)
 
     def encrypted_data(self, user: str, kind: str = "userInfo", appid: Optional[str] = None) -> Dict[str, Any]:
         """``encryptedData``/``iv`` (and rawData/signature for userInfo) under the user's session key."""
-        return self.runtime.wechat.encrypted_data(appid or self.appid, user, kind)
+        from ..wechat.views import open_data
+
+        return open_data(self.runtime.wechat.login.open_data(appid or self.appid, user, kind))
 
     # --- who is there -------------------------------------------------------------------------
     @property

@@ -30,6 +30,7 @@ from urllib3 import HTTPResponse
 from ..config import Config
 from . import wsgi
 from .helpers import MockHelpers
+from ..runtime import runtime_of
 
 #: Hosts routed into the mock: WeChat's API and every Authing host (core, api, an app's own domain).
 MOCKED_HOSTS = ("api.weixin.qq.com", "*.authing.cn")
@@ -109,7 +110,7 @@ class _AppPool:
             app = idle.pop() if idle else None
         if app is None:
             return create_app(Config(**config))
-        app.extensions["mockserver"].reset()
+        runtime_of(app).reset()
         return app
 
     def release(self, config: Dict[str, Any], app: Flask) -> None:

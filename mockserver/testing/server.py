@@ -16,6 +16,7 @@ from flask import Flask
 
 from ..app import create_app
 from ..config import Config
+from ..runtime import runtime_of
 from .helpers import MockHelpers
 
 
@@ -30,7 +31,7 @@ class MockServer(MockHelpers):
     def __init__(self, config: Optional[Config] = None, *, app: Optional[Flask] = None, threads: int = 4,
                  **overrides: Any):
         if app is not None:
-            config = dataclasses.replace(app.extensions["mockserver"].config, port=0)
+            config = dataclasses.replace(runtime_of(app).config, port=0)
         self.config = dataclasses.replace(config or Config(port=0), **overrides)
         self.threads = threads
         self.app = app or create_app(self.config)

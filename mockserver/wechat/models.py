@@ -1,31 +1,14 @@
-"""WeChat's data: mini-program apps and WeChat users, from fixtures to store entries.
-
-Store namespaces owned by the WeChat emulation (values are JSON-like dicts):
-
-=================  =====================  ==================================================
-namespace          key                    value
-=================  =====================  ==================================================
-wx.apps            appid                  app: appid, secret, name, open_platform, ...
-wx.users           alias                  user profile (nickname, avatar_url, phone, ...)
-wx.openids         openid                 {alias, appid}: who an openid belongs to
-wx.codes           login code             {appid, alias, session_key, issued_at, used_at}
-wx.phone_codes     phone code             {appid, alias, issued_at, used_at}
-wx.sessions        appid:openid           {session_key, created_at}: the latest login
-wx.tokens          access token           {appid, kind, issued_at, expires_at}
-wx.app_tokens      appid                  {"token": ..., "stable": ...}: the current ones
-wx.quota           appid:day              calls of /cgi-bin/token that day
-                   appid:login:minute     jscode2session calls that minute (login_minute_quota)
-wx.messages        msgid                  subscribe messages sent
-=================  =====================  ==================================================
-"""
+"""WeChat's data: mini-program apps and WeChat users as a fixture describes them, checked, and
+the ids (openid, unionid) a user has in an app. Where they are stored: ``repo.py``."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import RandomSource
 from ..core.store import State
+from .repo import WeChatRepository
 
 APPID = re.compile(r"^wx[0-9a-f]{16}$")
 SECRET = re.compile(r"^[0-9a-f]{32}$")
@@ -92,8 +75,8 @@ def check_user(user: Any, where: str) -> Dict[str, Any]:
     return user
 
 
-class Directory:
-    """Answers who is who: apps, users, and the openid/unionid of a user in an app."""
+class Identities:
+    """The openid and unionid of a user in an app: pinned by the fixture, else derived from the seed."""
 
     def __init__(self, random: RandomSource):
         self.random = random
@@ -107,32 +90,33 @@ class Directory:
             return None
         return user.get("unionids", {}).get(platform) or self.random.unionid(user["alias"], platform)
 
-    def openid_entries(self, user: Dict[str, Any], apps: List[Dict[str, Any]]):
-        for app in apps:
-            yield self.openid(user, app["appid"]), {"alias": user["alias"], "appid": app["appid"]}
+    def openid_entries(self, user: Dict[str, Any], apps: List[Dict[str, Any]]) -> List[Tuple[str, Dict[str, Any]]]:
+        """``(openid, {alias, appid})`` of ``user`` in each of ``apps``."""
+        return [(self.openid(user, app["appid"]), {"alias": user["alias"], "appid": app["appid"]}) for app in apps]
 
-    def initial_state(self, fixture: Dict[str, Any]) -> State:
-        section = fixture.get("wechat", {})
-        where = f"{fixture.get('source', 'fixture')}: wechat"
+    def initial_state(self, section: Any, where: str) -> State:
+        """The store entries a fixture's ``wechat`` section describes (FixtureError if it is wrong)."""
         require(isinstance(section, dict), where, "must be an object")
         apps = [check_app(app, f"{where}.apps[{i}]") for i, app in enumerate(section.get("apps", []))]
         users = [check_user(user, f"{where}.users[{i}]") for i, user in enumerate(section.get("users", []))]
-        state: State = {"wx.apps": {}, "wx.users": {}, "wx.openids": {}}
+        by_appid: Dict[str, Dict[str, Any]] = {}
+        by_alias: Dict[str, Dict[str, Any]] = {}
+        owners: Dict[str, Dict[str, Any]] = {}
         shared_values: Dict[str, str] = {}
         for app in apps:
-            if app["appid"] in state["wx.apps"]:
+            if app["appid"] in by_appid:
                 raise FixtureError(f"{where}: appid {app['appid']} appears twice")
-            state["wx.apps"][app["appid"]] = app
+            by_appid[app["appid"]] = app
         for user in users:
-            if user["alias"] in state["wx.users"]:
+            if user["alias"] in by_alias:
                 raise FixtureError(f"{where}: alias {user['alias']!r} appears twice")
             for key in REPEATED_FIELDS:  # one string object per distinct value: ~1/3 less memory
                 user[key] = shared_values.setdefault(user[key], user[key])
-            state["wx.users"][user["alias"]] = user
+            by_alias[user["alias"]] = user
             for openid, owner in self.openid_entries(user, apps):
-                taken = state["wx.openids"].get(openid)
+                taken = owners.get(openid)
                 if taken:
                     raise FixtureError(f"{where}: openid {openid} of {user['alias']!r} is already "
                                        f"{taken['alias']!r}'s")
-                state["wx.openids"][openid] = owner
-        return state
+                owners[openid] = owner
+        return WeChatRepository.state(by_appid, by_alias, owners)

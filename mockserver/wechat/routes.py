@@ -1,40 +1,24 @@
-"""Every WeChat route, in one table. Routes only parse requests and format answers."""
+"""Every WeChat route, in one table. A route reads the request into typed arguments, calls the
+domain, and answers through a view."""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Tuple
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException
 
-from ..app import WireFormat, runtime
 from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, request_json
-from .crypto import dumps
+from ..runtime import current
+from . import views
 from .errors import WeChatError
+from .repo import Record
+from .service import WeChatService
 
 blueprint = Blueprint("wechat", __name__)
 PREFIXES = ("/sns/", "/cgi-bin/", "/wxa/")
-JSON_TYPE = "application/json; encoding=utf-8"
 
 
-def wechat_json(body: Dict[str, Any]) -> Response:
-    # Compact and without Flask's trailing newline: co-wechat-api fails on control characters.
-    return Response(dumps(body), status=200, content_type=JSON_TYPE)
-
-
-def render_error(exc: WeChatError) -> Response:
-    rt = runtime()
-    return wechat_json(exc.body(rt.random.rid(rt.clock.now())))
-
-
-def render_http_error(exc: HTTPException) -> Response:
-    if exc.code == 413:
-        return render_error(WeChatError(47001))
-    if exc.code == 404:
-        return render_error(WeChatError(40066))
-    return render_error(WeChatError(-1))
-
-
-WIRE = WireFormat(PREFIXES, render_http_error, lambda exc: render_error(WeChatError(-1)))
+def wechat() -> WeChatService:
+    return current().services["wechat"]
 
 
 def json_body() -> Any:
@@ -47,60 +31,86 @@ def json_body() -> Any:
     return body
 
 
-def token_app():
+def json_object() -> Dict[str, Any]:
+    """The JSON body, which must be an object (47001 otherwise)."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise WeChatError(47001)
+    return body
+
+
+def token_app() -> Record:
     """The app whose ``access_token`` the query carries (in the body it is a format error)."""
     token = request.args.get("access_token")
     body = request_json()
     if not token and request.method == "POST" and isinstance(body, dict) and "access_token" in body:
         raise WeChatError(47001)
-    return runtime().wechat.resolve_token(token)
+    return wechat().tokens.resolve(token)
 
 
 def jscode2session():
     q = request.args
-    return runtime().wechat.code_to_session(q.get("appid"), q.get("secret"), q.get("js_code"),
-                                            q.get("grant_type"))
+    return views.session(wechat().login.code_to_session(q.get("appid"), q.get("secret"), q.get("js_code"),
+                                                        q.get("grant_type")))
 
 
 def token():
     q = request.args
-    return runtime().wechat.fetch_access_token(q.get("grant_type"), q.get("appid"), q.get("secret"))
+    return views.access_token(wechat().tokens.fetch(q.get("grant_type"), q.get("appid"), q.get("secret")))
 
 
 def stable_token():
-    return runtime().wechat.fetch_stable_token(json_body())
+    body = json_object()
+    return views.access_token(wechat().tokens.fetch_stable(body.get("grant_type"), body.get("appid"),
+                                                           body.get("secret"), body.get("force_refresh", False)))
 
 
 def get_user_phone_number():
     app = token_app()
-    return runtime().wechat.phone_number(app, json_body())
+    number = wechat().login.phone_number(app, json_object().get("code"))
+    return views.ok(phone_info=views.phone_info(number))
 
 
 def check_session():
-    return runtime().wechat.check_session(token_app(), query_and_json_fields())
+    fields = query_and_json_fields()
+    wechat().login.check_session(token_app(), fields.get("openid"), fields.get("signature"), fields.get("sig_method"))
+    return views.ok()
 
 
 def reset_user_session_key():
-    return runtime().wechat.reset_session_key(token_app(), query_and_json_fields())
+    fields = query_and_json_fields()
+    openid = fields.get("openid")
+    key = wechat().login.reset_session_key(token_app(), openid, fields.get("signature"), fields.get("sig_method"))
+    return views.ok(openid=openid, session_key=key)
 
 
 def get_paid_unionid():
-    return runtime().wechat.paid_unionid(token_app(), query_and_json_fields())
+    fields = query_and_json_fields()
+    unionid = wechat().login.paid_unionid(token_app(), fields.get("openid"), fields.get("transaction_id"),
+                                          fields.get("mch_id"), fields.get("out_trade_no"))
+    return views.ok(unionid=unionid)
 
 
 def msg_sec_check():
     app = token_app()
-    return runtime().wechat.message_security_check(app, json_body())
+    body = json_object()
+    return views.security_verdict(wechat().content.security_check(
+        app, body.get("content"), body.get("version"), body.get("scene"), body.get("openid")))
 
 
 def subscribe_send():
     app = token_app()
-    return runtime().wechat.send_subscribe_message(app, json_body())
+    body = json_object()
+    msgid = wechat().messages.send_subscribe_message(app, body.get("touser"), body.get("template_id"),
+                                                     body.get("data"), body.get("page"))
+    return views.ok(msgid=msgid)
 
 
 def get_wxa_code_unlimit():
     app = token_app()
-    png = runtime().wechat.unlimited_qr_code(app, json_body())
+    body = json_object()
+    png = wechat().content.unlimited_qr_code(app, body.get("scene"), body.get("page"), body.get("check_path", True),
+                                             body.get("env_version", "release"), body.get("width", 430))
     return Response(png, status=200, content_type="image/png")
 
 
@@ -119,16 +129,16 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
 }
 
 
-def _endpoint(path: str, allowed: Tuple[str, ...], handler: Callable[[], Any]):
+def _endpoint(allowed: Tuple[str, ...], handler: Callable[[], Any]):
     def view():
         if request.method not in allowed:
             raise WeChatError(43002 if "POST" in allowed else 43001)
         result = handler()
-        return result if isinstance(result, Response) else wechat_json(result)
+        return result if isinstance(result, Response) else views.wechat_json(result)
     view.__name__ = handler.__name__
     return view
 
 
 for _path, (_allowed, _handler) in ROUTES.items():
-    blueprint.add_url_rule(_path, view_func=_endpoint(_path, _allowed, _handler),
+    blueprint.add_url_rule(_path, view_func=_endpoint(_allowed, _handler),
                            methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -1,0 +1,18 @@
+"""``Caller``: what a request tells about its sender, read by the routes, used by the domain."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Caller:
+    app_id: Optional[str] = None
+    pool_id: Optional[str] = None
+    token: Optional[str] = None
+    ip: Optional[str] = None
+    base_url: str = ""  # scheme://host[:port] the client used (or --public-url)
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/oidc"

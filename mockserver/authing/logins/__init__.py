@@ -1,0 +1,1 @@
+"""One module per way a user logs in to Authing."""

@@ -1,0 +1,25 @@
+"""OpenAPI description of Authing's part of the control plane (see ``control/openapi.py``)."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from ..control.openapi import BOOLEAN, INTEGER, NUMBER, STRING, obj, op, path_param
+
+#: The fields of a fault rule that answers an Authing error.
+FAULT_FIELDS: Dict[str, Any] = {
+    "authing": obj({"code": INTEGER, "message": STRING}, ["code"],
+                   description="Authing routes: answer this error in the route's own format"),
+}
+
+PATHS: Dict[str, Dict[str, Any]] = {
+    "/__mock__/authing/users": {"get": op("Authing users", "authing")},
+    "/__mock__/authing/users/{user_id}": {
+        "get": op("One Authing user", "authing", params=[path_param("user_id", "Authing user id")]),
+        "patch": op("Block or unblock an Authing user", "authing", body=obj({"blocked": BOOLEAN}),
+                    params=[path_param("user_id", "Authing user id")]),
+    },
+    "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
+    "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",
+                                            body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},
+                                                     ["userId"]), status="201")},
+}

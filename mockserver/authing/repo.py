@@ -1,0 +1,134 @@
+"""The Authing emulation's state: the only code that names its store namespaces.
+
+==================  ==========================  ============================================
+namespace           key                         value
+==================  ==========================  ============================================
+authing.pools       pool id                     {id, name}
+authing.apps        app id                      {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
+authing.conns       poolId:identifier           {id, identifier, userPoolId, type, name, appid, secret}
+authing.users       user id                     the user (Authing's v2 field names, no token)
+authing.links       poolId:kind:value           user id; kind unionid, openid (value appid:openid), phone or username
+authing.sms         message id                  {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
+authing.sms.latest  poolId:phone                id of the newest message to that phone (the one a code must match)
+authing.revoked     jti                         exp of a token a logout revoked
+authing.files       folder/<24 hex><ext>        {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
+==================  ==========================  ============================================
+
+``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
+A new user and the link it is found by are written in one atomic step, and so are an SMS and the
+"newest code to this phone" pointer.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ..core.store import UNCHANGED, State, Store
+
+POOLS, APPS, CONNS, USERS, LINKS = "authing.pools", "authing.apps", "authing.conns", "authing.users", "authing.links"
+SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.revoked", "authing.files"
+
+Record = Dict[str, Any]
+
+
+def _link_key(pool_id: str, kind: str, value: str) -> str:
+    return f"{pool_id}:{kind}:{value}"
+
+
+class AuthingRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- the fixture ----------------------------------------------------------------------
+    @staticmethod
+    def state(pools: Dict[str, Record], apps: Dict[str, Record], connections: Dict[Tuple[str, str], Record]) -> State:
+        return {POOLS: pools, APPS: apps, CONNS: {f"{pool}:{identifier}": conn
+                                                  for (pool, identifier), conn in connections.items()}}
+
+    # --- pools, apps, connections --------------------------------------------------------------
+    def pool(self, pool_id: Any) -> Optional[Record]:
+        return self.store.get(POOLS, pool_id) if isinstance(pool_id, str) else None
+
+    def pools(self) -> List[Record]:
+        return self.store.values(POOLS)
+
+    def app(self, app_id: Any) -> Optional[Record]:
+        """The app of an id a client sent (anything JSON can hold: only a string can name one)."""
+        return self.store.get(APPS, app_id) if isinstance(app_id, str) else None
+
+    def apps(self) -> List[Record]:
+        return self.store.values(APPS)
+
+    def put_app(self, app: Record) -> None:
+        self.store.put(APPS, app["id"], app)
+
+    def connection(self, pool_id: str, identifier: Any) -> Optional[Record]:
+        return self.store.get(CONNS, f"{pool_id}:{identifier}") if isinstance(identifier, str) else None
+
+    def connections(self) -> List[Record]:
+        return self.store.values(CONNS)
+
+    # --- users and the links that find them ----------------------------------------------------
+    def user(self, user_id: Any) -> Optional[Record]:
+        return self.store.get(USERS, user_id) if isinstance(user_id, str) and user_id else None
+
+    def users(self) -> List[Record]:
+        return self.store.values(USERS)
+
+    def update_user(self, user_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
+        return self.store.update(USERS, user_id, change)
+
+    def linked(self, pool_id: str, kind: str, value: str) -> Optional[str]:
+        """The id of the user a link points at."""
+        return self.store.get(LINKS, _link_key(pool_id, kind, value))
+
+    def links(self) -> List[Tuple[str, str]]:
+        return self.store.items(LINKS)
+
+    def claim(self, pool_id: str, kind: str, value: str, user_id: str) -> str:
+        """Point a link at ``user_id`` unless it points elsewhere; who holds it afterwards."""
+        return self.store.update(LINKS, _link_key(pool_id, kind, value),
+                                 lambda cur: (UNCHANGED, cur) if cur else (user_id, user_id))
+
+    def release(self, pool_id: str, kind: str, value: str, user_id: str) -> None:
+        """Drop a link if it still points at ``user_id``."""
+        self.store.update(LINKS, _link_key(pool_id, kind, value),
+                          lambda cur: (None, None) if cur == user_id else (UNCHANGED, None))
+
+    def add_user(self, user: Record, kind: str, value: str) -> str:
+        """A new user and the link ``kind:value`` to it, at once — unless the link points at a
+        user already: then nothing is written. The id of the user the link points at."""
+        keys = [(USERS, user["id"]), (LINKS, _link_key(user["userPoolId"], kind, value))]
+
+        def add(current):
+            if current[1]:
+                return [UNCHANGED, UNCHANGED], current[1]
+            return [user, user["id"]], user["id"]
+        return self.store.update_many(keys, add)
+
+    # --- SMS codes --------------------------------------------------------------------------
+    def add_sms(self, record: Record) -> None:
+        """A message sent, and the pointer that makes it the newest to its phone, at once."""
+        keys = [(SMS, record["id"]), (SMS_LATEST, f"{record['userPoolId']}:{record['phone']}")]
+        self.store.update_many(keys, lambda current: ([record, record["id"]], None))
+
+    def newest_sms(self, pool_id: str, phone: str) -> Optional[str]:
+        return self.store.get(SMS_LATEST, f"{pool_id}:{phone}")
+
+    def update_sms(self, sms_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
+        return self.store.update(SMS, sms_id, change)
+
+    def sms(self) -> List[Record]:
+        return self.store.values(SMS)
+
+    # --- revoked tokens and files ------------------------------------------------------------
+    def revoke(self, jti: str, exp: float) -> None:
+        self.store.put(REVOKED, jti, exp)
+
+    def is_revoked(self, jti: str) -> bool:
+        return self.store.get(REVOKED, jti) is not None
+
+    def put_file(self, record: Record) -> None:
+        self.store.put(FILES, record["key"], record)
+
+    def file(self, key: str) -> Optional[Record]:
+        return self.store.get(FILES, key)

@@ -1,0 +1,201 @@
+"""Authing's answers per API family — v2 REST, v3, GraphQL and OIDC — and its error bodies.
+
+Which family a request belongs to is decided by its path (``FAMILIES``); errors are rendered in
+that family's shape (see ``errors.py`` for the table and why v2 and GraphQL errors are HTTP 200).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..runtime import current
+from .errors import BAD_REQUEST, SYSTEM_BUSY, V3_STATUS, AuthingError
+from .logins.wechat_miniprogram import MiniProgramPhone
+from .models import iso
+from .repo import Record
+from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
+
+V2_PREFIXES = ("/connections/", "/api/v2/", "/files/", "/logout")
+V3_PREFIXES = ("/api/v3/",)
+GRAPHQL_PREFIXES = ("/graphql/",)
+OIDC_PREFIXES = ("/oidc/",)
+FAMILIES = (("v3", V3_PREFIXES), ("graphql", GRAPHQL_PREFIXES), ("oidc", OIDC_PREFIXES), ("v2", V2_PREFIXES))
+MALFORMED_BODY = b'{"code":200,"message":"'
+
+
+# --- envelopes ------------------------------------------------------------------------------------
+def v2(data: Any, message: str = "") -> Dict[str, Any]:
+    return {"code": 200, "message": message, "data": data}
+
+
+def v3(data: Any) -> Dict[str, Any]:
+    return {"statusCode": 200, "message": "", "apiCode": 0, "requestId": current().random.hex(32), "data": data}
+
+
+# --- errors ---------------------------------------------------------------------------------------
+def v2_error(exc: AuthingError) -> Dict[str, Any]:
+    return {"code": exc.code, "message": exc.message, "data": exc.data}
+
+
+def v3_error(exc: AuthingError, request_id: str) -> Dict[str, Any]:
+    body = {"statusCode": V3_STATUS.get(exc.code, 400), "message": exc.message, "apiCode": exc.code,
+            "requestId": request_id}
+    if exc.data is not None:
+        body["data"] = exc.data
+    return body
+
+
+def graphql_error(exc: AuthingError) -> Dict[str, Any]:
+    return {"message": {"code": exc.code, "message": exc.message, "data": exc.data}}
+
+
+def oidc_error(exc: AuthingError) -> Dict[str, Any]:
+    return {"error": exc.oidc_error, "error_description": exc.message}
+
+
+def oidc_status(exc: AuthingError) -> int:
+    return 401 if exc.oidc_error in ("invalid_token", "invalid_client") else 400
+
+
+def family(path: str) -> str:
+    return next((name for name, prefixes in FAMILIES if path.startswith(prefixes)), "v2")
+
+
+def render_error(exc: AuthingError, status: int = 200) -> Response:
+    """``exc`` in the format of the request's API family. ``status`` is the HTTP status of an HTTP
+    error (404, 405, 413) or of a failure (500): v3 and OIDC answer with it, v2 and GraphQL always
+    with 200 — their SDKs read ``code`` only from a 2xx answer (see errors.py)."""
+    kind = family(request.path)
+    if kind == "v3":
+        response = jsonify(v3_error(exc, current().random.hex(32)))
+    elif kind == "graphql":
+        response, status = jsonify({"data": None, "errors": [graphql_error(exc)]}), 200
+    elif kind == "oidc":
+        response = jsonify(oidc_error(exc))
+        status = oidc_status(exc) if status == 200 else status
+        if exc.oidc_error == "invalid_token":
+            # RFC 6750's header; its description stays in the body: headers carry Latin-1 only, and
+            # the message is Chinese (a non-Latin-1 header makes the WSGI server answer a bare 500).
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    else:
+        response, status = jsonify(v2_error(exc)), 200
+    response.status_code = status
+    return response
+
+
+def render_http_error(exc: HTTPException) -> Response:
+    return render_error(AuthingError(exc.code or BAD_REQUEST, exc.description or exc.name,
+                                     oidc_error="invalid_request"), status=exc.code or 400)
+
+
+def render_internal_error(exc: Exception) -> Response:
+    return render_error(AuthingError(SYSTEM_BUSY, "系统繁忙，请稍后再试", oidc_error="server_error"), status=500)
+
+
+def error_code(body: Any, status: int) -> Optional[int]:
+    """Authing's code in an answer: v2 ``code``, v3 ``apiCode``/``statusCode``, GraphQL
+    ``errors[0].message.code``; 0 for success, None when an OIDC error or unknown."""
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            message = errors[0].get("message") if isinstance(errors[0], dict) else None
+            return message.get("code") if isinstance(message, dict) else None
+        if isinstance(body.get("apiCode"), int):
+            return body["apiCode"]
+        for key in ("code", "statusCode"):
+            if isinstance(body.get(key), int):
+                return 0 if body[key] == 200 else body[key]
+        if isinstance(body.get("error"), str):
+            return None
+    return 0 if status < 400 else None
+
+
+# --- users ----------------------------------------------------------------------------------------
+def presented(value: Presented) -> Dict[str, Any]:
+    """A user as the v2 API and GraphQL return it to its own client: with its token."""
+    shown = {k: v for k, v in value.user.items() if k != "customData"}
+    shown["token"] = value.token
+    shown["tokenExpiredAt"] = iso(value.expires_at) if value.expires_at else None
+    return shown
+
+
+def v3_user(user: Record, with_identities: bool = False, with_custom_data: bool = False) -> Dict[str, Any]:
+    shown = {
+        "userId": user["id"], "createdAt": user["createdAt"], "updatedAt": user["updatedAt"],
+        "status": user["status"], "username": user.get("username"), "email": user.get("email"),
+        "phone": user.get("phone"), "phoneCountryCode": user.get("phoneCountryCode"),
+        "emailVerified": bool(user.get("emailVerified")), "phoneVerified": bool(user.get("phoneVerified")),
+        "loginsCount": user.get("loginsCount"), "lastLogin": user.get("lastLogin"), "lastIp": user.get("lastIP"),
+        "userSourceType": "register", "nickname": user.get("nickname"), "name": user.get("name"),
+        "photo": user.get("photo"), "gender": user.get("gender") or "U", "birthdate": user.get("birthdate"),
+        "country": user.get("country"), "province": user.get("province"), "city": user.get("city"),
+        "address": user.get("address"), "streetAddress": user.get("streetAddress"),
+        "postalCode": user.get("postalCode"), "company": user.get("company"), "externalId": user.get("externalId"),
+    }
+    if with_identities:
+        shown["identities"] = [{"identityId": f"{i['connectionId']}:{i['openid']}", "extIdpId": i["connectionId"],
+                                "provider": i["provider"], "type": "openid", "userIdInIdp": i["userIdInIdp"],
+                                "originConnIds": [i["connectionId"]]} for i in user.get("identities") or []]
+    if with_custom_data:
+        shown["customData"] = user.get("customData") or {}
+    return shown
+
+
+def miniprogram_phone(value: MiniProgramPhone) -> Dict[str, Any]:
+    return {"countryCode": value.country_code, "phoneNumber": value.phone, "purePhoneNumber": value.pure_phone,
+            "openid": value.openid, "unionid": value.unionid}
+
+
+def token_set(value: TokenSet) -> Dict[str, Any]:
+    return {"scope": value.scope, "access_token": value.access_token, "id_token": value.id_token,
+            "token_type": "Bearer", "expires_in": value.expires_in}
+
+
+def login_status(value: LoginStatus) -> Dict[str, Any]:
+    if value.claims is None or value.user is None:
+        return {"code": value.code, "message": value.message, "status": False, "exp": None, "iat": None, "data": None}
+    user = value.user
+    return {"code": value.code, "message": value.message, "status": True, "exp": value.claims["exp"],
+            "iat": value.claims["iat"], "data": {"id": user["id"], "userPoolId": user["userPoolId"], "arn": user["arn"]}}
+
+
+# --- OIDC ---------------------------------------------------------------------------------------
+def discovery(issuer: str) -> Dict[str, Any]:
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/auth",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/me",
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "introspection_endpoint": f"{issuer}/token/introspection",
+        "end_session_endpoint": f"{issuer}/session/end",
+        "response_types_supported": ["code", "id_token", "code id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256", "HS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "none"],
+        # introspection always authenticates the client with its secret
+        "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "name", "nickname", "picture", "gender",
+                             "phone_number", "phone_number_verified", "email", "email_verified",
+                             "preferred_username", "updated_at"],
+    }
+
+
+def introspection(claims: Optional[Dict[str, Any]], client_id: str) -> Dict[str, Any]:
+    if claims is None:
+        return {"active": False}
+    return {"active": True, "sub": claims["sub"], "client_id": client_id, "exp": claims["exp"],
+            "iat": claims["iat"], "iss": claims.get("iss"), "aud": claims["aud"], "jti": claims.get("jti"),
+            "scope": claims.get("scope", V3_SCOPE), "token_type": "Bearer"}
+
+
+def userinfo(user: Record) -> Dict[str, Any]:
+    return {"sub": user["id"], "name": user.get("name"), "nickname": user.get("nickname"),
+            "picture": user.get("photo"), "gender": user.get("gender") or "U", "birthdate": user.get("birthdate"),
+            "locale": user.get("locale"), "updated_at": user.get("updatedAt"),
+            "preferred_username": user.get("preferredUsername"), "email": user.get("email"),
+            "email_verified": bool(user.get("emailVerified")), "phone_number": user.get("phone"),
+            "phone_number_verified": bool(user.get("phoneVerified"))}

@@ -1,0 +1,119 @@
+"""The one small protocol through which an emulated service describes itself to the app.
+
+Each emulated service is a package exposing ``SERVICE``, an ``EmulatedService``. ``create_app``
+and the control plane loop over the registered services (``registry.py``) and import none of
+them: routes, error formats, fixture sections, faults, the journal's caller facts and error codes
+all come from here. A service's domain object (what ``build`` returns) is reached at run time as
+``runtime.services[name]`` (or ``runtime.<name>``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from flask import Blueprint, Response
+from werkzeug.exceptions import HTTPException
+
+from .config import Config
+from .core.clock import Clock
+from .core.ids import RandomSource
+from .core.store import State, Store
+
+
+@dataclass(frozen=True)
+class WireFormat:
+    """How one emulated API family writes errors, for requests whose path starts with a prefix."""
+    prefixes: Tuple[str, ...]
+    http_error: Callable[[HTTPException], Response]
+    internal_error: Callable[[Exception], Response]
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What the traffic hooks show a service about a request, to tell who is calling.
+
+    ``fields`` are the query parameters and the fields of a JSON object or form body (the query
+    wins a clash); ``headers`` the request headers (case-insensitive look-up).
+    """
+    fields: Mapping[str, Any]
+    headers: Mapping[str, str]
+
+
+@dataclass
+class CallerFacts:
+    """Who a request is from, as far as fault criteria and the journal care."""
+    appids: List[str] = field(default_factory=list)
+    user: Optional[str] = None  # the service's own name for a user (WeChat: the alias)
+    code: Optional[str] = None  # a login code the request carries
+
+    @property
+    def appid(self) -> Optional[str]:
+        return self.appids[0] if self.appids else None
+
+    def add_app(self, appid: Any) -> None:
+        """One more app the request names (anything a client sent: only a string counts)."""
+        if isinstance(appid, str) and appid and appid not in self.appids:
+            self.appids.append(appid)
+
+    def merge(self, other: "CallerFacts") -> None:
+        """Add what another service told: its apps after ours; our user and code win."""
+        for appid in other.appids:
+            self.add_app(appid)
+        self.user = self.user or other.user
+        self.code = self.code or other.code
+
+
+@dataclass(frozen=True)
+class FaultError:
+    """The fault action that answers a chosen error in a service's own format.
+
+    ``name`` is the rule field that asks for it (``"errcode"``), ``fields`` the further rule fields
+    it takes (``("errmsg",)``). ``parse(spec)`` checks a posted rule's fields and returns what the
+    rule stores (``ControlError`` when they are wrong); ``error(stored)`` is the exception the
+    service's error handler renders.
+    """
+    name: str
+    fields: Tuple[str, ...]
+    parse: Callable[[Dict[str, Any]], Dict[str, Any]]
+    error: Callable[[Dict[str, Any]], Exception]
+    schema: Dict[str, Any]  # OpenAPI properties of ``name`` and ``fields`` in a posted rule
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a service's domain is built from; ``peers`` holds the domains built before it."""
+    config: Config
+    store: Store
+    clock: Clock
+    random: RandomSource
+    peers: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class EmulatedService:
+    name: str                                   # "wechat": the fixture section, the domain's name
+    title: str                                  # "WeChat": how messages name it
+    wire_formats: Tuple[WireFormat, ...]        # by path prefix; their prefixes are the service's paths
+    blueprints: Tuple[Blueprint, ...]           # the emulated API's routes
+    error_handlers: Mapping[type, Callable[[Any], Response]]
+    build: Callable[[BuildContext], Any]        # the domain object (rules over the store)
+    #: The store entries a fixture section describes: ``(domain, section, where, earlier)``, with
+    #: ``earlier`` the state of the services registered before (FixtureError when it is wrong).
+    initial_state: Callable[[Any, Any, str, State], State]
+    caller: Callable[[Any, RequestView], CallerFacts]
+    error_code: Callable[[Any, int], Optional[int]]  # the service's error code in an answer (0: success)
+    fault_error: FaultError
+    malformed_body: bytes                       # what a ``malformed`` fault answers: cut-off JSON
+    control_blueprints: Tuple[Blueprint, ...] = ()   # its part of /__mock__/
+    control_openapi: Mapping[str, Any] = field(default_factory=dict)  # OpenAPI paths of those
+    open_control_paths: Tuple[str, ...] = ()    # control paths that reveal nothing (no admin token)
+    describe_apps: Optional[Callable[[Any], Any]] = None  # its part of GET /__mock__/apps
+    resolve_user: Optional[Callable[[Any, str], str]] = None  # a user reference → its name (faults)
+    dashboard: Optional[Callable[[Any, Mapping[str, str]], Tuple[str, Dict[str, Any]]]] = None
+
+    @property
+    def prefixes(self) -> Tuple[str, ...]:
+        return tuple(prefix for wire in self.wire_formats for prefix in wire.prefixes)
+
+
+Services = Sequence[EmulatedService]

@@ -1,0 +1,77 @@
+"""``Runtime``: everything with state in one mock server, and ``current()``, how routes reach it.
+
+This module imports no blueprint and no service: the services it runs are given to it.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence
+
+from flask import Flask, current_app
+
+from .config import Config
+from .control.faults import FaultRules
+from .control.journal import Journal
+from .core.clock import Clock
+from .core.fixtures import load_fixture
+from .core.ids import RandomSource
+from .core.store import META, State, Store, create_store
+from .emulation import BuildContext, EmulatedService
+
+EXTENSION = "mockserver"
+#: Control-plane paths that reveal nothing: open to every caller (no admin token, any origin).
+OPEN_CONTROL_PATHS = ("/__mock__/health",)
+
+
+class Runtime:
+    """The store, the clock, the random source and the services' domains, built from a Config."""
+
+    def __init__(self, config: Config, services: Sequence[EmulatedService], store: Optional[Store] = None):
+        self.config = config
+        self.registered = tuple(services)
+        self.open_control_paths = frozenset(OPEN_CONTROL_PATHS + tuple(
+            path for service in services for path in service.open_control_paths))
+        fixture = load_fixture(config.fixtures, sections=[service.name for service in services])
+        self.fixture_source = fixture["source"]
+        self.store = store or create_store(config.state)
+        self.clock = Clock(start=config.clock_start, frozen=config.clock_frozen,
+                           store=self.store if self.store.shared else None)
+        # Each start on a shared store draws its own random stream, so processes sharing it (and
+        # restarts resuming it) never mint a code or token twice; the first start uses the seed's own.
+        starts = self.store.incr(META, "starts") if self.store.shared else 1
+        self.random = RandomSource(config.seed, stream=starts if starts > 1 else None)
+        self.services: Dict[str, Any] = {}
+        for service in services:
+            self.services[service.name] = service.build(
+                BuildContext(config, self.store, self.clock, self.random, dict(self.services)))
+        self.faults = FaultRules(self.store, self.clock, self.random, services, self.services)
+        self.journal = Journal(self.store, config.journal_size)
+        self.initial_state: State = {}
+        for service in services:  # the fixture is not kept: the initial state holds what it says
+            where = f"{self.fixture_source}: {service.name}"
+            self.initial_state.update(service.initial_state(self.services[service.name], fixture[service.name],
+                                                            where, self.initial_state))
+        #: False when a persisted store was resumed instead of loaded with the fixture.
+        self.loaded_fixture = self.store.initialise(self.initial_state)
+
+    def __getattr__(self, name: str) -> Any:
+        """A service's domain by its name: ``runtime.wechat``."""
+        services = self.__dict__.get("services", {})
+        if name in services:
+            return services[name]
+        raise AttributeError(f"no service or attribute {name!r} in this runtime")
+
+    def reset(self) -> None:
+        """Back to the fixture state: stored data, clock and random source."""
+        self.store.replace_all(self.initial_state)
+        self.clock.reset()
+        self.random.reset()
+
+
+def current() -> Runtime:
+    """The runtime of the app handling this request."""
+    return current_app.extensions[EXTENSION]
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime of an app built by ``create_app``."""
+    return app.extensions[EXTENSION]

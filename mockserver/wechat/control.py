@@ -1,0 +1,101 @@
+"""The WeChat part of the control plane (``/__mock__/...``): what the mini program would receive,
+the users and apps, the messages sent, the dashboard's mint form, and the ``wx`` shim."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple
+
+from flask import Blueprint, Response, request
+
+from ..control.dashboard import back
+from ..control.parsing import body, required
+from ..core.errors import ControlError
+from . import views
+from .routes import wechat
+from .service import WeChatService
+
+blueprint = Blueprint("wechat_control", __name__, url_prefix="/__mock__", template_folder="templates")
+WX_SHIM = Path(__file__).resolve().parent.parent / "static" / "wx.js"
+WX_SHIM_PATH = "/__mock__/wx.js"
+
+
+@blueprint.post("/wechat/login")
+def login():
+    data = body()
+    return views.minted_code(wechat().login.mint_login_code(required(data, "appid"), data.get("user")))
+
+
+@blueprint.post("/wechat/phone-code")
+def phone_code():
+    data = body()
+    return views.phone_code(wechat().login.mint_phone_code(required(data, "appid"), required(data, "user")))
+
+
+@blueprint.post("/wechat/encrypted-data")
+def encrypted_data():
+    data = body()
+    return views.open_data(wechat().login.open_data(required(data, "appid"), required(data, "user"),
+                                                    data.get("kind", "userInfo")))
+
+
+@blueprint.get("/wechat/messages")
+def messages():
+    return {"messages": wechat().messages.sent()}
+
+
+@blueprint.get("/users")
+def list_users():
+    service = wechat()
+    return {"users": [service.describe_user(user) for user in service.users()]}
+
+
+@blueprint.post("/users")
+def create_user():
+    service = wechat()
+    return service.describe_user(service.directory.create_user(body())), 201
+
+
+@blueprint.get("/users/<ref>")
+def get_user(ref: str):
+    service = wechat()
+    return service.describe_user(service.user(ref))
+
+
+@blueprint.patch("/users/<ref>")
+def update_user(ref: str):
+    service = wechat()
+    return service.describe_user(service.directory.update_user(ref, body()))
+
+
+@blueprint.delete("/users/<ref>")
+def delete_user(ref: str):
+    return {"deleted": wechat().directory.delete_user(ref)["alias"]}
+
+
+@blueprint.post("/apps")
+def create_app():
+    return wechat().directory.create_app(body()), 201
+
+
+@blueprint.post("/dashboard/login-code")
+def dashboard_login_code():
+    """The dashboard's "Mint code" form; back to the page, which shows the code."""
+    form = request.form
+    try:
+        minted = wechat().login.mint_login_code(form.get("appid", ""), form.get("user") or None)
+    except ControlError as exc:
+        return back(error=exc.message)
+    return back(minted=minted.code, user=form.get("user") or minted.openid)
+
+
+@blueprint.get("/wx.js")
+def wx_shim():
+    return Response(WX_SHIM.read_bytes(), status=200, content_type="application/javascript; charset=utf-8")
+
+
+def dashboard(service: WeChatService, args: Mapping[str, str]) -> Tuple[str, Dict[str, Any]]:
+    """The WeChat section of the dashboard: apps, users (with a mint form), live codes and tokens."""
+    return "wechat_dashboard.html", {
+        "wechat_apps": service.apps(), "wechat_users": [service.describe_user(u) for u in service.users()],
+        "codes": service.login.live_codes(), "tokens": service.tokens.live(),
+        "minted": args.get("minted"), "minted_user": args.get("user")}

@@ -1,0 +1,119 @@
+"""Access tokens: ``/cgi-bin/token`` (a new one each call), ``/cgi-bin/stable_token`` (the same
+one until it nears expiry) and the check of the ``access_token`` every other API call carries."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from ..core.clock import Clock
+from ..core.ids import RandomSource
+from ..core.store import UNCHANGED
+from .errors import WeChatError
+from .login import Login
+from .repo import Record, WeChatRepository
+
+TOKEN_TTL = 7200
+TOKEN_GRACE = 300
+DAILY_TOKEN_QUOTA = 2000
+WELL_FORMED_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,512}$")
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+
+
+class AccessTokens:
+    def __init__(self, repo: WeChatRepository, login: Login, clock: Clock, random: RandomSource):
+        self.repo = repo
+        self.login = login
+        self.clock = clock
+        self.random = random
+
+    def fetch(self, grant_type: Optional[str], appid: Optional[str], secret: Optional[str]) -> AccessToken:
+        """``/cgi-bin/token``: a new token; the previous one keeps working 5 more minutes."""
+        if not appid:
+            raise WeChatError(41002)
+        if not secret:
+            raise WeChatError(41004)
+        if grant_type != "client_credential":
+            raise WeChatError(40002)
+        app = self.login.authenticate(appid, secret)
+        now = self.clock.now()
+        if self.repo.count_call(f"{app['appid']}", int(now // 86400)) > DAILY_TOKEN_QUOTA:
+            raise WeChatError(45009)
+        token = self._new_token(app["appid"], "token", now)
+        previous = self.repo.update_current_tokens(
+            app["appid"], lambda cur: ({**(cur or {}), "token": token}, (cur or {}).get("token")))
+        if previous:
+            self._supersede(previous, now + TOKEN_GRACE)
+        return AccessToken(token, TOKEN_TTL)
+
+    def fetch_stable(self, grant_type: Any, appid: Any, secret: Any, force_refresh: Any) -> AccessToken:
+        """``/cgi-bin/stable_token``: the same token until 5 minutes before it expires."""
+        if not appid:
+            raise WeChatError(41002)
+        if not secret:
+            raise WeChatError(41004)
+        if grant_type != "client_credential":
+            raise WeChatError(40002)
+        if type(force_refresh) is not bool:
+            raise WeChatError(47001)
+        app = self.login.authenticate(appid, secret)
+        now = self.clock.now()
+        current = self.repo.current_tokens(app["appid"]).get("stable")
+        record = current and self.repo.token(current)
+        if record and not force_refresh and record["expires_at"] - now > TOKEN_GRACE:
+            return AccessToken(current, int(record["expires_at"] - now))
+        token = self._new_token(app["appid"], "stable", now)
+
+        def swap(cur):  # compare-and-swap: only if no one replaced the token we looked at meanwhile
+            cur = cur or {}
+            if cur.get("stable") != current:
+                return UNCHANGED, cur.get("stable")
+            return {**cur, "stable": token}, token
+
+        winner = self.repo.update_current_tokens(app["appid"], swap)
+        if winner != token:  # a concurrent call renewed it first: everyone gets that one token
+            self.repo.delete_token(token)
+            record = self.repo.token(winner)
+            return AccessToken(winner, int(record["expires_at"] - now))
+        if current and force_refresh:
+            self._supersede(current, now)
+        return AccessToken(token, TOKEN_TTL)
+
+    def _new_token(self, appid: str, kind: str, now: float) -> str:
+        token = self.random.access_token()
+        self.repo.put_token(token, {"appid": appid, "kind": kind, "issued_at": now,
+                                    "expires_at": now + TOKEN_TTL, "superseded": False})
+        return token
+
+    def _supersede(self, token: str, until: float) -> None:
+        def shorten(record):
+            if record is None:
+                return UNCHANGED, None
+            return {**record, "expires_at": min(record["expires_at"], until), "superseded": True}, None
+        self.repo.update_token(token, shorten)
+
+    def resolve(self, token: Optional[str]) -> Record:
+        """The app an ``access_token`` query parameter belongs to, or the error WeChat gives."""
+        if not token:
+            raise WeChatError(41001)
+        if not WELL_FORMED_TOKEN.match(token):
+            raise WeChatError(40014)
+        record = self.repo.token(token)
+        if record is None:
+            raise WeChatError(40001)
+        if self.clock.now() >= record["expires_at"]:
+            raise WeChatError(40001 if record["superseded"] else 42001)
+        app = self.repo.app(record["appid"])
+        if app is None:  # only a reset of the state between two steps gets here
+            raise WeChatError(40001)
+        return app
+
+    def live(self) -> List[Dict[str, Any]]:
+        now = self.clock.now()
+        return [{"token": token, **record, "expires_in": int(record["expires_at"] - now)}
+                for token, record in self.repo.tokens() if record["expires_at"] > now]

@@ -1,0 +1,96 @@
+"""WeChat's answers: domain values → the JSON the real service sends, and its error bodies.
+
+Every answer is HTTP 200 JSON, compact and without a trailing newline (co-wechat-api fails on
+control characters); errors are ``{"errcode": N, "errmsg": "..., rid: ..."}``.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from flask import Response
+from werkzeug.exceptions import HTTPException
+
+from ..runtime import current
+from .content import Verdict
+from .crypto import dumps
+from .errors import WeChatError
+from .login import MintedCode, OpenData, PhoneNumber, Session, decrypted_phone
+from .tokens import AccessToken
+
+JSON_TYPE = "application/json; encoding=utf-8"
+MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
+
+
+def wechat_json(body: Dict[str, Any]) -> Response:
+    return Response(dumps(body), status=200, content_type=JSON_TYPE)
+
+
+def ok(**fields: Any) -> Dict[str, Any]:
+    """A successful answer of the APIs that say so: ``errcode`` 0 first."""
+    return {"errcode": 0, "errmsg": "ok", **fields}
+
+
+def render_error(exc: WeChatError) -> Response:
+    rt = current()
+    return wechat_json({"errcode": exc.errcode, "errmsg": f"{exc.errmsg}, rid: {rt.random.rid(rt.clock.now())}"})
+
+
+def render_http_error(exc: HTTPException) -> Response:
+    if exc.code == 413:
+        return render_error(WeChatError(47001))
+    if exc.code == 404:
+        return render_error(WeChatError(40066))
+    return render_error(WeChatError(-1))
+
+
+def render_internal_error(exc: Exception) -> Response:
+    return render_error(WeChatError(-1))
+
+
+def error_code(body: Any, status: int) -> Any:
+    """The errcode of an answer (a success without one: 0)."""
+    if isinstance(body, dict) and isinstance(body.get("errcode"), int):
+        return body["errcode"]
+    return 0 if status < 400 else None
+
+
+# --- the API ---------------------------------------------------------------------------------
+def session(value: Session) -> Dict[str, Any]:
+    answer = {"session_key": value.session_key, "openid": value.openid}
+    if value.unionid:
+        answer["unionid"] = value.unionid
+    return answer
+
+
+def access_token(value: AccessToken) -> Dict[str, Any]:
+    return {"access_token": value.token, "expires_in": value.expires_in}
+
+
+def phone_info(value: PhoneNumber) -> Dict[str, Any]:
+    """``getuserphonenumber``'s ``phone_info``: here ``countryCode`` is a number."""
+    return {**decrypted_phone(value), "countryCode": int(value.country_code),
+            "watermark": {"timestamp": value.timestamp, "appid": value.appid}}
+
+
+def security_verdict(value: Verdict) -> Dict[str, Any]:
+    if value.trace_id is None:  # the v1 API says only that the text passed
+        return ok()
+    detail = {"strategy": "content_model", "errcode": 0, "suggest": value.suggest, "label": value.label,
+              "prob": 90 if value.suggest != "pass" else 0}
+    return ok(detail=[detail], trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
+
+
+# --- what the mini program receives (the control plane's answers) ------------------------------
+def minted_code(value: MintedCode) -> Dict[str, Any]:
+    return {"code": value.code, "errMsg": "login:ok", "openid": value.openid}
+
+
+def phone_code(code: str) -> Dict[str, Any]:
+    return {"code": code, "errMsg": "getPhoneNumber:ok"}
+
+
+def open_data(value: OpenData) -> Dict[str, Any]:
+    if value.kind == "phoneNumber":
+        return {"encryptedData": value.encrypted_data, "iv": value.iv, "errMsg": "getPhoneNumber:ok"}
+    return {"encryptedData": value.encrypted_data, "iv": value.iv, "rawData": value.raw_data,
+            "signature": value.signature, "userInfo": value.user_info, "errMsg": "getUserProfile:ok"}
