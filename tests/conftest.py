@@ -1,4 +1,9 @@
-"""Shared fixtures: a fresh app per test, a live server, and wechatpy pointed at it."""
+"""Shared fixtures: a fresh app per test, a live server, and wechatpy pointed at it.
+
+Tests are organised by layer: ``unit/`` (one module's rules), ``api/<service>/`` (one service's
+HTTP API, in-process), ``api/control/`` (the control plane), ``e2e/`` (real SDKs, Node, a
+browser, processes), ``perf/`` (load). Helpers: ``support/``.
+"""
 from __future__ import annotations
 
 import os
@@ -9,10 +14,9 @@ os.environ["MOCKSERVER_STRICT_STORE"] = "1"
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
-from requests.adapters import HTTPAdapter  # noqa: E402
 from mockserver import Config, MockServer, create_app  # noqa: E402
-
-WECHAT_HOST = "https://api.weixin.qq.com"
+from support import WECHAT_HOST, RedirectAdapter  # noqa: E402
+from support.processes import redis_server  # noqa: E402,F401  (a fixture, for every test that asks)
 
 
 @pytest.fixture
@@ -42,32 +46,11 @@ def alias(rt):
     return rt.wechat.users()[0]["alias"]
 
 
-def mint(client, appid, user=None):
-    body = {"appid": appid}
-    if user:
-        body["user"] = user
-    response = client.post("/__mock__/wechat/login", json=body)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
 @pytest.fixture
 def live(app):
     """The test's app served on a free loopback port."""
     with MockServer(app=app, threads=16) as server:
         yield server
-
-
-class RedirectAdapter(HTTPAdapter):
-    """Sends requests for the real WeChat host to the mock instead (wechatpy stays unmodified)."""
-
-    def __init__(self, base_url: str):
-        super().__init__()
-        self.base_url = base_url
-
-    def send(self, request, **kwargs):
-        request.url = self.base_url + request.url[len(WECHAT_HOST):]
-        return super().send(request, **kwargs)
 
 
 @pytest.fixture

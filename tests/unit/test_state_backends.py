@@ -11,7 +11,7 @@ import pytest
 
 from mockserver import Config, create_app
 from mockserver.core.store import META, UNCHANGED, create_store
-from state_support import redis_server, state_url  # noqa: F401  (redis_server is a fixture)
+from support.processes import state_url
 
 BACKENDS = ["memory", "sqlite", "redis"]
 FROZEN_AT = 1_750_000_000

@@ -6,7 +6,7 @@ import json
 import pytest
 from wechatpy.crypto import WeChatWxaCrypto
 
-from conftest import mint
+from support import mint
 from mockserver.wechat import crypto
 
 # WeChat's published demo (appid, session_key, iv, ciphertext) and rawData signature example.

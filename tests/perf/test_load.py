@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from test_cli import start
+from support.processes import start
 
 CLIENTS = 32
 TOTAL_REQUESTS = 20_000

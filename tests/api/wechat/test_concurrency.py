@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import mint
+from support import mint
 
 
 def test_fifty_threads_exchange_one_code_exactly_once(live, client, wx_app, alias):

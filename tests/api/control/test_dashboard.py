@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from conftest import mint
+from support import mint
 
 
 def page(client, url="/__mock__/"):

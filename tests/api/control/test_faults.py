@@ -7,7 +7,7 @@ import pytest
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from conftest import mint
+from support import mint
 from mockserver import Config, create_app
 
 RID = r", rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import re
 
-from conftest import mint
+from support import mint
 from mockserver.authing import repo
 
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"avatar"

@@ -6,7 +6,7 @@ import io
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from conftest import mint
+from support import mint
 from mockserver.wechat import crypto
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from conftest import mint
+from support import mint
 
 OPENID = re.compile(r"^o[A-Za-z0-9_-]{27}$")
 SESSION_KEY = re.compile(r"^[A-Za-z0-9+/]{22}==$")

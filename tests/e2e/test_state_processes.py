@@ -15,7 +15,7 @@ import requests
 
 from mockserver import Config, create_app
 from mockserver.core.store_sqlite import SqliteStore
-from state_support import MockProcess, redis_server, state_url  # noqa: F401  (redis_server is a fixture)
+from support.processes import MockProcess, state_url
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import mint
+from support import mint
 from mockserver import Config, MockServer, create_app
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from mockserver import Config, create_app
-from test_cli import start
+from support.processes import start
 
 
 def stop(process):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import mint
+from support import mint
 from mockserver.wechat.routes import ROUTES
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import mint
+from support import mint
 from mockserver import Config, create_app
 from mockserver.cli import build_parser, config_from_args
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from support import ROOT
+
 pytest_plugins = ["pytester"]
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 SECTION = "## Use it in pytest"
 
 

@@ -6,39 +6,18 @@ MOCKSERVER_SKIP_NODE=1 is set outside CI.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import jwt
 import pytest
 import requests
 
 from mockserver import MockServer
+from support import JS_DIR, ROOT
 
-JS_DIR = Path(__file__).resolve().parent / "js"
-SDK_VERSION = "4.3.22-alpha.7"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"avatar"
-
-
-@pytest.fixture(scope="session")
-def node():
-    if os.environ.get("MOCKSERVER_SKIP_NODE") == "1" and not os.environ.get("CI"):
-        pytest.skip("MOCKSERVER_SKIP_NODE=1 (never honoured in CI)")
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.fail("Node.js >= 18 and npm are needed for the authing-wxapp-sdk tests "
-                    "(set MOCKSERVER_SKIP_NODE=1 to skip them locally)")
-    installed = JS_DIR / "node_modules" / "authing-wxapp-sdk" / "package.json"
-    with open(JS_DIR / "package.json") as guard:  # one installer at a time (pytest-xdist)
-        fcntl.flock(guard, fcntl.LOCK_EX)
-        if not installed.exists() or json.loads(installed.read_text())["version"] != SDK_VERSION:
-            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True,
-                           stdout=subprocess.DEVNULL, timeout=600)
-    return node
 
 
 def run_flow(node, live, rt, tmp_path, user, other_user, sms_phone):
@@ -140,7 +119,7 @@ def test_seed_flow_and_every_sdk_call(node, live, rt, tmp_path):
 def test_served_shim_is_the_packaged_file(client):
     served = client.get("/__mock__/wx.js")
     assert served.status_code == 200 and "javascript" in served.content_type
-    packaged = Path(__file__).resolve().parent.parent / "mockserver" / "static" / "wx.js"
+    packaged = ROOT / "mockserver" / "static" / "wx.js"
     assert served.data == packaged.read_bytes()
 
 

@@ -10,21 +10,7 @@ import sys
 import pytest
 import requests
 
-
-def start(*args, env=None, stderr=subprocess.PIPE):
-    """Run ``mockserver`` with these flags; (process, base URL, banner). A chatty server must be
-    given a file as ``stderr``: nobody reads the pipe while it runs."""
-    process = subprocess.Popen([sys.executable, "-m", "mockserver", *args], stdout=subprocess.PIPE,
-                               stderr=stderr, text=True, env={**os.environ, **(env or {})})
-    first = process.stdout.readline()
-    match = re.search(r"listening on (https?://\S+)", first)
-    if not match:
-        process.kill()
-        raise AssertionError(f"no URL in {first!r}: {process.stderr and process.stderr.read()}")
-    banner = [first]
-    while not banner[-1].startswith("control plane:"):
-        banner.append(process.stdout.readline())
-    return process, match.group(1), "".join(banner)
+from support.processes import start
 
 
 @pytest.fixture

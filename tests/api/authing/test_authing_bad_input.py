@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from conftest import mint
+from support import mint
 
 GARBAGE = [b"", b"not json", b"[1, 2]", b'"text"', b'{"code": 5, "iv": [], "encryptedData": {}}',
            b'{"phone": "abc", "code": null}', b'{"query": 7}', b'{"query": "{ nope }"}',

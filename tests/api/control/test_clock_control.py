@@ -6,7 +6,7 @@ import pytest
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import WeChatClientException
 
-from conftest import mint
+from support import mint
 
 EPOCH = 1_900_000_000  # a fixed moment, far from the real time
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import mint
+from support import mint
 
 NOT_STRINGS = [["x"], {"a": 1}, 7, True]
 

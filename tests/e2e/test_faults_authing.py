@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import mint
-from test_authing_wxapp_sdk import JS_DIR, node  # noqa: F401  (the fixture that installs the SDK)
+from support import mint
+from support import JS_DIR
 
 AUTH = "/connections/social/wechat-miniprogram/auth"
 

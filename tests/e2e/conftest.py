@@ -1,0 +1,31 @@
+"""Fixtures of the end-to-end tests: Node.js with the real npm packages installed."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from support import JS_DIR
+
+SDK_VERSION = "4.3.22-alpha.7"
+
+
+@pytest.fixture(scope="session")
+def node():
+    if os.environ.get("MOCKSERVER_SKIP_NODE") == "1" and not os.environ.get("CI"):
+        pytest.skip("MOCKSERVER_SKIP_NODE=1 (never honoured in CI)")
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.fail("Node.js >= 18 and npm are needed for the authing-wxapp-sdk tests "
+                    "(set MOCKSERVER_SKIP_NODE=1 to skip them locally)")
+    installed = JS_DIR / "node_modules" / "authing-wxapp-sdk" / "package.json"
+    with open(JS_DIR / "package.json") as guard:  # one installer at a time (pytest-xdist)
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if not installed.exists() or json.loads(installed.read_text())["version"] != SDK_VERSION:
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True,
+                           stdout=subprocess.DEVNULL, timeout=600)
+    return node
