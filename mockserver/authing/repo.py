@@ -26,6 +26,7 @@ from ..core.store import UNCHANGED, State, Store
 
 POOLS, APPS, CONNS, USERS, LINKS = "authing.pools", "authing.apps", "authing.conns", "authing.users", "authing.links"
 SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.revoked", "authing.files"
+NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES)
 
 Record = Dict[str, Any]
 
@@ -43,6 +44,10 @@ class AuthingRepository:
     def state(pools: Dict[str, Record], apps: Dict[str, Record], connections: Dict[Tuple[str, str], Record]) -> State:
         return {POOLS: pools, APPS: apps, CONNS: {f"{pool}:{identifier}": conn
                                                   for (pool, identifier), conn in connections.items()}}
+
+    def snapshot(self) -> State:
+        """Everything the Authing emulation holds (for tests that check a request changed nothing)."""
+        return {namespace: dict(self.store.items(namespace)) for namespace in NAMESPACES}
 
     # --- pools, apps, connections --------------------------------------------------------------
     def pool(self, pool_id: Any) -> Optional[Record]:

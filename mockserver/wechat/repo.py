@@ -28,6 +28,7 @@ from ..core.store import UNCHANGED, State, Store
 APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
+NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -54,6 +55,10 @@ class WeChatRepository:
     @staticmethod
     def appids_in(state: State) -> List[str]:
         return list(state.get(APPS, {}))
+
+    def snapshot(self) -> State:
+        """Everything the WeChat emulation holds (for tests that check a request changed nothing)."""
+        return {namespace: dict(self.store.items(namespace)) for namespace in NAMESPACES}
 
     # --- apps -----------------------------------------------------------------------------
     def app(self, appid: Any) -> Optional[Record]:

@@ -98,8 +98,8 @@ def test_patch_is_removed_on_exit_and_nesting_uses_the_innermost():
         with intercept(seed=2) as inner:
             code = requests.post("https://api.weixin.qq.com/__mock__/wechat/login",
                                  json={"appid": inner.appid, "user": "yuna"}).json()["code"]
-            assert inner.runtime.store.get("wx.codes", code) is not None
-        assert outer.runtime.store.get("wx.codes", code) is None
+            assert inner.runtime.wechat.repo.code(code) is not None
+        assert outer.runtime.wechat.repo.code(code) is None
         assert HTTPAdapter.send is not original
     assert HTTPAdapter.send is original
 

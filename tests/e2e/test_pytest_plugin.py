@@ -69,7 +69,7 @@ def test_no_state_leaks_between_tests(pytester):
             aliases = [u["alias"] for u in mockserver.users]
             assert "leftover" not in aliases and "leftover2" not in aliases
             assert abs(mockserver.runtime.clock.offset) < 60
-            assert mockserver.runtime.store.get("wx.codes", codes[0]) is None
+            assert mockserver.runtime.wechat.repo.code(codes[0]) is None
             assert mockserver.control("GET", "/faults")["faults"] == []
             assert mockserver.journal()["count"] == 0
 

@@ -71,13 +71,13 @@ def test_cors_preflight_and_headers(client, path):
 @pytest.mark.parametrize("method, path", [("GET", "/__mock__/apps"), ("POST", "/__mock__/reset"),
                                           ("POST", "/__mock__/wechat/login"), ("GET", "/__mock__/")])
 def test_control_plane_refuses_other_origins(client, rt, method, path):
-    users_before = rt.store.items("wx.users")
+    users_before = rt.wechat.users()
     client.post("/__mock__/users", json={"alias": "kept"})  # made by a test: no Origin, allowed
     answer = client.open(path, method=method, headers={"Origin": "https://evil.example"},
                          json={"appid": rt.wechat.apps()[0]["appid"]})
     assert answer.status_code == 403 and "another origin" in answer.get_json()["error"]
     assert "Access-Control-Allow-Origin" not in answer.headers
-    assert rt.wechat.user("kept") and len(rt.store.items("wx.users")) == len(users_before) + 1
+    assert rt.wechat.user("kept") and len(rt.wechat.users()) == len(users_before) + 1
     preflight = client.options(path, headers={"Origin": "https://evil.example",
                                               "Access-Control-Request-Method": "POST"})
     assert "Access-Control-Allow-Origin" not in preflight.headers

@@ -60,7 +60,7 @@ PATHS = route_paths()
 
 def state():
     """Everything stored except the journal and bookkeeping (which every request may touch)."""
-    return {ns: dict(v) for ns, v in RT.store._data.items() if not ns.startswith("mock.")}
+    return {**RT.wechat.repo.snapshot(), **RT.authing.repo.snapshot()}
 
 
 def probe_still_works(client):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import mint
+from support import authing_login, graphql, mint
 from mockserver import Config, MockServer, create_app
 
 
@@ -19,14 +19,13 @@ UPDATE = "mutation updateUser($input: UpdateUserInput!) { updateUser(input: $inp
 
 
 def slow_user_writes(rt, monkeypatch, seconds=0.05):
-    """Widen the window between storing a new user and claiming its links (a busy server)."""
-    put = rt.store.put
+    """Widen the window between finding no user for a link and creating one (a busy server)."""
+    add_user = rt.authing.repo.add_user
 
-    def slow_put(namespace, key, value):
-        if namespace == "authing.users":
-            time.sleep(seconds)
-        return put(namespace, key, value)
-    monkeypatch.setattr(rt.store, "put", slow_put)
+    def slow_add_user(*args):
+        time.sleep(seconds)
+        return add_user(*args)
+    monkeypatch.setattr(rt.authing.repo, "add_user", slow_add_user)
 
 
 def login_all_at_once(url, logins):
@@ -55,7 +54,7 @@ def test_sixteen_concurrent_first_logins_of_one_wechat_user_make_one_user(live, 
     assert len({body["data"]["id"] for _, body in answers}) == 1
     users = rt.authing.users()
     assert len(users) == 1 and users[0]["loginsCount"] == 16
-    assert {holder for _, holder in rt.store.items("authing.links")} == {users[0]["id"]}
+    assert {holder for _, holder in rt.authing.repo.links()} == {users[0]["id"]}
 
 
 @pytest.fixture
@@ -94,17 +93,12 @@ def test_first_logins_through_two_mini_programs_sharing_a_unionid_make_one_user(
     assert {i["connectionId"] for i in users[0]["identities"]} == {c["id"] for c in rt.authing.connections()}
 
 
-def login(client, rt, alias, app=None):
-    app = app or rt.authing.apps()[0]
-    code = mint(client, rt.wechat.apps()[0]["appid"], alias)["code"]
-    answer = client.post(AUTH, json={"code": code}, headers={"x-authing-app-id": app["id"]}).get_json()
-    assert answer["code"] == 200, answer
-    return answer["data"]
+def login(client, rt, alias):
+    return authing_login(client, alias, rt.authing.apps()[0]["id"], rt.wechat.apps()[0]["appid"])
 
 
 def gql(client, rt, token, query, variables):
-    headers = {"x-authing-app-id": rt.authing.apps()[0]["id"], "Authorization": "Bearer " + token}
-    return client.post("/graphql/v2", headers=headers, json={"query": query, "variables": variables}).get_json()
+    return graphql(client, rt.authing.apps()[0]["id"], token, query, variables)
 
 
 def test_a_cleared_username_can_be_taken_by_another_user(client, rt):
@@ -126,9 +120,9 @@ def test_a_rename_whose_save_fails_keeps_no_claim(client, rt, monkeypatch):
         raise AuthingError(1000, "系统繁忙")
     with monkeypatch.context() as patched:
         patched.setattr(rt.authing.directory, "save", failing_save)
-        before = rt.store.items("authing.links")
+        before = rt.authing.repo.links()
         assert gql(client, rt, a["token"], UPDATE, {"input": {"username": "bob"}})["errors"][0]["message"]["code"] == 1000
-        assert rt.store.items("authing.links") == before
+        assert rt.authing.repo.links() == before
     assert gql(client, rt, b["token"], UPDATE, {"input": {"username": "bob"}})["data"]["updateUser"]["username"] == "bob"
 
 
@@ -137,7 +131,7 @@ def test_a_refused_phone_login_claims_nothing(client, rt, wx_app):
     alias = rt.wechat.users()[0]["alias"]
     user = login(client, rt, alias)
     assert client.patch(f"/__mock__/authing/users/{user['id']}", json={"blocked": True}).status_code == 200
-    state = {ns: rt.store.items(ns) for ns in ("authing.users", "authing.links")}
+    state = rt.authing.repo.snapshot()
     code = mint(client, wx_app["appid"], alias)["code"]
     sealed = client.post("/__mock__/wechat/encrypted-data",
                          json={"appid": wx_app["appid"], "user": alias, "kind": "phoneNumber"}).get_json()
@@ -145,7 +139,7 @@ def test_a_refused_phone_login_claims_nothing(client, rt, wx_app):
         "x-authing-app-id": rt.authing.apps()[0]["id"]}, json={
         "code": code, "iv": sealed["iv"], "encryptedData": sealed["encryptedData"]}).get_json()
     assert answer["code"] == 2005, answer
-    assert {ns: rt.store.items(ns) for ns in state} == state
+    assert rt.authing.repo.snapshot() == state
 
 
 def test_the_control_plane_blocks_and_unblocks_a_user(client, rt, wx_app):

@@ -180,6 +180,6 @@ def test_bad_rules_are_refused_with_a_reason(client, rule, message):
 
 def test_rules_live_in_the_store_and_reset_clears_them(client, rt):
     rule = add(client, endpoint="/sns/jscode2session", errcode=-1)
-    assert rt.store.get("mock.faults", rule["id"])["errcode"] == -1
+    assert [r["errcode"] for r in rt.faults.list() if r["id"] == rule["id"]] == [-1]
     client.post("/__mock__/reset")
     assert client.get("/__mock__/faults").get_json() == {"faults": []}

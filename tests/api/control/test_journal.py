@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from support import mint
+from support import mint, wechat_session
 from mockserver import Config, create_app
 from mockserver.cli import build_parser, config_from_args
 
@@ -15,13 +15,6 @@ def journal(client, **filters):
     response = client.get("/__mock__/requests", query_string=filters)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
-
-
-def login(client, wx_app, alias):
-    code = mint(client, wx_app["appid"], alias)["code"]
-    return client.get("/sns/jscode2session", query_string={
-        "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": code,
-        "grant_type": "authorization_code"}).get_json()
 
 
 def test_wechatpy_calls_are_recorded_with_secrets_masked(wechatpy_client, client, rt, wx_app, alias):
@@ -43,7 +36,7 @@ def test_wechatpy_calls_are_recorded_with_secrets_masked(wechatpy_client, client
     assert exchange["latency_ms"] >= 0 and exchange["fault"] is None
     assert entries[0]["response"]["access_token"] == "***"
 
-    stored = json.dumps(rt.store.values("mock.journal"))
+    stored = json.dumps(rt.journal.entries())
     for secret in (wx_app["secret"], token, session["session_key"]):
         assert secret not in stored
 
@@ -69,11 +62,11 @@ def test_bodies_headers_and_nested_secrets_are_masked(client, wx_app):
 def test_filters_and_counts(client, rt, wx_app, alias):
     other = client.post("/__mock__/apps", json={"name": "second"}).get_json()
     rt.clock.set(1_800_000_000)
-    login(client, wx_app, alias)
+    wechat_session(client, wx_app, alias)
     client.get("/sns/jscode2session", query_string={"appid": wx_app["appid"], "secret": wx_app["secret"],
                                                     "js_code": "0" * 32})  # 40029
     rt.clock.advance(3600)
-    login(client, other, alias)
+    wechat_session(client, other, alias)
     client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": other["appid"],
                                                "secret": "wrong"})  # 40125
 
@@ -105,7 +98,7 @@ def test_control_plane_is_not_recorded_and_delete_clears(client, wx_app, alias):
     mint(client, wx_app["appid"], alias)
     client.get("/__mock__/clock")
     assert journal(client)["count"] == 0
-    login(client, wx_app, alias)
+    wechat_session(client, wx_app, alias)
     client.get("/no/such/path")  # a client calling the wrong URL is worth seeing
     assert [e["path"] for e in journal(client)["requests"]] == ["/sns/jscode2session", "/no/such/path"]
     assert client.delete("/__mock__/requests").get_json() == {"deleted": 2}
@@ -114,7 +107,7 @@ def test_control_plane_is_not_recorded_and_delete_clears(client, wx_app, alias):
 
 def test_faulted_requests_name_their_rule(client, wx_app, alias):
     rule = client.post("/__mock__/faults", json={"endpoint": "/sns/jscode2session", "errcode": -1, "times": 1}).get_json()
-    login(client, wx_app, alias)
+    wechat_session(client, wx_app, alias)
     client.post("/__mock__/faults", json={"endpoint": "/sns/jscode2session", "malformed": True, "times": 1})
     login_code = mint(client, wx_app["appid"], alias)["code"]
     client.get("/sns/jscode2session", query_string={"appid": wx_app["appid"], "secret": wx_app["secret"],

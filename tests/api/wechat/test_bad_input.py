@@ -10,8 +10,7 @@ from mockserver.wechat.routes import ROUTES
 
 
 def snapshot(rt):
-    return {ns: rt.store.items(ns) for ns in ("wx.apps", "wx.users", "wx.openids", "wx.codes",
-                                              "wx.phone_codes", "wx.sessions", "wx.tokens", "wx.app_tokens")}
+    return rt.wechat.repo.snapshot()
 
 
 BAD_BODIES = [b"", b"not json", b"[1,2,3]", b"{\"code\": [1]}", b"\xff\xfe\x00garbage", b"null",

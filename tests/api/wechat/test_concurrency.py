@@ -36,25 +36,24 @@ def test_concurrent_token_fetches_leave_one_current_token(live, wx_app):
         tokens = list(pool.map(lambda _: requests.get(f"{live.url}/cgi-bin/token", params=params).json(), range(20)))
     assert len({t["access_token"] for t in tokens}) == 20
     rt = live.app.extensions["mockserver"]
-    current = rt.store.get("wx.app_tokens", wx_app["appid"])["token"]
+    current = rt.wechat.repo.current_tokens(wx_app["appid"])["token"]
     superseded = [t["access_token"] for t in tokens if t["access_token"] != current]
     assert len(superseded) == 19
-    assert all(rt.store.get("wx.tokens", t)["superseded"] for t in superseded)
+    assert all(rt.wechat.repo.token(t)["superseded"] for t in superseded)
 
 
 def test_concurrent_stable_token_renewals_agree_on_one_token(live, wx_app, monkeypatch):
     body = {"grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}
     rt = live.app.extensions["mockserver"]
-    read = rt.store.get
+    read = rt.wechat.repo.token
 
-    def slow_token_read(namespace, key):  # widens the window between looking at a token and renewing it
-        if namespace == "wx.tokens":
-            time.sleep(0.01)
-        return read(namespace, key)
+    def slow_token_read(token):  # widens the window between looking at a token and renewing it
+        time.sleep(0.01)
+        return read(token)
 
-    monkeypatch.setattr(rt.store, "get", slow_token_read)
+    monkeypatch.setattr(rt.wechat.repo, "token", slow_token_read)
     def stable_tokens():
-        return [t for t, rec in rt.store.items("wx.tokens") if rec["kind"] == "stable"]
+        return [t for t, rec in rt.wechat.repo.tokens() if rec["kind"] == "stable"]
 
     for round_ in range(5):
         before = stable_tokens()
@@ -68,7 +67,7 @@ def test_concurrent_stable_token_renewals_agree_on_one_token(live, wx_app, monke
         with ThreadPoolExecutor(max_workers=16) as pool:
             tokens = {answer["access_token"] for answer in pool.map(renew, range(16))}
         assert len(tokens) == 1, round_
-        current = rt.store.get("wx.app_tokens", wx_app["appid"])["stable"]
+        current = rt.wechat.repo.current_tokens(wx_app["appid"])["stable"]
         assert tokens == {current}
         assert stable_tokens() == before + [current]  # exactly one token made, none left over
         rt.clock.advance(7000)  # inside the last 5 minutes: the next round renews it

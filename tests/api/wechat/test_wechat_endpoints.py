@@ -6,7 +6,7 @@ import io
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from support import mint
+from support import mint, wechat_session
 from mockserver.wechat import crypto
 
 
@@ -14,12 +14,6 @@ from mockserver.wechat import crypto
 def token(client, wx_app):
     return client.get("/cgi-bin/token", query_string={
         "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()["access_token"]
-
-
-def logged_in(client, app, alias):
-    code = mint(client, app["appid"], alias)["code"]
-    return client.get("/sns/jscode2session", query_string={
-        "appid": app["appid"], "secret": app["secret"], "js_code": code}).get_json()
 
 
 def test_get_user_phone_number(client, wx_app, alias, token):
@@ -43,7 +37,7 @@ def test_phone_code_expires(client, rt, wx_app, alias, token):
 
 
 def test_check_session_and_reset_session_key(client, wx_app, alias, token):
-    session = logged_in(client, wx_app, alias)
+    session = wechat_session(client, wx_app, alias)
     params = {"access_token": token, "openid": session["openid"], "sig_method": "hmac_sha256",
               "signature": crypto.session_signature(session["session_key"])}
     assert client.get("/wxa/checksession", query_string=params).get_json() == {"errcode": 0, "errmsg": "ok"}
@@ -60,15 +54,15 @@ def test_check_session_and_reset_session_key(client, wx_app, alias, token):
 
 
 def test_new_login_invalidates_old_session_key(client, wx_app, alias, token):
-    old = logged_in(client, wx_app, alias)
-    logged_in(client, wx_app, alias)
+    old = wechat_session(client, wx_app, alias)
+    wechat_session(client, wx_app, alias)
     params = {"access_token": token, "openid": old["openid"], "sig_method": "hmac_sha256",
               "signature": crypto.session_signature(old["session_key"])}
     assert client.get("/wxa/checksession", query_string=params).get_json()["errcode"] == 87009
 
 
 def test_get_paid_unionid(wechatpy_client, client, wx_app, alias):
-    session = logged_in(client, wx_app, alias)
+    session = wechat_session(client, wx_app, alias)
     assert wechatpy_client.wxa.get_paid_unionid(session["openid"], transaction_id="4200001234") == session["unionid"]
     with pytest.raises(WeChatClientException) as info:
         wechatpy_client.wxa.get_paid_unionid(session["openid"])
@@ -83,7 +77,7 @@ def test_msg_sec_check(wechatpy_client, client, wx_app, alias, token):
     with pytest.raises(WeChatClientException) as info:
         wechatpy_client.wxa.check_text_security("MOCK_RISKY 内容")
     assert info.value.errcode == 87014
-    openid = logged_in(client, wx_app, alias)["openid"]
+    openid = wechat_session(client, wx_app, alias)["openid"]
     v2 = client.post(f"/wxa/msg_sec_check?access_token={token}",
                      json={"content": "MOCK_REVIEW", "version": 2, "scene": 2, "openid": openid}).get_json()
     assert v2["errcode"] == 0 and v2["result"] == {"suggest": "review", "label": 21000}
@@ -94,7 +88,7 @@ def test_msg_sec_check(wechatpy_client, client, wx_app, alias, token):
 
 
 def test_subscribe_message(wechatpy_client, client, wx_app, alias):
-    openid = logged_in(client, wx_app, alias)["openid"]
+    openid = wechat_session(client, wx_app, alias)["openid"]
     sent = wechatpy_client.wxa.send_subscribe_message(openid, "tmpl-1", {"thing1": {"value": "已发货"}}, page="index")
     assert sent["errcode"] == 0 and sent["msgid"] > 0
     inbox = client.get("/__mock__/wechat/messages").get_json()["messages"]

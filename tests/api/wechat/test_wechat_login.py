@@ -6,7 +6,7 @@ import re
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from support import mint
+from support import WECHAT_HOST, RedirectAdapter, mint
 
 OPENID = re.compile(r"^o[A-Za-z0-9_-]{27}$")
 SESSION_KEY = re.compile(r"^[A-Za-z0-9+/]{22}==$")
@@ -148,10 +148,14 @@ def test_accept_unknown_codes_logs_in_the_named_user(wx_app):
     assert malformed["errcode"] == 40029
 
 
-def test_login_minute_quota_gives_45011_until_the_next_minute(wechatpy_client, client, rt, wx_app, alias):
-    rt.store.put("wx.apps", wx_app["appid"], {**wx_app, "login_minute_quota": 2})
+def test_login_minute_quota_gives_45011_until_the_next_minute(live, client, rt, alias):
+    from wechatpy import WeChatClient
+
+    limited = client.post("/__mock__/apps", json={"name": "limited", "login_minute_quota": 2}).get_json()
+    wechatpy_client = WeChatClient(limited["appid"], limited["secret"])
+    wechatpy_client._http.mount(WECHAT_HOST, RedirectAdapter(live.url))
     rt.clock.set(1_800_000_040)  # 20 s left in this minute
-    codes = [mint(client, wx_app["appid"], alias)["code"] for _ in range(3)]
+    codes = [mint(client, limited["appid"], alias)["code"] for _ in range(3)]
     wechatpy_client.wxa.code_to_session(codes[0])
     wechatpy_client.wxa.code_to_session(codes[1])
     with pytest.raises(WeChatClientException) as info:
