@@ -14,7 +14,8 @@ from .control.journal import Journal
 from .core.clock import Clock
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
-from .core.store import META, State, Store, create_store
+from .core.backends import create_store
+from .core.store import META, State, Store
 from .emulation import BuildContext, EmulatedService
 
 EXTENSION = "mockserver"

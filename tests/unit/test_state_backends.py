@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from mockserver import Config, create_app
-from mockserver.core.store import META, UNCHANGED, create_store
+from mockserver.core.backends import create_store
+from mockserver.core.store import META, UNCHANGED
 from support.processes import state_url
 
 BACKENDS = ["memory", "sqlite", "redis"]
@@ -222,6 +223,95 @@ def test_incr_is_atomic_under_threads(store):
     for thread in threads:
         thread.join()
     assert store.get("counters", "hits") == 200
+
+
+def test_update_many_writes_all_or_nothing(store):
+    store.put("ns", "a", 1)
+    keys = [("ns", "a"), ("ns", "b"), ("other", "c")]
+    assert store.update_many(keys, lambda cur: ([cur[0] + 1, "B", UNCHANGED], cur)) == [1, None, None]
+    assert (store.get("ns", "a"), store.get("ns", "b"), store.get("other", "c")) == (2, "B", None)
+
+    def refuse(current):
+        raise RuntimeError("refused after reading")
+    with pytest.raises(RuntimeError):
+        store.update_many(keys, refuse)
+    assert store.update_many(keys, lambda cur: ([None, UNCHANGED, "C"], "done")) == "done"
+    assert store.items("ns") == [("b", "B")] and store.items("other") == [("c", "C")]
+    with pytest.raises(AssertionError):  # one new value per key
+        store.update_many(keys, lambda cur: (["only one"], None))
+
+
+def test_update_many_is_atomic_under_threads(store):
+    """Moves between two entries never lose or double a unit, whatever the interleaving."""
+    store.put("bank", "a", 100)
+    store.put("bank", "b", 0)
+
+    def worker():
+        for _ in range(10):
+            store.update_many([("bank", "a"), ("bank", "b")], lambda cur: ([cur[0] - 1, cur[1] + 1], None))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (store.get("bank", "a"), store.get("bank", "b")) == (20, 80)
+
+
+def test_the_strict_memory_store_refuses_changes_that_break_the_contract():
+    from mockserver.core.store import MemoryStore, StoreContractError
+
+    store = MemoryStore(strict=True)
+    with pytest.raises(StoreContractError, match="called store.get"):
+        store.update("ns", "k", lambda cur: (store.get("ns", "other"), None))
+    draws = iter(range(10))
+    with pytest.raises(StoreContractError, match="two answers"):
+        store.update("ns", "k", lambda cur: (next(draws), None))
+    assert store.items("ns") == []
+    runs = []
+    assert store.update("ns", "k", lambda cur: (runs.append(1) or {"n": 1}, "ok")) == "ok"
+    assert runs == [1, 1] and store.get("ns", "k") == {"n": 1}  # run twice, written once
+    lenient = MemoryStore(strict=False)
+    assert lenient.update("ns", "k", lambda cur: (lenient.get("ns", "x"), None)) is None
+
+
+def test_a_user_and_its_openids_are_one_write(app, client):
+    """Written in one atomic step: a crash can never leave a user its openid cannot find."""
+    store = app.extensions["mockserver"].store
+    calls = []
+    for name in ("put", "update", "update_many", "delete"):
+        original = getattr(store, name)
+        setattr(store, name, lambda *args, _name=name, _original=original: calls.append(_name) or _original(*args))
+    created = client.post("/__mock__/users", json={"alias": "solo", "nickname": "独自"}).get_json()
+    assert calls == ["update_many"]
+    openid = next(iter(created["apps"].values()))["openid"]
+    assert client.get(f"/__mock__/users/{openid}").get_json()["alias"] == "solo"
+    calls.clear()
+    assert client.delete("/__mock__/users/solo").status_code == 200
+    assert calls == ["update_many"]
+    assert client.get(f"/__mock__/users/{openid}").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_a_request_reads_the_shared_clock_once(kind, tmp_path, request):
+    """On a shared store the clock lives in the store; one request reads it once, not per now()."""
+    app = create_app(Config(state=state_url(kind, tmp_path, request)))
+    rt, client = app.extensions["mockserver"], app.test_client()
+    reads = []
+    get = rt.store.get
+    rt.store.get = lambda namespace, key: (reads.append(key) if namespace == META else None) or get(namespace, key)
+    wx_app, authing_app = rt.wechat.apps()[0], rt.authing.apps()[0]
+    code = mint(client, wx_app["appid"])
+    reads.clear()
+    answer = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                         headers={"x-authing-app-id": authing_app["id"]}).get_json()
+    assert answer["code"] == 200, answer
+    assert reads.count("clock") == 1
+    reads.clear()
+    before = client.get("/__mock__/clock").get_json()["now"]
+    moved = client.post("/__mock__/clock", json={"advance": 60}).get_json()  # the request sees its own move
+    assert moved["now"] - before >= 60 and reads.count("clock") == 2
+    rt.store.close()
 
 
 def test_unknown_state_urls_are_refused():
