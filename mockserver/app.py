@@ -14,8 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import cors, registry
 from .config import Config
-from .control import admin, dashboard, traffic
-from .control import routes as control
+from .control import admin, dashboard, routes as control, traffic
 from .core.errors import ControlError
 from .emulation import EmulatedService, WireFormat
 from .routing import LazyBuilderRule

@@ -148,7 +148,8 @@ def banner(config: Config, url: str, runtime, workers: int = 1, curl: str = "cur
         alias = users[0]["alias"]
         lines += [
             "try it" + (" (with MOCKSERVER_ADMIN_TOKEN set to the admin token):" if config.admin_token else ":"),
-            f"  code=$({control_curl} -s -X POST {url}/__mock__/wechat/login -d '{{\"appid\":\"{app['appid']}\",\"user\":\"{alias}\"}}'"
+            f"  code=$({control_curl} -s -X POST {url}/__mock__/wechat/login"
+            f" -d '{{\"appid\":\"{app['appid']}\",\"user\":\"{alias}\"}}'"
             " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"code\"])')",
             f"  {curl} \"{url}/sns/jscode2session?appid={app['appid']}&secret={app['secret']}"
             "&js_code=$code&grant_type=authorization_code\"",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from flask import Blueprint, Response
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
@@ -36,7 +37,7 @@ class RequestView:
     wins a clash); ``headers`` the request headers (case-insensitive look-up).
     """
     fields: Mapping[str, Any]
-    headers: Mapping[str, str]
+    headers: Headers
 
 
 @dataclass

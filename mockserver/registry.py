@@ -15,8 +15,8 @@ DEFAULT_SERVICES = ("mockserver.wechat", "mockserver.authing")
 
 def load(services: Iterable[Union[str, EmulatedService]] = DEFAULT_SERVICES) -> List[EmulatedService]:
     """The services named (by module) or given (as ``SERVICE`` objects), in order."""
-    services = [importlib.import_module(s).SERVICE if isinstance(s, str) else s for s in services]
-    names = [service.name for service in services]
+    loaded = [importlib.import_module(s).SERVICE if isinstance(s, str) else s for s in services]
+    names = [service.name for service in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"two services share a name: {names}")
-    return services
+    return loaded

@@ -11,10 +11,10 @@ from flask import Flask, current_app
 from .config import Config
 from .control.faults import FaultRules
 from .control.journal import Journal
+from .core.backends import create_store
 from .core.clock import Clock
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
-from .core.backends import create_store
 from .core.store import META, State, Store
 from .emulation import BuildContext, EmulatedService
 

@@ -11,6 +11,7 @@ import logging
 from typing import Any, Dict
 
 from graphql import GraphQLError, OperationDefinitionNode, build_schema, graphql_sync, parse
+from graphql.type import GraphQLObjectType, GraphQLScalarType
 
 from . import views
 from .caller import Caller
@@ -88,10 +89,15 @@ _RESOLVERS = {
     ("Mutation", "refreshToken"): _refreshed,
 }
 for (_type, _field), _method in _RESOLVERS.items():
-    SCHEMA.get_type(_type).fields[_field].resolve = _resolver(_method)
+    _object = SCHEMA.get_type(_type)
+    assert isinstance(_object, GraphQLObjectType)
+    _object.fields[_field].resolve = _resolver(_method)
 # Token times in seconds: GraphQL's Int stops at 2**31 - 1 (2038), the mock's clock goes further.
 # Only answers carry them and clients never name the type, so this changes nothing they see.
-SCHEMA.get_type("Epoch").serialize = int
+_epoch = SCHEMA.get_type("Epoch")
+assert isinstance(_epoch, GraphQLScalarType)
+# graphql-core types serialize as a static method, though it replaces it per scalar itself.
+_epoch.serialize = int  # type: ignore[method-assign,assignment]
 
 
 def _error(err: GraphQLError) -> Dict[str, Any]:
@@ -128,7 +134,8 @@ def _is_introspection(query: str, operation_name: Any) -> bool:
 def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any]:
     """The answer to one GraphQL request body (always a JSON object, errors included)."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-        return {"data": None, "errors": [views.graphql_error(AuthingError(BAD_REQUEST, "请求体必须是 {query, variables} JSON"))]}
+        return {"data": None,
+                "errors": [views.graphql_error(AuthingError(BAD_REQUEST, "请求体必须是 {query, variables} JSON"))]}
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
         return {"data": None, "errors": [views.graphql_error(AuthingError(BAD_REQUEST, "variables 必须是对象"))]}

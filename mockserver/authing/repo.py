@@ -1,18 +1,18 @@
 """The Authing emulation's state: the only code that names its store namespaces.
 
-==================  ==========================  ============================================
-namespace           key                         value
-==================  ==========================  ============================================
-authing.pools       pool id                     {id, name}
-authing.apps        app id                      {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
-authing.conns       poolId:identifier           {id, identifier, userPoolId, type, name, appid, secret}
-authing.users       user id                     the user (Authing's v2 field names, no token)
-authing.links       poolId:kind:value           user id; kind unionid, openid (value appid:openid), phone or username
-authing.sms         message id                  {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
-authing.sms.latest  poolId:phone                id of the newest message to that phone (the one a code must match)
-authing.revoked     jti                         exp of a token a logout revoked
-authing.files       folder/<24 hex><ext>        {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
-==================  ==========================  ============================================
+==================  ====================  ============================================
+namespace           key                   value
+==================  ====================  ============================================
+authing.pools       pool id               {id, name}
+authing.apps        app id                {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
+authing.conns       poolId:identifier     {id, identifier, userPoolId, type, name, appid, secret}
+authing.users       user id               the user (Authing's v2 field names, no token)
+authing.links       poolId:kind:value     user id; kind unionid, openid (value appid:openid), phone or username
+authing.sms         message id            {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
+authing.sms.latest  poolId:phone          id of the newest message to that phone (the one a code must match)
+authing.revoked     jti                   exp of a token a logout revoked
+authing.files       folder/<24 hex><ext>  {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
+==================  ====================  ============================================
 
 ``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the

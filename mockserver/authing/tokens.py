@@ -182,6 +182,7 @@ class Tokens:
         lifetime = body.get("expiresIn")
         if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool)
                                      or not 0 < lifetime <= MAX_TOKEN_LIFETIME):
-            raise ControlError(f"expiresIn must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
+            raise ControlError("expiresIn must be a positive number of seconds, "
+                               f"at most {MAX_TOKEN_LIFETIME} (100 years)")
         issuer = f"{base_url}/oidc"
         return self.issue(user, app, issuer, lifetime), self.access_token(user, app, issuer), user, app

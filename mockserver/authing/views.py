@@ -158,7 +158,8 @@ def login_status(value: LoginStatus) -> Dict[str, Any]:
         return {"code": value.code, "message": value.message, "status": False, "exp": None, "iat": None, "data": None}
     user = value.user
     return {"code": value.code, "message": value.message, "status": True, "exp": value.claims["exp"],
-            "iat": value.claims["iat"], "data": {"id": user["id"], "userPoolId": user["userPoolId"], "arn": user["arn"]}}
+            "iat": value.claims["iat"],
+            "data": {"id": user["id"], "userPoolId": user["userPoolId"], "arn": user["arn"]}}
 
 
 # --- OIDC ---------------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ def discovery(issuer: str) -> Dict[str, Any]:
     }
 
 
-def introspection(claims: Optional[Dict[str, Any]], client_id: str) -> Dict[str, Any]:
+def introspection(claims: Optional[Dict[str, Any]], client_id: Optional[str]) -> Dict[str, Any]:
     if claims is None:
         return {"active": False}
     return {"active": True, "sub": claims["sub"], "client_id": client_id, "exp": claims["exp"],

@@ -3,10 +3,11 @@
 - Browsers only from the mock's own origin (the dashboard): a page on any other site that the
   developer happens to open must not read app secrets or reset state at 127.0.0.1. Browsers say
   where a request comes from (``Origin``); SDKs, curl and tests send none and are not affected.
-- With ``--admin-token``, only callers that show the token. Accepted as ``Authorization: Bearer <token>``, an ``X-Mock-Admin-Token`` header, or the
-``mock_admin_token`` cookie, which opening the dashboard once as ``/__mock__/?admin_token=<token>``
-sets. ``/__mock__/health`` and the paths services declare open (the ``wx`` shim) stay open: they
-reveal nothing.
+- With ``--admin-token``, only callers that show the token. Accepted as
+  ``Authorization: Bearer <token>``, an ``X-Mock-Admin-Token`` header, or the ``mock_admin_token``
+  cookie, which opening the dashboard once as ``/__mock__/?admin_token=<token>`` sets.
+  ``/__mock__/health`` and the paths services declare open (the ``wx`` shim) stay open: they
+  reveal nothing.
 """
 from __future__ import annotations
 

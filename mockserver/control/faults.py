@@ -215,9 +215,9 @@ class FaultRules:
                     matched, _ = adapter.match(spec, method=method, return_rule=True)
                 except (MethodNotAllowed, NoRoute, RequestRedirect):
                     continue
-                owner = self.owner(matched.endpoint)
-                if owner:
-                    return {"route": matched.endpoint, "path": matched.rule, "service": owner.name}
+                service = self.owner(matched.endpoint)
+                if service:
+                    return {"route": matched.endpoint, "path": matched.rule, "service": service.name}
                 break
         known = sorted({rule.rule for rule, _ in rules})
         raise ControlError(f"no emulated route {spec!r}; known paths: {', '.join(known)}")

@@ -69,7 +69,7 @@ def before_request() -> Optional[Response]:
 
 
 def after_request(response: Response) -> Response:
-    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    ctx = g._get_current_object()
     if "mock_started" not in ctx:
         return response
     req = request._get_current_object()  # type: ignore[attr-defined]

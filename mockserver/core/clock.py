@@ -27,7 +27,7 @@ LATEST = 2 ** 32 - 1
 
 def _seconds(value: object, what: str) -> float:
     try:
-        if type(value) in (int, float) and math.isfinite(value):
+        if (type(value) is int or type(value) is float) and math.isfinite(value):
             return float(value)
     except OverflowError:  # an int too large for a float
         pass

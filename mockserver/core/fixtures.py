@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Sequence, Union
 
@@ -30,11 +31,13 @@ def load_fixture(path: Optional[Union[str, os.PathLike]] = None,
     except OSError as exc:
         raise FixtureError(f"cannot read fixture {path}: {exc.strerror}") from None
     try:
-        if path.suffix == ".toml":
+        if path.suffix != ".toml":
+            data = json.loads(raw)
+        elif sys.version_info >= (3, 11):
             import tomllib
             data = tomllib.loads(raw.decode())
         else:
-            data = json.loads(raw)
+            raise ImportError("tomllib")
     except ImportError:
         raise FixtureError(f"{path}: TOML fixtures need Python 3.11+; use JSON") from None
     except ValueError as exc:

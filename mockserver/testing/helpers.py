@@ -7,8 +7,8 @@ reaches every other control-plane route in-process.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from urllib.parse import urlencode
-from typing import Any, Dict, List, Optional
 
 from flask import Flask
 
@@ -20,7 +20,9 @@ from . import wsgi
 class MockHelpers:
     """Mixed into ``MockServer`` and ``intercept``: both drive one Flask app built by create_app."""
 
-    app: Flask
+    if TYPE_CHECKING:  # what each class mixing this in provides, as an attribute or a property
+        @property
+        def app(self) -> Flask: ...
 
     @property
     def runtime(self):

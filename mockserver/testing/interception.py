@@ -28,9 +28,9 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPResponse
 
 from ..config import Config
+from ..runtime import runtime_of
 from . import wsgi
 from .helpers import MockHelpers
-from ..runtime import runtime_of
 
 #: Hosts routed into the mock: WeChat's API and every Authing host (core, api, an app's own domain).
 MOCKED_HOSTS = ("api.weixin.qq.com", "*.authing.cn")
@@ -54,14 +54,14 @@ class _Patch:
                 raise RuntimeError("this intercept() is already active; nest a new intercept() instead")
             if not self.active:
                 self.original = HTTPAdapter.send
-                HTTPAdapter.send = _send
+                setattr(HTTPAdapter, "send", _send)  # (mypy rejects assigning to a method)
             self.active.append(interception)
 
     def pop(self, interception: "Interception") -> None:
         with self.lock:
             self.active.remove(interception)
             if not self.active:
-                HTTPAdapter.send = self.original
+                setattr(HTTPAdapter, "send", self.original)
                 self.original = None
 
     def current(self):
@@ -165,6 +165,7 @@ class Interception(MockHelpers):
 
     def send(self, adapter: HTTPAdapter, request: requests.PreparedRequest, original: Callable,
              *args: Any, **kwargs: Any) -> requests.Response:
+        assert request.url is not None  # set by prepare(), which every request sent went through
         parts = urlsplit(request.url)
         hostname = (parts.hostname or "").lower()
         if self.mocks(parts.netloc.lower(), hostname):
@@ -178,11 +179,15 @@ class Interception(MockHelpers):
             f"to the network, or passthrough=[{hostname!r}] for this one.", request=request)
 
     def dispatch(self, adapter: HTTPAdapter, request: requests.PreparedRequest) -> requests.Response:
+        assert request.method is not None and request.url is not None  # set by prepare()
         status, reason, headers, body = wsgi.call(self.app, request.method, request.url,
                                                   request.headers, _body_bytes(request.body))
-        raw = HTTPResponse(body=BytesIO(body), headers=headers, status=status, reason=reason,
-                           preload_content=False, decode_content=False,
-                           original_response=_HeaderSource(headers), request_url=request.url)
+        # urllib3 types headers= as a mapping but takes (name, value) pairs too, which keep repeated
+        # headers (Set-Cookie); _HeaderSource stands in for http.client's response.
+        raw = HTTPResponse(body=BytesIO(body), headers=headers,  # type: ignore[arg-type]
+                           status=status, reason=reason, preload_content=False, decode_content=False,
+                           original_response=_HeaderSource(headers),  # type: ignore[arg-type]
+                           request_url=request.url)
         return adapter.build_response(request, raw)
 
     # --- context manager and decorator ------------------------------------------------------------

@@ -28,6 +28,8 @@ class MockServer(MockHelpers):
     ``app`` serves an app made elsewhere by ``create_app`` instead (on a free port).
     """
 
+    app: Flask
+
     def __init__(self, config: Optional[Config] = None, *, app: Optional[Flask] = None, threads: int = 4,
                  **overrides: Any):
         if app is not None:

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import Iterable, List, Mapping, Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple, Union
 from urllib.parse import unquote_to_bytes, urlsplit
 
 Headers = List[Tuple[str, str]]
+#: What callers pass: ``requests`` lets a header value be bytes.
+RequestHeaders = Mapping[str, Union[str, bytes]]
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-def environ_for(method: str, url: str, headers: Mapping[str, str], body: bytes) -> dict:
+def environ_for(method: str, url: str, headers: RequestHeaders, body: bytes) -> dict:
     """The WSGI environ a real server would build for this request (PEP 3333)."""
     parts = urlsplit(url)
     scheme = parts.scheme or "http"
@@ -42,7 +44,7 @@ def environ_for(method: str, url: str, headers: Mapping[str, str], body: bytes) 
     return environ
 
 
-def call(app, method: str, url: str, headers: Optional[Mapping[str, str]] = None,
+def call(app, method: str, url: str, headers: Optional[RequestHeaders] = None,
          body: bytes = b"") -> Tuple[int, str, Headers, bytes]:
     """Run one request through ``app``: ``(status, reason, headers, body)``."""
     answer: dict = {}

@@ -111,7 +111,8 @@ class Login:
         user = self.repo.user(record["alias"])
         if user is None:  # deleted since the code was minted
             raise WeChatError(40029)
-        return Session(record["session_key"], self.directory.openid(user, app["appid"]), self.directory.unionid(user, app))
+        return Session(record["session_key"], self.directory.openid(user, app["appid"]),
+                       self.directory.unionid(user, app))
 
     def _check_login_quota(self, app: Record) -> None:
         """An app's ``login_minute_quota``: more exchanges in one clock minute get 45011."""
@@ -213,7 +214,7 @@ class Login:
 
     def session_key(self, appid: str, openid: str) -> Optional[str]:
         session = self.repo.session(appid, openid)
-        return session and session["session_key"]
+        return session["session_key"] if session else None
 
     # --- the control plane: what the mini program would receive ---------------------------------
     def mint_login_code(self, appid: str, user_ref: Optional[str]) -> MintedCode:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..control.openapi import ANY_OBJECT, NUMBER, STRING, obj, op, path_param
+from ..control.openapi import ANY_OBJECT, STRING, obj, op, path_param
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
 LOGIN_CODE = obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"])
@@ -11,7 +11,8 @@ LOGIN_CODE = obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", 
 #: The fields of a fault rule that answers a WeChat error.
 FAULT_FIELDS: Dict[str, Any] = {
     "errcode": {"type": "integer", "description": "WeChat routes: answer this errcode with its real errmsg"},
-    "errmsg": {"type": "string", "description": "override of the errmsg (required for errcodes the mock does not know)"},
+    "errmsg": {"type": "string",
+               "description": "override of the errmsg (required for errcodes the mock does not know)"},
 }
 
 PATHS: Dict[str, Dict[str, Any]] = {

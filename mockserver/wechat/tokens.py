@@ -64,8 +64,8 @@ class AccessTokens:
         app = self.login.authenticate(appid, secret)
         now = self.clock.now()
         current = self.repo.current_tokens(app["appid"]).get("stable")
-        record = current and self.repo.token(current)
-        if record and not force_refresh and record["expires_at"] - now > TOKEN_GRACE:
+        record = self.repo.token(current)
+        if current and record and not force_refresh and record["expires_at"] - now > TOKEN_GRACE:
             return AccessToken(current, int(record["expires_at"] - now))
         token = self._new_token(app["appid"], "stable", now)
 
@@ -79,6 +79,7 @@ class AccessTokens:
         if winner != token:  # a concurrent call renewed it first: everyone gets that one token
             self.repo.delete_token(token)
             record = self.repo.token(winner)
+            assert record is not None  # the winner put its record before it swapped the token in
             return AccessToken(winner, int(record["expires_at"] - now))
         if current and force_refresh:
             self._supersede(current, now)

@@ -67,7 +67,7 @@ class Directory:
     # --- who is calling: lenient look-ups for the journal and fault criteria (never raise) ----
     def token_appid(self, token: Any) -> Optional[str]:
         record = self.repo.token(token)
-        return record and record["appid"]
+        return record["appid"] if record else None
 
     def code_owner(self, code: Any) -> Tuple[Optional[str], Optional[str]]:
         """(appid, alias) of a login or phone code, used or not."""
