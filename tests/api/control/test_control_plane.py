@@ -31,5 +31,22 @@ def test_user_crud(client, wx_app):
     assert client.get(f"/__mock__/users/{openid}").status_code == 404
 
 
+def test_a_user_pinning_a_taken_openid_is_refused_whole(client, wx_app, alias):
+    taken = client.get(f"/__mock__/users/{alias}").get_json()["apps"][wx_app["appid"]]["openid"]
+    refused = client.post("/__mock__/users", json={"alias": "copycat", "openids": {wx_app["appid"]: taken}})
+    assert refused.status_code == 409 and refused.get_json()["error"] == f"openid {taken} already belongs to another user"
+    assert client.get("/__mock__/users/copycat").status_code == 404  # nothing of it was written
+    assert client.get(f"/__mock__/users/{taken}").get_json()["alias"] == alias
+
+
+def test_two_creations_of_one_alias_make_one_user(rt, wx_app):
+    """The repository refuses a taken alias atomically (the control plane's early check can race)."""
+    user = {"alias": "twin", "nickname": "双"}
+    openids = rt.wechat.directory.identities.openid_entries(user, [wx_app])
+    assert rt.wechat.repo.add_user(user, openids) is None
+    assert rt.wechat.repo.add_user({**user, "nickname": "二"}, openids) == "alias"
+    assert rt.wechat.user("twin")["nickname"] == "双"
+
+
 def test_health(client):
     assert client.get("/__mock__/health").get_json() == {"status": "ok"}

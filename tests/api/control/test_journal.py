@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from support import mint, wechat_session
+from support import authing_login, graphql, mint, wechat_session
 from mockserver import Config, create_app
 from mockserver.cli import build_parser, config_from_args
 
@@ -115,6 +115,21 @@ def test_faulted_requests_name_their_rule(client, wx_app, alias):
     faulted, broken = journal(client)["requests"]
     assert faulted["fault"] == rule["id"] and faulted["errcode"] == -1
     assert broken["fault"] == "f2" and broken["errcode"] is None and broken["response"] is None
+
+
+def test_authing_calls_are_recorded_with_their_app_and_code(client, rt, wx_app, alias):
+    app_id = rt.authing.apps()[0]["id"]
+    client.get("/api/v2/users/me", headers={"x-authing-app-id": app_id})
+    client.get("/api/v2/logout", query_string={"app_id": app_id})
+    graphql(client, app_id, None, "{ checkLoginStatus { code } }")
+    client.get("/api/v3/get-profile", headers={"x-authing-app-id": app_id})
+    login = authing_login(client, alias, app_id, wx_app["appid"])
+    me, logout, status, profile, auth = client.get("/__mock__/requests").get_json()["requests"][-5:]
+    assert (profile["response"]["statusCode"], profile["errcode"]) == (401, 2020)  # v3: apiCode, not statusCode
+    assert (me["appid"], me["errcode"]) == (app_id, 2020)  # v2: not logged in
+    assert logout["appid"] == app_id and status["errcode"] == 0
+    assert (auth["appid"], auth["user"], auth["errcode"]) == (wx_app["appid"], alias, 0)  # the code's owner first
+    assert login["id"]
 
 
 def test_ring_buffer_keeps_the_last_n():

@@ -6,7 +6,7 @@ import io
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from support import mint, wechat_session
+from support import wechat_session
 from mockserver.wechat import crypto
 
 

@@ -11,7 +11,7 @@ import jwt
 import pytest
 import requests
 
-from conftest import mint
+from support import DATA, authing_login, mint
 
 
 @pytest.fixture
@@ -32,11 +32,7 @@ def headers(app, token=None):
 
 
 def login(client, wx_app, alias, app):
-    code = mint(client, wx_app["appid"], alias)["code"]
-    answer = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
-                         headers=headers(app)).get_json()
-    assert answer["code"] == 200, answer
-    return answer["data"]
+    return authing_login(client, alias, app["id"], wx_app["appid"])
 
 
 def test_python_sdk_sign_in_profile_update_and_offline_introspection(live, client, wx_app, alias, authing_app, conn, rt):
@@ -127,50 +123,107 @@ def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def rejected_tokens(client, rt, wx_app, alias, authing_app):
-    """One token of each kind that must be refused, built from a real one."""
-    good = login(client, wx_app, alias, authing_app)["token"]
-    head, body, sig = good.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
-    tampered = ".".join([head, _b64({**claims, "sub": "0" * 24}), sig])
-    alg_none = ".".join([_b64({"alg": "none", "typ": "JWT"}), _b64(claims), ""])
-    other_app = {**authing_app, "id": "f" * 24}
-    rt.store.put("authing.apps", other_app["id"], other_app)
-    wrong_audience = rt.authing._issue(rt.authing.user_record(claims["sub"]), other_app, "http://x/oidc")[0]
-    logged_out = login(client, wx_app, alias, authing_app)["token"]
-    assert client.get("/api/v2/logout?app_id=" + authing_app["id"],
-                      headers=headers(authing_app, logged_out)).get_json()["code"] == 200
-    expiring = login(client, wx_app, alias, authing_app)["token"]
-    return good, {"tampered": tampered, "alg none": alg_none, "wrong audience": wrong_audience,
-                  "logged out": logged_out, "expired": expiring}
+TWO_POOLS = DATA / "two_pools.json"
+
+INVALID = (2207, "token 不合法")
+NOT_THIS_APP = (2207, "token 不属于此应用")
+#: Each kind of bad token, with the code and message it must get (REJECTIONS in authing/service.py).
+REJECTED = {
+    "bad-signature": INVALID,
+    "alg-none": INVALID,
+    "HS256-for-an-RS256-app": INVALID,
+    "unknown-kid": INVALID,
+    "no-jti": INVALID,
+    "not-a-JWT": INVALID,
+    "wrong-audience": NOT_THIS_APP,
+    "unknown-audience": NOT_THIS_APP,
+    "expired": (2206, "登录信息已过期"),
+    "revoked": (2207, "token 已失效，请重新登录"),
+}
 
 
-def test_every_rejected_token_is_refused_everywhere(client, rt, wx_app, alias, authing_app):
-    _, bad = rejected_tokens(client, rt, wx_app, alias, authing_app)
-    rt.clock.advance(authing_app["tokenLifetime"] + 1)  # "expired" (and good) are now past their exp
-    before = rt.authing.users()
-    for name, token in bad.items():
-        h = headers(authing_app, token)
-        me = client.get("/api/v2/users/me", headers=h)
-        assert me.status_code == 200 and me.get_json()["code"] in (2206, 2207), name
-        gql = client.post("/graphql/v2", headers=h, json={
-            "query": "mutation updateUser($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
-            "variables": {"input": {"nickname": "hacked"}}}).get_json()
-        assert gql["errors"][0]["message"]["code"] in (2206, 2207), name
-        status = client.post("/graphql/v2", headers=h, json={
-            "query": "query { checkLoginStatus { status code } }"}).get_json()
-        assert status["data"]["checkLoginStatus"]["status"] is False, name
-        v3 = client.get("/api/v3/get-profile", headers=h).get_json()
-        assert v3["statusCode"] == 401 and v3["apiCode"] in (2206, 2207), name
-        oidc = client.get("/oidc/me", headers=h)
-        assert oidc.status_code == 401 and oidc.get_json()["error"] == "invalid_token", name
-        introspected = client.post("/oidc/token/introspection", data={
-            "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": token}).get_json()
-        assert introspected == {"active": False}, name
-        validated = client.get("/api/v2/oidc/validate_token", query_string={"id_token": token}).get_json()
-        assert validated["code"] == 400, name
-    assert rt.authing.users() == before
-    assert client.get("/api/v2/users/me", headers=headers(authing_app, bad["expired"])).get_json()["code"] == 2206
+@pytest.fixture
+def pools():
+    """A mock with two apps in one pool (tests/data/two_pools.json): the client, app A1, app A2, its mini program."""
+    from mockserver import Config, create_app
+
+    fixture = json.loads(TWO_POOLS.read_text(encoding="utf-8"))
+    pool = fixture["authing"]["user_pools"][0]
+    a1, a2 = ({**app, "userPoolId": pool["id"]} for app in pool["apps"][:2])
+    return create_app(Config(fixtures=str(TWO_POOLS))).test_client(), a1, a2, fixture["wechat"]["apps"][0]
+
+
+def rejected_token(kind, client, app, other_app, wx_app):
+    """One token of ``kind`` that ``app`` must refuse, with exactly that one defect, made from alice's real one."""
+    import mockserver
+
+    dev_key = (Path(mockserver.__file__).resolve().parent / "data" / "authing-dev-signing-key.pem").read_bytes()
+    good = login(client, wx_app, "alice", app)["token"]
+    head, _, sig = good.split(".")
+    claims = jwt.decode(good, options={"verify_signature": False})
+    kid = jwt.get_unverified_header(good)["kid"]
+
+    def rs256(changed, key_id=kid):
+        return jwt.encode(changed, dev_key, algorithm="RS256", headers={"kid": key_id})
+    # Re-signed unchanged, the claims pass: so each token below has exactly the one defect it is named for.
+    assert client.get("/api/v2/users/me", headers=headers(app, rs256(claims))).get_json()["code"] == 200
+    if kind == "bad-signature":  # a later exp, the original signature
+        return ".".join([head, _b64({**claims, "exp": claims["exp"] + 3600}), sig])
+    if kind == "alg-none":
+        return ".".join([_b64({"alg": "none", "typ": "JWT"}), _b64(claims), ""])
+    if kind == "HS256-for-an-RS256-app":
+        return jwt.encode(claims, app["secret"], algorithm="HS256")
+    if kind == "unknown-kid":
+        return rs256(claims, "another-key")
+    if kind == "no-jti":
+        return rs256({k: v for k, v in claims.items() if k != "jti"})
+    if kind == "not-a-JWT":
+        return "not-a-jwt"
+    if kind == "wrong-audience":  # a real token of the pool's other app
+        return login(client, wx_app, "alice", other_app)["token"]
+    if kind == "unknown-audience":
+        return rs256({**claims, "aud": "f" * 24})
+    if kind == "expired":
+        minted = client.post("/__mock__/authing/tokens",
+                             json={"userId": claims["sub"], "appId": app["id"], "expiresIn": 60}).get_json()
+        assert client.get("/api/v2/users/me", headers=headers(app, minted["token"])).get_json()["code"] == 200
+        assert client.post("/__mock__/clock", json={"advance": 61}).status_code == 200
+        return minted["token"]
+    if kind == "revoked":
+        assert client.get("/api/v2/logout", headers=headers(app, good)).get_json()["code"] == 200
+        return good
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", sorted(REJECTED))
+def test_each_rejected_token_is_refused_everywhere_for_its_own_reason(pools, kind):
+    client, app, other_app, wx_app = pools
+    token = rejected_token(kind, client, app, other_app, wx_app)
+    code, message = REJECTED[kind]
+    before = client.get("/__mock__/authing/users").get_json()
+    h = headers(app, token)
+
+    me = client.get("/api/v2/users/me", headers=h)
+    assert me.status_code == 200 and me.get_json() == {"code": code, "message": message, "data": None}
+    gql = client.post("/graphql/v2", headers=h, json={
+        "query": "mutation updateUser($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
+        "variables": {"input": {"nickname": "hacked"}}}).get_json()
+    assert gql["data"] == {"updateUser": None}
+    assert [e["message"] for e in gql["errors"]] == [{"code": code, "message": message, "data": None}]
+    status = client.post("/graphql/v2", headers=h, json={"query": "query { checkLoginStatus { code message status } }"})
+    assert status.get_json() == {"data": {"checkLoginStatus": {"code": code, "message": message, "status": False}}}
+    for v3 in (client.get("/api/v3/get-profile", headers=h),
+               client.post("/api/v3/update-profile", headers=h, json={"nickname": "hacked"})):
+        body = v3.get_json()
+        assert (body["statusCode"], body["apiCode"], body["message"]) == (401, code, message)
+    oidc = client.get("/oidc/me", headers=h)
+    assert oidc.status_code == 401 and oidc.get_json() == {"error": "invalid_token", "error_description": message}
+    introspected = client.post("/oidc/token/introspection", data={
+        "client_id": app["id"], "client_secret": app["secret"], "token": token}).get_json()
+    assert introspected == {"active": False}
+    validated = client.get("/api/v2/oidc/validate_token", headers=h, query_string={"id_token": token}).get_json()
+    assert validated == {"code": 400, "message": "token 校验失败：" + message, "data": None}
+    assert client.get("/__mock__/authing/users").get_json() == before
 
 
 def test_a_valid_token_is_accepted_everywhere(client, rt, wx_app, alias, authing_app):
@@ -229,9 +282,10 @@ def test_validly_signed_tokens_without_a_string_jti_are_invalid(client, rt, wx_a
     forged_claims = {k: v for k, v in {**good, **claims}.items() if v is not None}
     if algorithm == "HS256":
         authing_app = {**authing_app, "algorithm": "HS256"}
-        rt.store.put("authing.apps", authing_app["id"], authing_app)
-    forged = rt.authing.codec.sign(forged_claims, authing_app)
+        rt.authing.repo.put_app(authing_app)
+    forged = rt.authing.tokens.codec.sign(forged_claims, authing_app)
     h = headers(authing_app, forged)
+    before = rt.authing.repo.snapshot()
     logout = client.get("/api/v2/logout", query_string={"app_id": authing_app["id"]}, headers=h)
     assert logout.status_code == 200 and logout.get_json()["code"] == 2207, logout.data[:300]
     assert client.get("/api/v2/users/me", headers=h).get_json()["code"] == 2207
@@ -239,7 +293,7 @@ def test_validly_signed_tokens_without_a_string_jti_are_invalid(client, rt, wx_a
     assert client.post("/oidc/token/introspection", data={
         "client_id": authing_app["id"], "client_secret": authing_app["secret"], "token": forged}).get_json() == {
         "active": False}
-    assert rt.store.items("authing.revoked") == []
+    assert rt.authing.repo.snapshot() == before  # nothing revoked, nothing changed
 
 
 def test_logout_current_of_the_js_sdk(client, wx_app, alias, authing_app):
@@ -275,7 +329,7 @@ def test_discovery_lists_only_the_introspection_auth_methods_that_work(client, w
 def test_signed_tokens_with_impossible_times_are_invalid(client, rt, wx_app, alias, authing_app, claim, value):
     user = login(client, wx_app, alias, authing_app)
     claims = {**jwt.decode(user["token"], options={"verify_signature": False}), claim: value}
-    forged = rt.authing.codec.sign(claims, authing_app)
+    forged = rt.authing.tokens.codec.sign(claims, authing_app)
     h = headers(authing_app, forged)
     assert client.get("/api/v2/users/me", headers=h).get_json()["code"] == 2207
     checked = client.post("/graphql/v2", headers=h, json={"query": "{ checkLoginStatus { code status exp } }"}).get_json()
