@@ -34,12 +34,7 @@ class AccessTokens:
 
     def fetch(self, grant_type: Optional[str], appid: Optional[str], secret: Optional[str]) -> AccessToken:
         """``/cgi-bin/token``: a new token; the previous one keeps working 5 more minutes."""
-        if not appid:
-            raise WeChatError(41002)
-        if not secret:
-            raise WeChatError(41004)
-        if grant_type != "client_credential":
-            raise WeChatError(40002)
+        self._check_grant(grant_type, appid, secret)
         app = self.login.authenticate(appid, secret)
         now = self.clock.now()
         if self.repo.count_call(f"{app['appid']}", int(now // 86400)) > DAILY_TOKEN_QUOTA:
@@ -53,12 +48,7 @@ class AccessTokens:
 
     def fetch_stable(self, grant_type: Any, appid: Any, secret: Any, force_refresh: Any) -> AccessToken:
         """``/cgi-bin/stable_token``: the same token until 5 minutes before it expires."""
-        if not appid:
-            raise WeChatError(41002)
-        if not secret:
-            raise WeChatError(41004)
-        if grant_type != "client_credential":
-            raise WeChatError(40002)
+        self._check_grant(grant_type, appid, secret)
         if type(force_refresh) is not bool:
             raise WeChatError(47001)
         app = self.login.authenticate(appid, secret)
@@ -84,6 +74,16 @@ class AccessTokens:
         if current and force_refresh:
             self._supersede(current, now)
         return AccessToken(token, TOKEN_TTL)
+
+    @staticmethod
+    def _check_grant(grant_type: Any, appid: Any, secret: Any) -> None:
+        """Both token APIs check the appid, then the secret, then the grant type, in that order."""
+        if not appid:
+            raise WeChatError(41002)
+        if not secret:
+            raise WeChatError(41004)
+        if grant_type != "client_credential":
+            raise WeChatError(40002)
 
     def _new_token(self, appid: str, kind: str, now: float) -> str:
         token = self.random.access_token()
