@@ -1,12 +1,10 @@
 """``Caller``: what a request tells about its sender, read by the routes, used by the domain."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     app_id: Optional[str] = None
     pool_id: Optional[str] = None
     token: Optional[str] = None

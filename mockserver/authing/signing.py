@@ -17,9 +17,8 @@ import functools
 import hashlib
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, NamedTuple, Optional
 
 DEV_SIGNING_KEY = Path(__file__).resolve().parent.parent / "data" / "authing-dev-signing-key.pem"
 ALGORITHMS = ("RS256", "HS256")
@@ -114,8 +113,7 @@ class TokenRejected(Exception):
         self.detail = detail
 
 
-@dataclass
-class Verified:
+class Verified(NamedTuple):
     claims: Dict[str, Any]
     app: Dict[str, Any]
 

@@ -2,8 +2,7 @@
 refreshed, revoked by a logout, and minted by the control plane without a login."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from ..core.clock import Clock
 from ..core.errors import ControlError
@@ -28,23 +27,20 @@ REJECTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Issued:
+class Issued(NamedTuple):
     """A signed token and its claims."""
     token: str
     claims: Dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Presented:
+class Presented(NamedTuple):
     """A user as the v2 API and GraphQL return it to its own client: with a token."""
     user: Record
     token: Optional[str]
     expires_at: Optional[float]
 
 
-@dataclass(frozen=True)
-class TokenSet:
+class TokenSet(NamedTuple):
     """What the v3 sign-in answers."""
     access_token: str
     id_token: str
@@ -52,8 +48,7 @@ class TokenSet:
     scope: str = V3_SCOPE
 
 
-@dataclass(frozen=True)
-class LoginStatus:
+class LoginStatus(NamedTuple):
     code: int
     message: str
     claims: Optional[Dict[str, Any]] = None

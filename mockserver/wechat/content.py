@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from ..core.ids import RandomSource
 from .errors import WeChatError
@@ -16,8 +15,7 @@ RISKY_MARKER, REVIEW_MARKER = "MOCK_RISKY", "MOCK_REVIEW"
 ENV_VERSIONS = ("release", "trial", "develop")
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What ``msg_sec_check`` v2 answers: ``trace_id`` is None for the v1 API."""
     suggest: str
     label: int

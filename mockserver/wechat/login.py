@@ -3,8 +3,7 @@ session or a phone number, the session key and what it encrypts, and the login q
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from ..core.clock import Clock
 from ..core.errors import Conflict, ControlError, NotFound
@@ -21,30 +20,26 @@ WELL_FORMED_CODE = re.compile(r"^[A-Za-z0-9]{32}$")
 OPEN_DATA_KINDS = ("userInfo", "phoneNumber")
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     """What ``/sns/jscode2session`` answers."""
     session_key: str
     openid: str
     unionid: Optional[str]
 
 
-@dataclass(frozen=True)
-class PhoneNumber:
+class PhoneNumber(NamedTuple):
     phone: str  # the number without country code
     country_code: str
     appid: str
     timestamp: int
 
 
-@dataclass(frozen=True)
-class MintedCode:
+class MintedCode(NamedTuple):
     code: str
     openid: str
 
 
-@dataclass(frozen=True)
-class OpenData:
+class OpenData(NamedTuple):
     """What the mini program gets from ``getUserProfile``/``getPhoneNumber`` (old flow)."""
     kind: str  # userInfo or phoneNumber
     encrypted_data: str

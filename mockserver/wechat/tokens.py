@@ -3,8 +3,7 @@ one until it nears expiry) and the check of the ``access_token`` every other API
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from ..core.clock import Clock
 from ..core.ids import RandomSource
@@ -19,8 +18,7 @@ DAILY_TOKEN_QUOTA = 2000
 WELL_FORMED_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,512}$")
 
 
-@dataclass(frozen=True)
-class AccessToken:
+class AccessToken(NamedTuple):
     token: str
     expires_in: int
 

@@ -8,8 +8,7 @@ openid; a phone login finds the user by phone first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from ...core.errors import NotFound
 from ...wechat import crypto
@@ -31,8 +30,7 @@ PROFILE_FROM_WECHAT = (("nickName", "nickname"), ("avatarUrl", "photo"), ("city"
                        ("province", "province"), ("country", "country"), ("language", "locale"))
 
 
-@dataclass(frozen=True)
-class MiniProgramPhone:
+class MiniProgramPhone(NamedTuple):
     """What ``getphone`` tells: the user's phone number and WeChat identity."""
     pure_phone: str
     country_code: str
@@ -107,7 +105,7 @@ class WeChatMiniProgramLogin:
         client_id = body.get("client_id")
         if client_id is not None and not isinstance(client_id, str):
             raise bad_request("client_id 必须是字符串")
-        app = self.apps.app_for(caller if caller.app_id else replace(caller, app_id=client_id))
+        app = self.apps.app_for(caller if caller.app_id else caller._replace(app_id=client_id))
         if client_id is not None and client_id != app["id"]:
             raise bad_request("client_id 与应用不匹配")
         secret = body.get("client_secret")
