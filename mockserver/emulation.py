@@ -12,7 +12,7 @@ declare some twenty of them (start-up time; measured with ``python -X importtime
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from flask import Blueprint, Response
 from werkzeug.datastructures import Headers
@@ -106,6 +106,7 @@ class EmulatedService(NamedTuple):
     malformed_body: bytes                       # what a ``malformed`` fault answers: cut-off JSON
     control_blueprints: Tuple[Blueprint, ...] = ()   # its part of /__mock__/
     control_openapi: Mapping[str, Any] = {}  # OpenAPI paths of those (never changed: shared safely)
+    control_schemas: Mapping[str, Any] = {}  # OpenAPI components those paths refer to
     open_control_paths: Tuple[str, ...] = ()    # control paths that reveal nothing (no admin token)
     describe_apps: Optional[Callable[[Any], Any]] = None  # its part of GET /__mock__/apps
     resolve_user: Optional[Callable[[Any, str], str]] = None  # a user reference → its name (faults)
@@ -115,5 +116,3 @@ class EmulatedService(NamedTuple):
     def prefixes(self) -> Tuple[str, ...]:
         return tuple(prefix for wire in self.wire_formats for prefix in wire.prefixes)
 
-
-Services = Sequence[EmulatedService]

@@ -26,6 +26,8 @@ from .users import Users
 
 class AuthingService:
     def __init__(self, context: BuildContext):
+        if "wechat" not in context.peers:
+            raise ValueError("the authing service logs users in through WeChat: register mockserver.wechat before it")
         self.wechat = context.peers["wechat"]
         self.random = context.random
         self.repo = AuthingRepository(context.store)
@@ -33,7 +35,7 @@ class AuthingService:
         self.directory = Users(self.repo, context.clock, context.random)
         self.tokens = Tokens(self.repo, self.applications, self.directory, context.clock, context.random,
                              SigningKey.load(context.config.signing_key))
-        self.sms = Sms(self.repo, context.clock, context.random)
+        self.sms = Sms(self.repo, self.applications, context.clock, context.random)
         self.account = Account(self.directory, self.tokens, self.sms)
         self.files = Files(self.repo, context.clock, context.random)
         self.oidc = Oidc(self.applications, self.tokens)

@@ -9,6 +9,8 @@ from ..core.clock import Clock
 from ..core.ids import RandomSource
 from ..core.store import UNCHANGED
 from . import errors as E
+from .apps import Apps
+from .caller import Caller
 from .errors import AuthingError
 from .repo import AuthingRepository
 
@@ -23,12 +25,15 @@ def checked_phone(phone: Any) -> str:
 
 
 class Sms:
-    def __init__(self, repo: AuthingRepository, clock: Clock, random: RandomSource):
+    def __init__(self, repo: AuthingRepository, apps: Apps, clock: Clock, random: RandomSource):
         self.repo = repo
+        self.apps = apps
         self.clock = clock
         self.random = random
 
-    def send(self, pool_id: str, phone: Any) -> None:
+    def send(self, caller: Caller, phone: Any) -> None:
+        """A code to ``phone``, in the caller's user pool (named, or its app's)."""
+        pool_id = caller.pool_id or self.apps.app_for(caller)["userPoolId"]
         if self.repo.pool(pool_id) is None:
             raise AuthingError(E.POOL_NOT_FOUND, "用户池不存在")
         phone = checked_phone(phone)

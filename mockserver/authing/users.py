@@ -37,9 +37,6 @@ class Users:
         self.random = random
 
     # --- the directory ----------------------------------------------------------------------
-    def find(self, user_id: Any) -> Optional[Record]:
-        return self.repo.user(user_id)
-
     def all(self) -> List[Record]:
         return self.repo.users()
 

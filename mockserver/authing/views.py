@@ -185,10 +185,11 @@ def discovery(issuer: str) -> Dict[str, Any]:
     }
 
 
-def introspection(claims: Optional[Dict[str, Any]], client_id: Optional[str]) -> Dict[str, Any]:
+def introspection(claims: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """Claims of an active token (verified for the authenticated client: ``aud`` is its id), or inactive."""
     if claims is None:
         return {"active": False}
-    return {"active": True, "sub": claims["sub"], "client_id": client_id, "exp": claims["exp"],
+    return {"active": True, "sub": claims["sub"], "client_id": claims["aud"], "exp": claims["exp"],
             "iat": claims["iat"], "iss": claims.get("iss"), "aud": claims["aud"], "jti": claims.get("jti"),
             "scope": claims.get("scope", V3_SCOPE), "token_type": "Bearer"}
 

@@ -59,6 +59,12 @@ class FaultRules:
         """The service whose emulated API serves this route (None for the control plane)."""
         return self.owners.get((endpoint or "").split(".", 1)[0])
 
+    def route_name(self, endpoint: Optional[str]) -> Optional[str]:
+        """``service.route`` (``authing.logout``): a route's name whichever of the service's
+        blueprints (API families) serves it, so rule names outlive how routes are grouped."""
+        owner = self.owner(endpoint)
+        return f"{owner.name}.{endpoint.split('.', 1)[1]}" if owner and endpoint else None
+
     # --- control plane --------------------------------------------------------------------
     def add(self, spec: Any, url_map: Map) -> Dict[str, Any]:
         """Validate a rule as posted and store it."""
@@ -104,8 +110,9 @@ class FaultRules:
     # --- the request path -----------------------------------------------------------------
     def fire(self, endpoint: str, rule_path: str, facts: CallerFacts) -> Optional[Dict[str, Any]]:
         """The rule that fires for this request (its hit already counted), or None."""
+        route = self.route_name(endpoint)
         for rule in self._rules():
-            if not self._applies(rule, endpoint, rule_path, facts):
+            if not self._applies(rule, route, rule_path, facts):
                 continue
             if rule["probability"] is not None and self.random.random() >= rule["probability"]:
                 continue
@@ -125,12 +132,12 @@ class FaultRules:
         return sorted(self.store.values(NAMESPACE), key=lambda rule: int(rule["id"][1:]))
 
     @staticmethod
-    def _applies(rule: Dict[str, Any], endpoint: str, rule_path: str, facts: CallerFacts) -> bool:
+    def _applies(rule: Dict[str, Any], route: Optional[str], rule_path: str, facts: CallerFacts) -> bool:
         if rule["times"] is not None and rule["hits"] >= rule["times"]:
             return False
         if rule["path"] is not None and rule["path"] != rule_path:
             return False
-        if rule["path"] is None and rule["route"] != endpoint:
+        if rule["path"] is None and rule["route"] != route:
             return False
         match = rule["match"]
         if "appid" in match and match["appid"] not in facts.appids:
@@ -172,14 +179,14 @@ class FaultRules:
     def _action(self, action: str, service: EmulatedService, spec: Dict[str, Any]) -> Dict[str, Any]:
         """What the rule stores for its action; ``service`` owns the route."""
         own = service.fault_error
-        other = next((s for s in self.services.values() if s.fault_error.name == action and s is not service), None)
-        if other is not None:
-            raise ControlError(f"'{action}' faults are for {other.title} routes; use '{own.name}' for "
-                               f"{service.title} routes")
         for owner in self.services.values():
             for name in owner.fault_error.fields:
                 if spec.get(name) is not None and action != owner.fault_error.name:
                     raise ControlError(f"'{name}' goes with '{owner.fault_error.name}'")
+        other = next((s for s in self.services.values() if s.fault_error.name == action and s is not service), None)
+        if other is not None:
+            raise ControlError(f"'{action}' faults are for {other.title} routes; use '{own.name}' for "
+                               f"{service.title} routes")
         if action == own.name:
             return own.parse(spec)
         if action in BROKEN_ANSWERS and spec[action] is not True:
@@ -201,13 +208,14 @@ class FaultRules:
         (``/sns/jscode2session``) or any concrete path a route serves."""
         if not isinstance(spec, str) or not spec:
             raise ControlError("'endpoint' is required: a path such as /sns/jscode2session or a route name")
-        rules = [(rule, owner) for rule in url_map.iter_rules() for owner in [self.owner(rule.endpoint)] if owner]
-        for rule, owner in rules:
+        rules = [(rule, owner, self.route_name(rule.endpoint))
+                 for rule in url_map.iter_rules() for owner in [self.owner(rule.endpoint)] if owner]
+        for rule, owner, route in rules:
             if spec == rule.rule:
-                return {"route": rule.endpoint, "path": rule.rule, "service": owner.name}
-        for rule, owner in rules:
-            if spec in (rule.endpoint, rule.endpoint.split(".", 1)[1]):
-                return {"route": rule.endpoint, "path": None, "service": owner.name}
+                return {"route": route, "path": rule.rule, "service": owner.name}
+        for rule, owner, route in rules:
+            if spec in (route, rule.endpoint, rule.endpoint.split(".", 1)[1]):
+                return {"route": route, "path": None, "service": owner.name}
         if spec.startswith("/"):
             adapter = url_map.bind("mock")
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
@@ -219,7 +227,7 @@ class FaultRules:
                 if service:
                     return {"route": matched.endpoint, "path": matched.rule, "service": service.name}
                 break
-        known = sorted({rule.rule for rule, _ in rules})
+        known = sorted({rule.rule for rule, _, _ in rules})
         raise ControlError(f"no emulated route {spec!r}; known paths: {', '.join(known)}")
 
 

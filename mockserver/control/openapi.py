@@ -138,6 +138,7 @@ def spec(services: Sequence[EmulatedService]) -> Dict[str, Any]:
     actions = [service.fault_error.name for service in services] + ["drop", "malformed", "latency"]
     schemas = {
         **SCHEMAS,
+        **{name: schema for service in services for name, schema in service.control_schemas.items()},
         "FaultRuleIn": obj({**FAULT_RULE_FIELDS, **fault_fields}, ["endpoint"], additionalProperties=False),
         "FaultRule": obj({"id": STRING, "endpoint": STRING,
                           "service": {"type": "string", "enum": [service.name for service in services]},
@@ -155,7 +156,7 @@ def spec(services: Sequence[EmulatedService]) -> Dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "mockserver control plane", "version": "1",
-                 "description": "Drive the emulated services: users and codes, clock, faults, request journal."},
+                 "description": "Drive the WeChat/Authing emulator: users and codes, clock, faults, request journal."},
         "paths": paths,
         "components": {"schemas": schemas},
     }

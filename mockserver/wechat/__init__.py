@@ -61,6 +61,7 @@ SERVICE = EmulatedService(
     malformed_body=views.MALFORMED_BODY,
     control_blueprints=(control.blueprint,),
     control_openapi=openapi.PATHS,
+    control_schemas=openapi.SCHEMAS,
     open_control_paths=(control.WX_SHIM_PATH,),
     describe_apps=lambda wechat: wechat.apps(),
     resolve_user=lambda wechat, ref: wechat.user(ref)["alias"],

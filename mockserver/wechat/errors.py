@@ -49,6 +49,3 @@ class WeChatError(Exception):
         base = ERRMSG.get(errcode, "system error")
         self.errmsg = f"{base} {detail}" if detail else base
         super().__init__(f"{errcode} {self.errmsg}")
-
-    def body(self, rid: str) -> dict:
-        return {"errcode": self.errcode, "errmsg": f"{self.errmsg}, rid: {rid}"}

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..control.openapi import ANY_OBJECT, STRING, obj, op, path_param
+from ..control.openapi import ANY_OBJECT, STRING, obj, op, path_param, ref
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
-LOGIN_CODE = obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"])
+SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"])}
 
 #: The fields of a fault rule that answers a WeChat error.
 FAULT_FIELDS: Dict[str, Any] = {
@@ -23,7 +23,7 @@ PATHS: Dict[str, Dict[str, Any]] = {
                                   {"type": "string"}, content="application/javascript")},
     "/__mock__/wechat/login": {"post": op(
         "What wx.login() resolves: a login code for a user (a new user when none is given)", "wechat",
-        LOGIN_CODE, body=obj({"appid": STRING, "user": STRING}, ["appid"]))},
+        ref("LoginCode"), body=obj({"appid": STRING, "user": STRING}, ["appid"]))},
     "/__mock__/wechat/phone-code": {"post": op(
         "What the getPhoneNumber button hands over (new flow)", "wechat", obj({"code": STRING, "errMsg": STRING}),
         body=obj({"appid": STRING, "user": STRING}, ["appid", "user"]))},

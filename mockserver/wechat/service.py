@@ -20,7 +20,6 @@ from .users import Directory
 class WeChatService:
     def __init__(self, context: BuildContext):
         self.repo = WeChatRepository(context.store)
-        self.clock = context.clock
         self.directory = Directory(self.repo, context.random)
         self.login = Login(self.repo, self.directory, context.clock, context.random,
                            accept_unknown_codes=context.config.accept_unknown_codes)

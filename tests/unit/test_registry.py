@@ -115,3 +115,10 @@ def test_an_app_of_the_third_service_alone(tmp_path):
     assert client.get("/sns/jscode2session").status_code == 404  # no WeChat here: the control plane's 404
     with pytest.raises(ValueError, match="unknown top-level keys"):  # a fixture for services it does not run
         create_app(Config(), services=[ECHO])
+
+
+def test_a_service_that_needs_another_says_so(tmp_path):
+    fixture = tmp_path / "authing-only.json"
+    fixture.write_text(json.dumps({"authing": {}}))
+    with pytest.raises(ValueError, match="register mockserver.wechat before it"):
+        create_app(Config(fixtures=str(fixture)), services=["mockserver.authing"])

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 from ...core.errors import NotFound
 from ...wechat import crypto
 from ...wechat.errors import WeChatError
-from ...wechat.login import Session, decrypted_phone
+from ...wechat.login import Session
 from ...wechat.service import WeChatService
 from .. import errors as E
 from ..apps import Apps
@@ -190,7 +190,7 @@ class WeChatMiniProgramLogin:
         except WeChatError as exc:
             raise AuthingError(E.BAD_REQUEST, f"获取微信手机号失败：{exc.errmsg}",
                                {"errcode": exc.errcode, "errmsg": exc.errmsg}) from None
-        return phone_from(decrypted_phone(number))
+        return number.phone, number.country_code
 
     # --- the WeChat identity and its user ------------------------------------------------------------
     @staticmethod

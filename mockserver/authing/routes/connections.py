@@ -9,8 +9,8 @@ from . import RouteTable, authing, caller, json_object, register
 
 def wechat_miniprogram_auth():
     body = json_object()
-    raw = body.get("rawData")
-    raw_data = json_object(raw, "rawData") if isinstance(raw, str) and raw else None  # wx.getUserInfo()'s
+    raw = body.get("rawData")  # wx.getUserInfo()'s rawData: a JSON string, or already an object
+    raw_data = json_object(raw, "rawData") if isinstance(raw, str) and raw else raw if isinstance(raw, dict) else None
     logged_in = authing().wechat_miniprogram.login_by_code(caller(), body.get("code"), body.get("iv"),
                                                            body.get("encryptedData"), raw_data)
     return views.v2(views.presented(logged_in), "登录成功")

@@ -22,7 +22,7 @@ def introspection():
         client_id = request.authorization.username
         client_secret = request.authorization.password
     claims = authing().oidc.introspect(client_id, client_secret, form.get("token"))
-    return views.introspection(claims, client_id)
+    return views.introspection(claims)
 
 
 def oidc_me():

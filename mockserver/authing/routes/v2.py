@@ -14,8 +14,7 @@ def users_me():
 
 def sms_send():
     phone = json_object().get("phone")
-    who, service = caller(), authing()
-    service.sms.send(who.pool_id or service.applications.app_for(who)["userPoolId"], phone)
+    authing().sms.send(caller(), phone)
     return {"code": 200, "message": "发送成功"}
 
 

@@ -231,3 +231,11 @@ def test_an_uploaded_page_is_never_run_as_the_mocks_origin(client):
     assert served.status_code == 200 and served.data == page
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("raw_data", ['{"nickName": "小红", "gender": 2}', {"nickName": "小红", "gender": 2}])
+def test_raw_data_as_a_json_string_or_an_object_sets_the_profile(client, rt, wx_app, alias, raw_data):
+    code = mint(client, wx_app["appid"], alias)["code"]
+    user = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code, "rawData": raw_data},
+                       headers={"x-authing-app-id": rt.authing.apps()[0]["id"]}).get_json()["data"]
+    assert (user["nickname"], user["gender"]) == ("小红", "F")

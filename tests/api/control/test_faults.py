@@ -167,6 +167,7 @@ def test_control_plane_is_never_faulted(client, wx_app):
     ({"endpoint": "/sns/jscode2session", "drop": True, "errmsg": "x"}, "'errmsg' goes with 'errcode'"),
     ({"endpoint": "/sns/jscode2session", "latency_ms": 5, "errmsg": "x"}, "'errmsg' goes with 'errcode'"),
     ({"endpoint": "/sns/jscode2session", "drop": "yes"}, "'drop' must be true"),
+    ({"endpoint": "jscode2session", "authing": {"code": 1}, "errmsg": "x"}, "'errmsg' goes with 'errcode'"),
     ({"endpoint": "/sns/jscode2session", "errcode": -1, "times": 0}, "'times' must be a positive integer"),
     ({"endpoint": "/sns/jscode2session", "errcode": -1, "probability": 1.5}, "'probability'"),
     ({"endpoint": "/sns/jscode2session", "latency_ms": -5}, "'latency_ms'"),
@@ -186,3 +187,13 @@ def test_rules_live_in_the_store_and_reset_clears_them(client, rt):
     assert [r["errcode"] for r in rt.faults.list() if r["id"] == rule["id"]] == [-1]
     client.post("/__mock__/reset")
     assert client.get("/__mock__/faults").get_json() == {"faults": []}
+
+
+@pytest.mark.parametrize("endpoint", ["logout", "authing.logout", "/api/v2/logout"])
+def test_a_route_is_named_by_the_service_whatever_blueprint_serves_it(client, endpoint):
+    rule = client.post("/__mock__/faults", json={"endpoint": endpoint, "authing": {"code": 2333}}).get_json()
+    assert rule["service"] == "authing", rule
+    answer = client.get("/api/v2/logout").get_json()
+    assert answer["code"] == 2333
+    assert client.get("/logout").get_json()["code"] == (2333 if "/" not in endpoint else 2020)  # same route, other path
+
