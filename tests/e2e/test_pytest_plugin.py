@@ -224,10 +224,13 @@ def test_xdist_workers_each_get_their_own_isolated_server(pytester):
     pytester.makepyfile(**{f"test_worker_{n}": f"""
         import os
         import pytest
+        from mockserver.core.fixtures import load_fixture
+
+        FIXTURE_USERS = len(load_fixture(sections=["wechat", "authing"])["wechat"]["users"])
 
         @pytest.mark.parametrize("i", range(6))
         def test_isolated(mockserver, mockserver_intercept, i):
-            assert len(mockserver.users) == 20  # the default fixture's users, none of another test's
+            assert len(mockserver.users) == FIXTURE_USERS  # none of another test's
             mockserver.login()  # adds a user, which the next test must not see
             with open({str(seen)!r}, "a") as out:
                 out.write(os.environ["PYTEST_XDIST_WORKER"] + " " + mockserver.url + "\\n")
