@@ -78,7 +78,13 @@ class FaultError(NamedTuple):
     fields: Tuple[str, ...]
     parse: Callable[[Dict[str, Any]], Dict[str, Any]]
     error: Callable[[Dict[str, Any]], Exception]
-    schema: Dict[str, Any]  # OpenAPI properties of ``name`` and ``fields`` in a posted rule
+
+
+class OpenApiPart(NamedTuple):
+    """A service's part of the control plane's OpenAPI description."""
+    paths: Mapping[str, Any]  # its control routes
+    schemas: Mapping[str, Any] = {}  # components those refer to
+    fault_fields: Mapping[str, Any] = {}  # properties of its fault action's fields in a posted rule
 
 
 class BuildContext(NamedTuple):
@@ -105,8 +111,8 @@ class EmulatedService(NamedTuple):
     fault_error: FaultError
     malformed_body: bytes                       # what a ``malformed`` fault answers: cut-off JSON
     control_blueprints: Tuple[Blueprint, ...] = ()   # its part of /__mock__/
-    control_openapi: Mapping[str, Any] = {}  # OpenAPI paths of those (never changed: shared safely)
-    control_schemas: Mapping[str, Any] = {}  # OpenAPI components those paths refer to
+    #: Its part of ``/__mock__/openapi.json``, loaded on first request (start-up time).
+    openapi: Optional[Callable[[], "OpenApiPart"]] = None
     open_control_paths: Tuple[str, ...] = ()    # control paths that reveal nothing (no admin token)
     describe_apps: Optional[Callable[[Any], Any]] = None  # its part of GET /__mock__/apps
     resolve_user: Optional[Callable[[Any, str], str]] = None  # a user reference → its name (faults)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ..core.errors import ControlError
-from ..emulation import CallerFacts, EmulatedService, FaultError, RequestView, WireFormat
-from . import control, openapi, views
+from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, RequestView, WireFormat
+from . import control, views
 from .errors import AuthingError
 from .routes import connections, graphql, oidc, v2, v3
 from .service import AuthingService
@@ -31,6 +31,12 @@ def parse_fault(spec: Dict[str, Any]) -> Dict[str, Any]:
     return {"authing": {"code": error["code"], "message": error.get("message") or "系统错误"}}
 
 
+def openapi_part() -> OpenApiPart:
+    from . import openapi  # only /__mock__/openapi.json needs it: not at start-up
+
+    return openapi.PART
+
+
 SERVICE = EmulatedService(
     name="authing",
     title="Authing",
@@ -44,11 +50,10 @@ SERVICE = EmulatedService(
     caller=caller,
     error_code=views.error_code,
     fault_error=FaultError("authing", (), parse_fault,
-                           lambda stored: AuthingError(stored["authing"]["code"], stored["authing"]["message"]),
-                           openapi.FAULT_FIELDS),
+                           lambda stored: AuthingError(stored["authing"]["code"], stored["authing"]["message"])),
     malformed_body=views.MALFORMED_BODY,
     control_blueprints=(control.blueprint,),
-    control_openapi=openapi.PATHS,
+    openapi=openapi_part,
     describe_apps=control.apps,
     dashboard=control.dashboard,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ..control.openapi import BOOLEAN, INTEGER, NUMBER, STRING, obj, op, path_param
+from ..emulation import OpenApiPart
 
 #: The fields of a fault rule that answers an Authing error.
 FAULT_FIELDS: Dict[str, Any] = {
@@ -23,3 +24,5 @@ PATHS: Dict[str, Dict[str, Any]] = {
                                             body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},
                                                      ["userId"]), status="201")},
 }
+
+PART = OpenApiPart(PATHS, fault_fields=FAULT_FIELDS)

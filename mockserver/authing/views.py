@@ -5,17 +5,19 @@ that family's shape (see ``errors.py`` for the table and why v2 and GraphQL erro
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
 from .errors import BAD_REQUEST, SYSTEM_BUSY, V3_STATUS, AuthingError
-from .logins.wechat_miniprogram import MiniProgramPhone
 from .models import iso
 from .repo import Record
 from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
+
+if TYPE_CHECKING:  # only a type here; the login module loads with its first use
+    from .logins.wechat_miniprogram import MiniProgramPhone
 
 V2_PREFIXES = ("/connections/", "/api/v2/", "/files/", "/logout")
 V3_PREFIXES = ("/api/v3/",)

@@ -1,7 +1,7 @@
 """OpenAPI 3 description of the control plane, served at ``/__mock__/openapi.json``.
 
 Written by hand next to the routes: the core's paths here, each service's in its own
-``control_openapi`` (and its fault action's fields in ``fault_error.schema``). A test fails when a
+``openapi`` part (paths, components, its fault action's fields). A test fails when a
 control route is added, removed or changes methods without its description following.
 """
 from __future__ import annotations
@@ -134,11 +134,12 @@ PATHS: Dict[str, Dict[str, Any]] = {
 
 def spec(services: Sequence[EmulatedService]) -> Dict[str, Any]:
     """The description of this app's control plane: the core's paths and each service's."""
-    fault_fields = {name: schema for service in services for name, schema in service.fault_error.schema.items()}
+    parts = [service.openapi() for service in services if service.openapi is not None]
+    fault_fields = {name: schema for part in parts for name, schema in part.fault_fields.items()}
     actions = [service.fault_error.name for service in services] + ["drop", "malformed", "latency"]
     schemas = {
         **SCHEMAS,
-        **{name: schema for service in services for name, schema in service.control_schemas.items()},
+        **{name: schema for part in parts for name, schema in part.schemas.items()},
         "FaultRuleIn": obj({**FAULT_RULE_FIELDS, **fault_fields}, ["endpoint"], additionalProperties=False),
         "FaultRule": obj({"id": STRING, "endpoint": STRING,
                           "service": {"type": "string", "enum": [service.name for service in services]},
@@ -150,8 +151,8 @@ def spec(services: Sequence[EmulatedService]) -> Dict[str, Any]:
                          ["id", "endpoint", "action", "hits", "active"]),
     }
     paths = dict(PATHS)
-    for service in services:
-        for path, operations in service.control_openapi.items():
+    for part in parts:
+        for path, operations in part.paths.items():
             paths[path] = {**paths.get(path, {}), **operations}
     return {
         "openapi": "3.0.3",

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from ..core.errors import ControlError
 from ..emulation import WireFormat
 from ..runtime import current
-from .openapi import spec
 from .parsing import body
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock__")
@@ -111,4 +110,6 @@ def clear_requests():
 
 @blueprint.get("/openapi.json")
 def openapi():
+    from .openapi import spec  # built on request: not at start-up
+
     return spec(current().registered)

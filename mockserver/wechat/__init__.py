@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ..core.errors import ControlError
-from ..emulation import CallerFacts, EmulatedService, FaultError, RequestView, WireFormat
-from . import control, openapi, routes, views
+from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, RequestView, WireFormat
+from . import control, routes, views
 from .errors import ERRMSG, WeChatError
 from .service import WeChatService
 
@@ -47,6 +47,12 @@ def fault(stored: Dict[str, Any]) -> WeChatError:
     return error
 
 
+def openapi_part() -> OpenApiPart:
+    from . import openapi  # only /__mock__/openapi.json needs it: not at start-up
+
+    return openapi.PART
+
+
 SERVICE = EmulatedService(
     name="wechat",
     title="WeChat",
@@ -57,11 +63,10 @@ SERVICE = EmulatedService(
     initial_state=lambda wechat, section, where, earlier: wechat.initial_state(section, where),
     caller=caller,
     error_code=views.error_code,
-    fault_error=FaultError("errcode", ("errmsg",), parse_fault, fault, openapi.FAULT_FIELDS),
+    fault_error=FaultError("errcode", ("errmsg",), parse_fault, fault),
     malformed_body=views.MALFORMED_BODY,
     control_blueprints=(control.blueprint,),
-    control_openapi=openapi.PATHS,
-    control_schemas=openapi.SCHEMAS,
+    openapi=openapi_part,
     open_control_paths=(control.WX_SHIM_PATH,),
     describe_apps=lambda wechat: wechat.apps(),
     resolve_user=lambda wechat, ref: wechat.user(ref)["alias"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ..control.openapi import ANY_OBJECT, STRING, obj, op, path_param, ref
+from ..emulation import OpenApiPart
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
 SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"])}
@@ -43,3 +44,5 @@ PATHS: Dict[str, Dict[str, Any]] = {
     },
     "/__mock__/apps": {"post": op("Create a WeChat mini-program app", "apps", body=ANY_OBJECT, status="201")},
 }
+
+PART = OpenApiPart(PATHS, SCHEMAS, FAULT_FIELDS)

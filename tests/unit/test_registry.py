@@ -8,7 +8,7 @@ import pytest
 from flask import Blueprint, Response, jsonify
 
 from mockserver import Config, create_app
-from mockserver.emulation import CallerFacts, EmulatedService, FaultError, WireFormat
+from mockserver.emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, WireFormat
 from mockserver.runtime import current
 
 
@@ -56,10 +56,10 @@ ECHO = EmulatedService(
     initial_state=lambda echo, section, where, earlier: {"echo.pings": {"count": section.get("start", 0)}},
     caller=lambda echo, view: CallerFacts(appids=[view.headers.get("x-echo-app", "")], user=view.fields.get("who")),
     error_code=lambda body, status: body.get("status") if isinstance(body, dict) else None,
-    fault_error=FaultError("echo", (), lambda spec: {"echo": spec["echo"]},
-                           lambda stored: EchoError(stored["echo"]), {"echo": {"type": "integer"}}),
+    fault_error=FaultError("echo", (), lambda spec: {"echo": spec["echo"]}, lambda stored: EchoError(stored["echo"])),
     malformed_body=b'{"status":',
     describe_apps=lambda echo: ["the echo app"],
+    openapi=lambda: OpenApiPart({}, fault_fields={"echo": {"type": "integer"}}),
 )
 SERVICES = ["mockserver.wechat", "mockserver.authing", ECHO]
 
