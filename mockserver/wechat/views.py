@@ -5,17 +5,19 @@ control characters); errors are ``{"errcode": N, "errmsg": "..., rid: ..."}``.
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict
 
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
-from .content import Verdict
 from .crypto import dumps
 from .errors import WeChatError
 from .login import MintedCode, OpenData, PhoneNumber, Session, decrypted_phone
 from .tokens import AccessToken
+
+if TYPE_CHECKING:  # only a type here; the content module loads with its first use
+    from .content import Verdict
 
 JSON_TYPE = "application/json; encoding=utf-8"
 MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
