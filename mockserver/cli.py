@@ -10,10 +10,12 @@ import socket
 import sys
 from typing import List, Optional
 
+from . import flags
 from .config import Config
+from .core.errors import ControlError
 from .runtime import runtime_of
 
-ENV_PREFIX = "MOCKSERVER_"
+ENV_PREFIX = flags.ENV_PREFIX
 
 DESCRIPTION = """\
 Local emulator of WeChat's mini-program server API and of the Authing endpoints that the
@@ -38,8 +40,8 @@ TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
 def _env(name: str, default):
-    """``MOCKSERVER_<NAME>``, or ``default``. Numbers stay strings: argparse converts them with the
-    flag's own type, so a bad value is reported like a bad flag, not as a traceback."""
+    """``MOCKSERVER_<NAME>``, or ``default``. Numbers stay strings: ``flags.py`` converts and checks
+    them, naming the flag or the variable a bad value came from."""
     value = os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"))
     return default if value is None else value
 
@@ -61,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default=_env("host", defaults.host),
                         help="address to bind (default: %(default)s; loopback only unless you say otherwise)")
-    parser.add_argument("--port", type=int, default=_env("port", str(defaults.port)),
+    parser.add_argument("--port", default=_env("port", str(defaults.port)),
                         help="port to listen on; 0 picks a free one (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=_env("seed", str(defaults.seed)),
+    parser.add_argument("--seed", default=_env("seed", str(defaults.seed)),
                         help="seed of every generated code, key and token (default: %(default)s)")
     parser.add_argument("--fixtures", metavar="PATH", default=_env("fixtures", defaults.fixtures),
                         help="fixture file of apps and users (default: the embedded one)")
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--public-url", metavar="URL", default=_env("public_url", defaults.public_url),
                         help="base URL clients reach the mock at, used as the Authing token issuer "
                              "(default: scheme and Host of each request)")
-    parser.add_argument("--journal-size", type=int, default=_env("journal_size", str(defaults.journal_size)),
+    parser.add_argument("--journal-size", default=_env("journal_size", str(defaults.journal_size)),
                         help="requests the journal at /__mock__/requests keeps (default: %(default)s)")
     parser.add_argument("--allow-remote", action="store_true",
                         default=_env_flag("allow_remote"),
@@ -91,12 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serve HTTPS with a self-signed certificate (made once, path printed)")
     parser.add_argument("--tls-dir", metavar="DIR", default=_env("tls_dir", None),
                         help="where --tls keeps its certificate (default: ~/.cache/mockserver/tls)")
-    parser.add_argument("--threads", type=int, default=_env("threads", "8"),
+    parser.add_argument("--threads", default=_env("threads", "8"),
                         help="worker threads of the WSGI server (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
                         help="where state lives: memory:// (fastest), sqlite:///PATH (survives restarts) "
                              "or redis://HOST:PORT/DB (shared by processes and hosts) (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=_env("workers", "1"),
+    parser.add_argument("--workers", default=_env("workers", "1"),
                         help="processes serving the one port; more than 1 needs a sqlite or redis --state "
                              "(default: %(default)s)")
     return parser
@@ -118,13 +120,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_host(args: argparse.Namespace) -> Optional[str]:
+def check_host(args: argparse.Namespace, argv: List[str]) -> Optional[str]:
     """An error message when binding a non-loopback address was not confirmed, else None."""
     if is_loopback(args.host):
         return None
     if not args.allow_remote:
-        return (f"--host {args.host} would expose the mock, its control plane and its secrets to the network; "
-                "add --allow-remote to confirm (and consider --admin-token)")
+        return (f"{flags.named('host', args.host, argv)} would expose the mock, its control plane and its "
+                "secrets to the network; add --allow-remote to confirm (and consider --admin-token)")
     print(f"mockserver: WARNING: listening on {args.host}, reachable from the network"
           + ("" if args.admin_token else "; the control plane is open (no --admin-token)"), file=sys.stderr)
     return None
@@ -159,8 +161,20 @@ def banner(config: Config, url: str, runtime, workers: int = 1, curl: str = "cur
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
-    refusal = check_host(args)
+    try:  # every value is checked before anything is built or bound
+        flags.check_numbers(args, argv)
+        flags.resolvable_host(args.host, argv)
+        flags.http_url(args.public_url, argv)
+        if args.tls:
+            from .tls import DEFAULT_DIR
+
+            args.tls_dir = flags.usable_directory(args.tls_dir or str(DEFAULT_DIR), argv)
+    except flags.FlagError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    refusal = check_host(args, argv)
     if refusal:
         print(f"mockserver: {refusal}", file=sys.stderr)
         return 2
@@ -169,14 +183,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     from waitress.server import create_server
 
     from .app import create_app
-    if args.workers < 1 or (args.workers > 1 and not hasattr(os, "fork")):
-        print("mockserver: --workers must be 1 or more (more than 1 needs a POSIX system)", file=sys.stderr)
+    if args.workers > 1 and not hasattr(os, "fork"):
+        print("mockserver: --workers above 1 needs a POSIX system", file=sys.stderr)
         return 2
     try:
         app = create_app(config)
-        if args.workers > 1 and not runtime_of(app).store.shared:
+        runtime = runtime_of(app)
+        if args.workers > 1 and not runtime.store.shared:
             raise ValueError("--workers above 1 needs a shared --state: sqlite:///PATH or redis://HOST:PORT/DB")
-    except ValueError as exc:  # a bad fixture (FixtureError), signing key or --state URL
+        flags.known_user(args.accept_unknown_codes, lambda ref: _is_user(runtime, ref),
+                         lambda: [user["alias"] for user in runtime.wechat.users()], argv)
+    except ValueError as exc:  # a bad fixture (FixtureError), signing key, --state URL or flag
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     if args.workers > 1:
@@ -203,6 +220,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 0
 
 
+def _is_user(runtime, ref: str) -> bool:
+    try:
+        runtime.wechat.user(ref)
+    except ControlError:
+        return False
+    return True
+
+
 def address_url(host: str, port: int, scheme: str = "http") -> str:
     return f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
 
@@ -214,8 +239,8 @@ def serve_tls(app, config: Config, args: argparse.Namespace) -> int:
     from cheroot.ssl.builtin import BuiltinSSLAdapter
     from cheroot.wsgi import Server
 
-    from .tls import DEFAULT_DIR, ensure_certificate
-    cert, key = ensure_certificate(config.host, Path(args.tls_dir) if args.tls_dir else DEFAULT_DIR)
+    from .tls import ensure_certificate
+    cert, key = ensure_certificate(config.host, Path(args.tls_dir))
     server = Server((config.host, config.port), app, numthreads=args.threads, server_name="mockserver")
     server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
     try:

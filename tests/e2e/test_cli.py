@@ -61,15 +61,48 @@ def test_bad_fixture_is_a_clear_error(tmp_path):
     assert "apps[0]" in result.stderr and "appid must be" in result.stderr
 
 
-@pytest.mark.parametrize("env, message", [({"MOCKSERVER_PORT": "abc"}, "invalid int value"),
-                                          ({"MOCKSERVER_ALLOW_REMOTE": "maybe"}, "MOCKSERVER_ALLOW_REMOTE"),
-                                          ({"MOCKSERVER_ALLOW_REMOTE": "no", "MOCKSERVER_HOST": "0.0.0.0"},
-                                           "--allow-remote")])
-def test_bad_environment_values_are_clear_errors(env, message):
-    result = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0"] if "MOCKSERVER_PORT" not in env
-                            else [sys.executable, "-m", "mockserver"], capture_output=True, text=True, timeout=30,
-                            env={**os.environ, **env})
-    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+@pytest.mark.parametrize("args, env, message", [
+    (["--threads", "0"], {}, "--threads 0: must be from 1 to 1024"),
+    (["--port", "-1"], {}, "--port -1: must be from 0 to 65535"),
+    (["--port=70000"], {}, "--port 70000: must be from 0 to 65535"),
+    ([], {"MOCKSERVER_PORT": "abc"}, "MOCKSERVER_PORT=abc: not a whole number"),
+    (["--port", "0"], {"MOCKSERVER_THREADS": "0"}, "MOCKSERVER_THREADS=0: must be from 1 to 1024"),
+    (["--port", "0", "--workers", "0"], {}, "--workers 0: must be from 1 to 256"),
+    (["--port", "0", "--journal-size", "0"], {}, "--journal-size 0: must be at least 1"),
+    (["--port", "0", "--seed", "x"], {}, "--seed x: not a whole number"),
+    (["--port", "0", "--host", "no-such-host.invalid"], {}, "--host no-such-host.invalid: not an address this machine can bind"),
+    (["--port", "0", "--public-url", "ftp://example.com"], {},
+     "--public-url ftp://example.com: give an http(s) URL such as http://127.0.0.1:8088"),
+    (["--port", "0"], {"MOCKSERVER_PUBLIC_URL": "localhost:8088"},
+     "MOCKSERVER_PUBLIC_URL=localhost:8088: give an http(s) URL such as http://127.0.0.1:8088"),
+    (["--port", "0", "--tls", "--tls-dir", "/proc/mockserver-tls"], {},
+     "--tls-dir /proc/mockserver-tls: cannot make the directory"),
+    (["--port", "0", "--accept-unknown-codes", "nobody"], {},
+     "--accept-unknown-codes nobody: no such user in the fixture (users: "),
+    (["--port", "0"], {"MOCKSERVER_ALLOW_REMOTE": "maybe"}, "MOCKSERVER_ALLOW_REMOTE='maybe': say one of"),
+    (["--port", "0"], {"MOCKSERVER_ALLOW_REMOTE": "no", "MOCKSERVER_HOST": "0.0.0.0"},
+     "MOCKSERVER_HOST=0.0.0.0 would expose the mock"),
+    (["--port", "0", "--host", "0.0.0.0"], {}, "--host 0.0.0.0 would expose the mock"),
+])
+def test_bad_values_are_one_line_naming_the_flag_or_variable(args, env, message):
+    """Checked before the server listens: exit status 2, one line on stderr, no traceback."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+    result = subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=30,
+                            env={**clean, **env})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("mockserver: " + message), result.stderr
+    assert result.stderr.count("\n") == 1 and "listening" not in result.stdout
+
+
+def test_a_known_user_for_unknown_codes_is_accepted():
+    from support.processes import start
+
+    process, url, _ = start("--port", "0", "--accept-unknown-codes", "yuna")
+    try:
+        assert requests.get(f"{url}/__mock__/health", timeout=10).json() == {"status": "ok"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_signing_key_flag_supplies_the_token_key(tmp_path):
