@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fixture file of apps and users (default: the embedded one)")
     parser.add_argument("--log-level", default=_env("log_level", defaults.log_level),
                         choices=["debug", "info", "warning", "error"], help="(default: %(default)s)")
+    parser.add_argument("--quiet", action="store_true", default=_env_flag("quiet"),
+                        help="no line per request (by default each emulated request is logged at info: "
+                             "method, path, status, errcode, appid, user, latency; secrets masked)")
     parser.add_argument("--accept-unknown-codes", metavar="ALIAS",
                         default=_env("accept_unknown_codes", defaults.accept_unknown_codes),
                         help="a well-formed login code the mock never minted (e.g. from WeChat devtools) "
@@ -180,6 +183,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     config = config_from_args(args)
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.quiet:
+        logging.getLogger("mockserver.access").setLevel(logging.WARNING)
     from waitress.server import create_server
 
     from .app import create_app

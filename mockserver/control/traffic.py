@@ -99,10 +99,11 @@ def after_request(response: Response) -> Response:
         "response": answer,
     }
     rt.journal.record(entry)
-    if access_log.isEnabledFor(logging.DEBUG):  # the same masked view: no secret reaches a log
+    if access_log.isEnabledFor(logging.INFO):  # the same masked view: no secret reaches a log
         query = "&".join(f"{k}={v}" for k, v in entry["query"].items())
-        access_log.debug("%s %s%s %s errcode=%s %.1fms", entry["method"], entry["path"],
-                         f"?{query}" if query else "", entry["status"], entry["errcode"], entry["latency_ms"])
+        access_log.info("%s %s%s %s errcode=%s appid=%s user=%s %.1fms", entry["method"], entry["path"],
+                        f"?{query}" if query else "", entry["status"], entry["errcode"], entry["appid"] or "-",
+                        entry["user"] or "-", entry["latency_ms"])
     return response
 
 

@@ -172,3 +172,26 @@ def test_start_up_leaves_crypto_and_the_dev_key_for_first_use():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert result.stdout.split("\n")[:2] == ["[] False", "True"], result.stderr
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_each_request_is_one_masked_line_of_the_log_unless_quiet(tmp_path, quiet):
+    log = tmp_path / "server.log"
+    with open(log, "w") as stderr:
+        process, url, banner = start("--port", "0", *(["--quiet"] if quiet else []), stderr=stderr)
+        try:
+            appid, secret = re.search(r"appid (wx[0-9a-f]{16})\s+secret ([0-9a-f]{32})", banner).groups()
+            code = requests.post(f"{url}/__mock__/wechat/login", json={"appid": appid, "user": "yuna"}).json()["code"]
+            requests.get(f"{url}/sns/jscode2session", params={"appid": appid, "secret": secret, "js_code": code})
+            requests.get(f"{url}/sns/jscode2session", params={"appid": appid, "secret": secret, "js_code": code})
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    lines = [line for line in log.read_text().splitlines() if "mockserver.access" in line]
+    if quiet:
+        assert lines == []
+        return
+    assert len(lines) == 2, lines  # the control plane's request is not logged
+    assert f"GET /sns/jscode2session?appid={appid}&secret=***&js_code={code} 200 errcode=0 appid={appid} user=yuna" \
+        in lines[0]
+    assert "errcode=40163" in lines[1] and secret not in log.read_text()

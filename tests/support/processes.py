@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -96,14 +97,17 @@ class MockProcess:
     """``python -m mockserver`` in a subprocess, up once it has printed its banner."""
 
     def __init__(self, *args: str, env: Optional[dict] = None):
+        # stderr (a line per request) goes to a file: a pipe nobody reads would fill and stall the server
+        self.stderr = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen([sys.executable, "-m", "mockserver", "--port", "0", *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True,
                                         env={**os.environ, **(env or {})})
         lines: List[str] = [self.process.stdout.readline()]
         match = re.search(r"listening on (http://\S+)", lines[0])
         if not match:
             self.process.kill()
-            raise AssertionError(f"no URL in {lines[0]!r}: {self.process.communicate()[1]}")
+            self.process.wait()
+            raise AssertionError(f"no URL in {lines[0]!r}: {self.read_stderr()}")
         while not lines[-1].startswith("control plane:"):
             lines.append(self.process.stdout.readline())
         self.url = match.group(1)
@@ -113,8 +117,12 @@ class MockProcess:
         """SIGTERM, then the exit status and what the process wrote to stderr."""
         if self.process.poll() is None:
             self.process.terminate()
-        _, stderr = self.process.communicate(timeout=20)
-        return self.process.returncode, stderr
+        self.process.communicate(timeout=20)
+        return self.process.returncode, self.read_stderr()
+
+    def read_stderr(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read()
 
 
 def state_url(kind: str, tmp_path: Path, request) -> str:
