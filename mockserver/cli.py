@@ -107,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(argv: List[str]) -> argparse.Namespace:
+    """The flags and variables, every value checked before anything is built or bound (FlagError)."""
+    args = build_parser().parse_args(argv)
+    flags.check_numbers(args, argv)
+    flags.resolvable_host(args.host, argv)
+    flags.http_url(args.public_url, argv)
+    if args.tls:
+        from .tls import DEFAULT_DIR
+
+        args.tls_dir = flags.usable_directory(args.tls_dir or str(DEFAULT_DIR), argv)
+    return args
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
                   log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes,
@@ -165,15 +178,8 @@ def banner(config: Config, url: str, runtime, workers: int = 1, curl: str = "cur
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
-    try:  # every value is checked before anything is built or bound
-        flags.check_numbers(args, argv)
-        flags.resolvable_host(args.host, argv)
-        flags.http_url(args.public_url, argv)
-        if args.tls:
-            from .tls import DEFAULT_DIR
-
-            args.tls_dir = flags.usable_directory(args.tls_dir or str(DEFAULT_DIR), argv)
+    try:
+        args = parse(argv)
     except flags.FlagError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2

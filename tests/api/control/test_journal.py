@@ -8,7 +8,7 @@ import pytest
 
 from support import authing_login, graphql, mint, wechat_session
 from mockserver import Config, create_app
-from mockserver.cli import build_parser, config_from_args
+from mockserver.cli import config_from_args, parse
 
 
 def journal(client, **filters):
@@ -143,9 +143,9 @@ def test_ring_buffer_keeps_the_last_n():
 
 
 def test_journal_size_flag_and_variable(monkeypatch):
-    assert config_from_args(build_parser().parse_args(["--journal-size", "50"])).journal_size == 50
+    assert config_from_args(parse(["--journal-size", "50"])).journal_size == 50
     monkeypatch.setenv("MOCKSERVER_JOURNAL_SIZE", "7")
-    assert config_from_args(build_parser().parse_args([])).journal_size == 7
+    assert config_from_args(parse([])).journal_size == 7
     with pytest.raises(ValueError):
         create_app(Config(journal_size=0))
 
