@@ -17,7 +17,8 @@ def create_store(url: str) -> Store:
         except ImportError as exc:
             if exc.name != "redis":
                 raise
-            raise ValueError(f"{url!r} needs the redis package: pip install 'mockserver[redis]'") from None
+            raise ValueError(f"{url!r} needs the redis package: "
+                             "pip install 'wechat-authing-mockserver[redis]'") from None
         return RedisStore.from_url(url)
     raise ValueError(f"unsupported state backend {url!r} "
                      "(use memory://, sqlite:///PATH or redis://HOST:PORT/DB)")

@@ -22,10 +22,15 @@ from io import BytesIO
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-import requests
 from flask import Flask
-from requests.adapters import HTTPAdapter
-from urllib3 import HTTPResponse
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3 import HTTPResponse
+except ImportError as missing:  # an optional dependency: say which extra brings it
+    raise ImportError(f"intercept() answers requests calls and needs the requests package ({missing}): "
+                      "pip install 'wechat-authing-mockserver[requests]'") from missing
 
 from ..config import Config
 from ..runtime import runtime_of

@@ -130,7 +130,10 @@ def mockserver(request: pytest.FixtureRequest):
 def mockserver_intercept(request: pytest.FixtureRequest):
     """``requests`` calls for WeChat and Authing hosts answered in-process by the mock (no sockets);
     yields the interception, which has the same helpers as ``mockserver``."""
-    from .interception import intercept
+    try:
+        from .interception import intercept
+    except ImportError as missing:
+        pytest.fail(str(missing), pytrace=False)
 
     choice = _choice(request)
     server = _server(request, choice)
