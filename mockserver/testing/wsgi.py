@@ -37,6 +37,8 @@ def environ_for(method: str, url: str, headers: RequestHeaders, body: bytes) -> 
     }
     for name, value in headers.items():
         key = name.upper().replace("-", "_")
+        if isinstance(value, bytes):  # requests lets a header be bytes; WSGI wants latin-1 text (PEP 3333)
+            value = value.decode("latin-1")
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
         elif key not in ("CONTENT_LENGTH", "HOST"):

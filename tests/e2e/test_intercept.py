@@ -258,3 +258,12 @@ def test_cookies_and_redirects_behave_as_over_the_network():
         assert answer.json() == {"session": "abc"}
         assert [r.status_code for r in answer.history] == [302]
         assert session.cookies.get("session") == "abc"
+
+
+def test_bytes_header_values_reach_the_app_as_text():
+    """requests allows a header value to be bytes; the in-process call gives WSGI latin-1 text."""
+    with intercept() as mock:
+        app_id = mock.authing_app["appId"]
+        answer = requests.get("https://core.authing.cn/api/v2/users/me",
+                              headers={"x-authing-app-id": app_id.encode(), "Authorization": b"Bearer not-a-jwt"}).json()
+    assert (answer["code"], answer["message"]) == (2207, "token 不合法")
