@@ -1,14 +1,17 @@
-"""``intercept()``: every ``requests`` call for WeChat's and Authing's hosts goes into the mock's app,
-in this process, with no sockets — so unmodified clients (wechatpy, the ``authing`` SDK) just work.
+"""``intercept()``: every ``requests`` or ``httpx`` call for WeChat's and Authing's hosts goes into
+the mock's app, in this process, with no sockets — so unmodified clients (wechatpy, the ``authing``
+SDK, an httpx-based backend) just work.
 
     with intercept() as mock:                       # or @intercept() / @intercept on a test
         client = wechatpy.WeChatClient(mock.appid, mock.secret)
         client.wxa.code_to_session(mock.login("yuna"))
 
-It patches ``requests.adapters.HTTPAdapter.send`` — the one method every ``requests`` call goes
-through, whichever ``Session`` made it — while any interception is active; the innermost active
-one answers. A request for any other host fails with ``InterceptError`` unless ``passthrough``
-lets it through to the network.
+While any interception is active it patches the one method each library's calls go through,
+whichever session or client made them: ``requests.adapters.HTTPAdapter.send``, and httpx's
+``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request`` (``httpx_hook.py``;
+clients built on another transport, such as Starlette's and FastAPI's ``TestClient``, are left
+alone). The innermost active interception answers. A request for any other host fails with
+``InterceptError`` itself unless ``passthrough`` lets it through to the network.
 """
 from __future__ import annotations
 
@@ -46,12 +49,13 @@ class InterceptError(requests.exceptions.ConnectionError):
 
 
 class _Patch:
-    """Installs the ``HTTPAdapter.send`` patch while at least one interception is active."""
+    """Installs the client libraries' patches while at least one interception is active."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.active: List["Interception"] = []
-        self.original: Optional[Callable] = None
+        self.original: Optional[Callable] = None  # requests' HTTPAdapter.send
+        self.httpx_installed = False
 
     def push(self, interception: "Interception") -> None:
         with self.lock:
@@ -60,6 +64,9 @@ class _Patch:
             if not self.active:
                 self.original = HTTPAdapter.send
                 setattr(HTTPAdapter, "send", _send)  # (mypy rejects assigning to a method)
+                from . import httpx_hook
+
+                self.httpx_installed = httpx_hook.install(self.current)
             self.active.append(interception)
 
     def pop(self, interception: "Interception") -> None:
@@ -68,18 +75,23 @@ class _Patch:
             if not self.active:
                 setattr(HTTPAdapter, "send", self.original)
                 self.original = None
+                if self.httpx_installed:
+                    from . import httpx_hook
 
-    def current(self):
+                    httpx_hook.uninstall()
+                    self.httpx_installed = False
+
+    def current(self) -> Optional["Interception"]:
         with self.lock:
-            return (self.active[-1] if self.active else None), self.original
+            return self.active[-1] if self.active else None
 
 
 _patch = _Patch()
 
 
 def _send(adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-    interception, original = _patch.current()
-    if interception is None:  # deactivated while this request was on its way
+    interception, original = _patch.current(), _patch.original
+    if interception is None or original is None:  # deactivated while this request was on its way
         return HTTPAdapter.send(adapter, request, *args, **kwargs)
     return interception.send(adapter, request, original, *args, **kwargs)
 
@@ -168,25 +180,36 @@ class Interception(MockHelpers):
             return self.passthrough
         return any(fnmatchcase(hostname, pattern) for pattern in self.passthrough)
 
-    def send(self, adapter: HTTPAdapter, request: requests.PreparedRequest, original: Callable,
-             *args: Any, **kwargs: Any) -> requests.Response:
-        assert request.url is not None  # set by prepare(), which every request sent went through
-        parts = urlsplit(request.url)
+    def route(self, method: str, url: str, request: Any = None) -> bool:
+        """True: the mock answers ``url``; False: the network does (``passthrough``); else
+        ``InterceptError`` (given ``request``, the library's own request object, when it takes one)."""
+        parts = urlsplit(url)
         hostname = (parts.hostname or "").lower()
         if self.mocks(parts.netloc.lower(), hostname):
-            return self.dispatch(adapter, request)
+            return True
         if self.passes(hostname):
-            return original(adapter, request, *args, **kwargs)
-        self.blocked.append(request.url)
+            return False
+        self.blocked.append(url)
         raise InterceptError(
-            f"mockserver.intercept() blocked {request.method} {request.url}: {hostname!r} is not a mocked "
+            f"mockserver.intercept() blocked {method} {url}: {hostname!r} is not a mocked "
             f"host ({', '.join(self.hosts)}). Pass intercept(passthrough=True) to let every other host through "
             f"to the network, or passthrough=[{hostname!r}] for this one.", request=request)
 
+    def answer(self, method: str, url: str, headers: Any, body: bytes) -> Tuple[int, str, wsgi.Headers, bytes]:
+        """The mock app's answer to one request, in-process: (status, reason, headers, body)."""
+        return wsgi.call(self.app, method, url, headers, body)
+
+    def send(self, adapter: HTTPAdapter, request: requests.PreparedRequest, original: Callable,
+             *args: Any, **kwargs: Any) -> requests.Response:
+        assert request.method is not None and request.url is not None  # set by prepare()
+        if self.route(request.method, request.url, request):
+            return self.dispatch(adapter, request)
+        return original(adapter, request, *args, **kwargs)
+
     def dispatch(self, adapter: HTTPAdapter, request: requests.PreparedRequest) -> requests.Response:
         assert request.method is not None and request.url is not None  # set by prepare()
-        status, reason, headers, body = wsgi.call(self.app, request.method, request.url,
-                                                  request.headers, _body_bytes(request.body))
+        status, reason, headers, body = self.answer(request.method, request.url, request.headers,
+                                                    _body_bytes(request.body))
         # urllib3 types headers= as a mapping but takes (name, value) pairs too, which keep repeated
         # headers (Set-Cookie); _HeaderSource stands in for http.client's response.
         raw = HTTPResponse(body=BytesIO(body), headers=headers,  # type: ignore[arg-type]

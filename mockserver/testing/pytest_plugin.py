@@ -2,8 +2,9 @@
 
 - ``mockserver``: a live ``MockServer`` (one per configuration per test session, started on first
   use), reset to its fixture state before each test.
-- ``mockserver_intercept``: the same server's app behind ``intercept()`` — ``requests`` calls for
-  WeChat and Authing hosts are answered in-process, no sockets; reset before each test too.
+- ``mockserver_intercept``: the same server's app behind ``intercept()`` — ``requests`` and
+  ``httpx`` calls for WeChat and Authing hosts are answered in-process, no sockets; reset before
+  each test too.
 - ``@pytest.mark.mockserver(seed=7, fixtures="data/apps.json", ...)`` on a test, class or module
   (``pytestmark``), or ``@pytest.mark.parametrize("mockserver", [{"seed": 7}], indirect=True)``:
   which configuration a test gets. Keys are ``mockserver.Config`` fields; closer markers win.
