@@ -7,11 +7,12 @@ SDK, an httpx-based backend) just work.
         client.wxa.code_to_session(mock.login("yuna"))
 
 While any interception is active it patches the one method each library's calls go through,
-whichever session or client made them: ``requests.adapters.HTTPAdapter.send``, and httpx's
+whichever session or client made them: ``requests.adapters.HTTPAdapter.send``, httpx's
 ``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request`` (``httpx_hook.py``;
 clients built on another transport, such as Starlette's and FastAPI's ``TestClient``, are left
-alone). The innermost active interception answers. A request for any other host fails with
-``InterceptError`` itself unless ``passthrough`` lets it through to the network.
+alone), and urllib's ``AbstractHTTPHandler.do_open`` (``urllib_hook.py``). The innermost active
+interception answers. A request for any other host fails with ``InterceptError`` itself unless
+``passthrough`` lets it through to the network.
 """
 from __future__ import annotations
 
@@ -64,9 +65,10 @@ class _Patch:
             if not self.active:
                 self.original = HTTPAdapter.send
                 setattr(HTTPAdapter, "send", _send)  # (mypy rejects assigning to a method)
-                from . import httpx_hook
+                from . import httpx_hook, urllib_hook
 
                 self.httpx_installed = httpx_hook.install(self.current)
+                urllib_hook.install(self.current)
             self.active.append(interception)
 
     def pop(self, interception: "Interception") -> None:
@@ -75,6 +77,9 @@ class _Patch:
             if not self.active:
                 setattr(HTTPAdapter, "send", self.original)
                 self.original = None
+                from . import urllib_hook
+
+                urllib_hook.uninstall()
                 if self.httpx_installed:
                     from . import httpx_hook
 

@@ -2,8 +2,8 @@
 
 - ``mockserver``: a live ``MockServer`` (one per configuration per test session, started on first
   use), reset to its fixture state before each test.
-- ``mockserver_intercept``: the same server's app behind ``intercept()`` — ``requests`` and
-  ``httpx`` calls for WeChat and Authing hosts are answered in-process, no sockets; reset before
+- ``mockserver_intercept``: the same server's app behind ``intercept()`` — ``requests``,
+  ``httpx`` and ``urllib.request`` calls for WeChat and Authing hosts are answered in-process, no sockets; reset before
   each test too.
 - ``@pytest.mark.mockserver(seed=7, fixtures="data/apps.json", ...)`` on a test, class or module
   (``pytestmark``), or ``@pytest.mark.parametrize("mockserver", [{"seed": 7}], indirect=True)``:
