@@ -30,6 +30,14 @@ def moment(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+@blueprint.after_request
+def forbid_framing(response):
+    """No page of another site may frame the dashboard (clickjacking its forms)."""
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
 @blueprint.get("/")
 def page():
     rt = current()

@@ -47,13 +47,10 @@ def mask(value: Any) -> Any:
 
 def mask_pairs(pairs: Iterable[tuple]) -> Dict[str, Any]:
     """Query or form fields (repeated names become lists), masked."""
-    out: Dict[str, Any] = {}
-    for name, value in pairs:
-        if name in out:
-            out[name] = (out[name] if isinstance(out[name], list) else [out[name]]) + [value]
-        else:
-            out[name] = value
-    return mask(out)
+    grouped: Dict[str, List[Any]] = {}
+    for name, value in pairs:  # appended, not copied: linear in the number of fields however they repeat
+        grouped.setdefault(name, []).append(value)
+    return mask({name: values[0] if len(values) == 1 else values for name, values in grouped.items()})
 
 
 def is_binary(content_type: str) -> bool:

@@ -80,3 +80,10 @@ def test_form_mistakes_come_back_as_a_message_on_the_page(client, wx_app):
         response = client.post(url, data=data)
         assert response.status_code == 303
         assert message in page(client, response.headers["Location"])
+
+
+def test_no_other_site_may_frame_the_dashboard(client, wx_app):
+    for response in (client.get("/__mock__/"),
+                     client.post("/__mock__/dashboard/clock", data={"seconds": "1"})):
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert response.headers["X-Frame-Options"] == "DENY"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
 
@@ -177,3 +178,12 @@ def test_each_kind_of_body_is_recorded_as_what_it_is(client, data, content_type,
     (entry,) = journal(client)["requests"]  # the journal answers (no 500) whatever was recorded
     assert entry["body"] == recorded
     assert "s3" not in json.dumps(entry)
+
+
+def test_repeated_form_and_query_fields_are_all_kept_in_order(client):
+    fields = [("tag", str(n)) for n in range(2000)] + [("one", "x")]
+    client.post("/sns/jscode2session?k=1&k=2&single=s", data=urlencode(fields),
+                content_type="application/x-www-form-urlencoded")
+    [entry] = journal(client)["requests"]
+    assert entry["query"] == {"k": ["1", "2"], "single": "s"}
+    assert entry["body"]["tag"] == [str(n) for n in range(2000)] and entry["body"]["one"] == "x"
