@@ -10,8 +10,34 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 #: ``request_json()`` for a request with an empty (or whitespace) body.
 NO_BODY = object()
-#: ``request_json()`` for a body that is not JSON.
+#: ``request_json()`` for a body that is not JSON (or nests deeper than ``MAX_JSON_DEPTH``).
 INVALID_JSON = object()
+#: How deep a JSON body may nest. Real API bodies nest a few levels; a deeper one is refused as
+#: not JSON before anything recursive (masking, copying, GraphQL) walks it into a RecursionError.
+MAX_JSON_DEPTH = 64
+
+
+def parse_json(raw: Any) -> Any:
+    """``raw`` (bytes or text) parsed, or ``INVALID_JSON``; linear in its size whatever its shape."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError included; RecursionError: thousands of levels
+        return INVALID_JSON
+    return value if _nests_within(value, MAX_JSON_DEPTH) else INVALID_JSON
+
+
+def _nests_within(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests at most ``limit`` containers deep (iterative: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else None
+        if children is None:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return True
 
 
 def raw_body() -> bytes:
@@ -30,10 +56,7 @@ def request_json() -> Any:
         if not raw.strip():
             g.mock_json = NO_BODY
         else:
-            try:
-                g.mock_json = json.loads(raw)
-            except ValueError:  # UnicodeDecodeError included
-                g.mock_json = INVALID_JSON
+            g.mock_json = parse_json(raw)
     return g.mock_json
 
 

@@ -9,13 +9,13 @@ never reach the journal. A body that is none of these (text, broken JSON) is kep
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import parse_qsl
 
 from ..core.errors import ControlError
 from ..core.store import COUNTERS, Store
+from ..http import INVALID_JSON, parse_json
 
 NAMESPACE = "mock.journal"
 MASK = "***"
@@ -71,10 +71,9 @@ def masked_body(raw: bytes, content_type: str, form: Optional[Dict[str, Any]] = 
     if is_binary(content_type):
         return {"binary": content_type, "bytes": len(raw)}
     text = raw.decode("utf-8", "replace")
-    try:
-        return mask(json.loads(text))
-    except ValueError:
-        pass
+    parsed = parse_json(text)
+    if parsed is not INVALID_JSON:
+        return mask(parsed)
     if content_type.startswith("application/x-www-form-urlencoded"):
         return mask_pairs(parse_qsl(text, keep_blank_values=True))
     return text[:MAX_TEXT] + ("…" if len(text) > MAX_TEXT else "")

@@ -3,12 +3,11 @@
 calls the domain, and answers through ``views``; errors are rendered by the family of the path."""
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from flask import Blueprint, request
 
-from ...http import INVALID_JSON, NO_BODY, request_json
+from ...http import INVALID_JSON, NO_BODY, parse_json, request_json
 from ...runtime import current
 from ..caller import Caller
 from ..errors import bad_request
@@ -53,10 +52,7 @@ def json_object(text: Optional[str] = None, name: str = "请求体") -> Dict[str
         if value is NO_BODY:
             return {}
     else:
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = INVALID_JSON
+        value = parse_json(text)
     if value is INVALID_JSON:
         raise bad_request(f"{name} 不是合法的 JSON")
     if not isinstance(value, dict):
