@@ -4,13 +4,12 @@ of in-process test clients (FastAPI's ``TestClient``) alone."""
 from __future__ import annotations
 
 import asyncio
-import http.server
-import threading
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from support import network_server
 
 from mockserver import intercept
 from mockserver.testing import InterceptError
@@ -58,25 +57,12 @@ def test_other_hosts_are_refused_with_intercept_error_itself():
 
 
 def test_passthrough_hosts_reach_the_network_and_the_patch_goes_with_the_last_interception():
-    class Hello(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"from the network")
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     original = httpx.HTTPTransport.handle_request
-    try:
+    with network_server() as url:
         with intercept(passthrough=["127.0.0.1"]):
             assert httpx.HTTPTransport.handle_request is not original
-            assert httpx.get(f"http://127.0.0.1:{server.server_port}/").text == "from the network"
-        assert httpx.HTTPTransport.handle_request is original
-    finally:
-        server.shutdown()
+            assert httpx.get(url + "/").text == "from the network"
+    assert httpx.HTTPTransport.handle_request is original
 
 
 backend = FastAPI()

@@ -3,14 +3,13 @@ error handling (HTTPError for 400 and above), refuses other hosts with ``Interce
 and lets ``passthrough`` hosts reach the network."""
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
+from support import network_server
 
 from mockserver import intercept
 from mockserver.testing import InterceptError
@@ -37,26 +36,13 @@ def test_an_error_status_is_an_http_error_as_urllib_makes_it():
 
 
 def test_other_hosts_are_refused_and_passthrough_reaches_the_network():
-    class Hello(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"from the network")
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     original = urllib.request.AbstractHTTPHandler.do_open
-    try:
-        with intercept() as mock:
-            with pytest.raises(InterceptError, match="'example.com' is not a mocked host"):
-                urllib.request.urlopen("https://example.com/")
-            assert mock.blocked == ["https://example.com/"]
+    with intercept() as mock:
+        with pytest.raises(InterceptError, match="'example.com' is not a mocked host"):
+            urllib.request.urlopen("https://example.com/")
+        assert mock.blocked == ["https://example.com/"]
+    with network_server() as url:
         with intercept(passthrough=["127.0.0.1"]):
-            with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/") as answer:
+            with urllib.request.urlopen(url + "/") as answer:
                 assert answer.read() == b"from the network"
-        assert urllib.request.AbstractHTTPHandler.do_open is original
-    finally:
-        server.shutdown()
+    assert urllib.request.AbstractHTTPHandler.do_open is original

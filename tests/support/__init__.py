@@ -5,8 +5,11 @@ helpers, never through the store.
 """
 from __future__ import annotations
 
+import contextlib
+import http.server
+import threading
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from requests.adapters import HTTPAdapter
 
@@ -62,3 +65,26 @@ class RedirectAdapter(HTTPAdapter):
     def send(self, request, **kwargs):
         request.url = self.base_url + request.url[len(WECHAT_HOST):]
         return super().send(request, **kwargs)
+
+
+@contextlib.contextmanager
+def network_server(text: bytes = b"from the network") -> Iterator[str]:
+    """A plain HTTP server on loopback answering every GET with ``text``: what a ``passthrough``
+    request reaches instead of the mock. Yields its base URL."""
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(text)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
