@@ -114,6 +114,7 @@ class EmulatedService(NamedTuple):
     #: Its part of ``/__mock__/openapi.json``, loaded on first request (start-up time).
     openapi: Optional[Callable[[], "OpenApiPart"]] = None
     open_control_paths: Tuple[str, ...] = ()    # control paths that reveal nothing (no admin token)
+    hosts: Tuple[str, ...] = ()                 # the real service's host names (fnmatch patterns)
     describe_apps: Optional[Callable[[Any], Any]] = None  # its part of GET /__mock__/apps
     resolve_user: Optional[Callable[[Any, str], str]] = None  # a user reference → its name (faults)
     dashboard: Optional[Callable[[Any, Mapping[str, str]], Tuple[str, Dict[str, Any]]]] = None

@@ -5,6 +5,7 @@ This module imports no blueprint and no service: the services it runs are given 
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Sequence
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
@@ -31,6 +32,10 @@ class Runtime:
         self.registered = tuple(services)
         self.open_control_paths = frozenset(OPEN_CONTROL_PATHS + tuple(
             path for service in services for path in service.open_control_paths))
+        public = urlsplit(config.public_url).hostname if config.public_url else None
+        #: Host names the control plane answers to (besides IP literals): see control/admin.py.
+        self.control_hosts = ("localhost", "*.localhost", config.host.strip("[]").lower(),
+                              *([public] if public else []), *(host for s in services for host in s.hosts))
         fixture = load_fixture(config.fixtures, sections=[service.name for service in services])
         self.fixture_source = fixture["source"]
         self.store = store or create_store(config.state)

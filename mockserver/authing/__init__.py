@@ -53,6 +53,7 @@ SERVICE = EmulatedService(
                            lambda stored: AuthingError(stored["authing"]["code"], stored["authing"]["message"])),
     malformed_body=views.MALFORMED_BODY,
     control_blueprints=(control.blueprint,),
+    hosts=("*.authing.cn",),
     openapi=openapi_part,
     describe_apps=control.apps,
     dashboard=control.dashboard,

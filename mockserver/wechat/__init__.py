@@ -68,6 +68,7 @@ SERVICE = EmulatedService(
     control_blueprints=(control.blueprint,),
     openapi=openapi_part,
     open_control_paths=(control.WX_SHIM_PATH,),
+    hosts=("api.weixin.qq.com",),
     describe_apps=lambda wechat: wechat.apps(),
     resolve_user=lambda wechat, ref: wechat.user(ref)["alias"],
     dashboard=control.dashboard,
