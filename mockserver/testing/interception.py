@@ -36,13 +36,15 @@ except ImportError as missing:  # an optional dependency: say which extra brings
     raise ImportError(f"intercept() answers requests calls and needs the requests package ({missing}): "
                       "pip install 'wechat-authing-mockserver[requests]'") from missing
 
+from .. import registry
 from ..config import Config
 from ..runtime import runtime_of
 from . import wsgi
 from .helpers import MockHelpers
 
-#: Hosts routed into the mock: WeChat's API and every Authing host (core, api, an app's own domain).
-MOCKED_HOSTS = ("api.weixin.qq.com", "*.authing.cn")
+#: Hosts routed into the mock: each emulated service's real hosts (WeChat's API; every Authing
+#: host: core, api, an app's own domain), as the services declare them.
+MOCKED_HOSTS = tuple(host for service in registry.load() for host in service.hosts)
 
 
 class InterceptError(requests.exceptions.ConnectionError):
