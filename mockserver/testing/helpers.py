@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 from flask import Flask
 
+from .. import inprocess
 from ..core.errors import ControlError
 from ..runtime import runtime_of
-from . import wsgi
 
 
 class MockHelpers:
@@ -114,7 +114,7 @@ class MockHelpers:
             path = path[len("__mock__"):].lstrip("/")
         data = b"" if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data else {}
-        status, _, answer_headers, answer = wsgi.call(self.app, method, "http://localhost/__mock__/" + path,
+        status, _, answer_headers, answer = inprocess.call(self.app, method, "http://localhost/__mock__/" + path,
                                                       headers, data)
         content_type = dict((k.lower(), v) for k, v in answer_headers).get("content-type", "")
         parsed = json.loads(answer) if "json" in content_type and answer.strip() else answer.decode()

@@ -1,45 +1,37 @@
-"""``intercept()``: every ``requests`` or ``httpx`` call for WeChat's and Authing's hosts goes into
-the mock's app, in this process, with no sockets — so unmodified clients (wechatpy, the ``authing``
-SDK, an httpx-based backend) just work.
+"""``intercept()``: every ``requests``, ``httpx``, ``aiohttp`` or ``urllib.request`` call for WeChat's
+and Authing's hosts goes into the mock's app, in this process, with no sockets — so unmodified
+clients (wechatpy, the ``authing`` SDK, an httpx or aiohttp backend) just work.
 
     with intercept() as mock:                       # or @intercept() / @intercept on a test
         client = wechatpy.WeChatClient(mock.appid, mock.secret)
         client.wxa.code_to_session(mock.login("yuna"))
 
 While any interception is active it patches the one method each library's calls go through,
-whichever session or client made them: ``requests.adapters.HTTPAdapter.send``, httpx's
-``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request`` (``httpx_hook.py``;
-clients built on another transport, such as Starlette's and FastAPI's ``TestClient``, are left
-alone), and urllib's ``AbstractHTTPHandler.do_open`` (``urllib_hook.py``). The innermost active
+whichever session or client made them, one hook module per library (``HOOKS``), each installed
+only when its library is importable: ``requests.adapters.HTTPAdapter.send`` (``requests_hook.py``),
+httpx's ``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request``
+(``httpx_hook.py``; clients built on another transport, such as Starlette's and FastAPI's
+``TestClient``, are left alone), aiohttp's ``BaseConnector.connect`` (``aiohttp_hook.py``) and
+urllib's ``AbstractHTTPHandler.do_open`` (``urllib_hook.py``). The innermost active
 interception answers. A request for any other host fails with ``InterceptError`` itself unless
 ``passthrough`` lets it through to the network.
 """
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import threading
 import weakref
-from email.message import Message
 from fnmatch import fnmatchcase
-from io import BytesIO
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from flask import Flask
 
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3 import HTTPResponse
-except ImportError as missing:  # an optional dependency: say which extra brings it
-    raise ImportError(f"intercept() answers requests calls and needs the requests package ({missing}): "
-                      "pip install 'wechat-authing-mockserver[requests]'") from missing
-
-from .. import registry
+from .. import inprocess, registry
 from ..config import Config
 from ..runtime import runtime_of
-from . import wsgi
 from .helpers import MockHelpers
 
 #: Hosts routed into the mock: each emulated service's real hosts (WeChat's API; every Authing
@@ -47,46 +39,46 @@ from .helpers import MockHelpers
 MOCKED_HOSTS = tuple(host for service in registry.load() for host in service.hosts)
 
 
-class InterceptError(requests.exceptions.ConnectionError):
-    """A request for a host that ``intercept()`` neither mocks nor lets through."""
+class InterceptError(Exception):
+    """A request for a host that ``intercept()`` neither mocks nor lets through. Raised as itself
+    from every client library (never wrapped in the library's own error); ``request`` is the
+    library's request object where it has one (requests' ``PreparedRequest``)."""
+
+    def __init__(self, message: str, request: Any = None):
+        super().__init__(message)
+        self.request = request
+
+
+#: One module per client library, each with ``install(current) -> bool`` (False when the library
+#: is not importable) and ``uninstall()``.
+HOOKS = ("requests_hook", "httpx_hook", "aiohttp_hook", "urllib_hook")
 
 
 class _Patch:
-    """Installs the client libraries' patches while at least one interception is active."""
+    """Installs the client libraries' hooks while at least one interception is active."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.active: List["Interception"] = []
-        self.original: Optional[Callable] = None  # requests' HTTPAdapter.send
-        self.httpx_installed = False
+        self.installed: List[Any] = []  # the hook modules whose library is importable
 
     def push(self, interception: "Interception") -> None:
         with self.lock:
             if interception in self.active:
                 raise RuntimeError("this intercept() is already active; nest a new intercept() instead")
             if not self.active:
-                self.original = HTTPAdapter.send
-                setattr(HTTPAdapter, "send", _send)  # (mypy rejects assigning to a method)
-                from . import httpx_hook, urllib_hook
-
-                self.httpx_installed = httpx_hook.install(self.current)
-                urllib_hook.install(self.current)
+                for name in HOOKS:
+                    hook = importlib.import_module(f".{name}", __package__)
+                    if hook.install(self.current):
+                        self.installed.append(hook)
             self.active.append(interception)
 
     def pop(self, interception: "Interception") -> None:
         with self.lock:
             self.active.remove(interception)
             if not self.active:
-                setattr(HTTPAdapter, "send", self.original)
-                self.original = None
-                from . import urllib_hook
-
-                urllib_hook.uninstall()
-                if self.httpx_installed:
-                    from . import httpx_hook
-
-                    httpx_hook.uninstall()
-                    self.httpx_installed = False
+                while self.installed:
+                    self.installed.pop().uninstall()
 
     def current(self) -> Optional["Interception"]:
         with self.lock:
@@ -94,29 +86,6 @@ class _Patch:
 
 
 _patch = _Patch()
-
-
-def _send(adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-    interception, original = _patch.current(), _patch.original
-    if interception is None or original is None:  # deactivated while this request was on its way
-        return HTTPAdapter.send(adapter, request, *args, **kwargs)
-    return interception.send(adapter, request, original, *args, **kwargs)
-
-
-class _HeaderSource:
-    """Stands in for ``http.client.HTTPResponse``: requests reads Set-Cookie from its ``msg``;
-    urllib3 asks whether it is closed and closes it."""
-
-    def __init__(self, headers: Iterable):
-        self.msg = Message()
-        for name, value in headers:
-            self.msg[name] = value
-
-    def isclosed(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
 
 
 class _AppPool:
@@ -202,28 +171,9 @@ class Interception(MockHelpers):
             f"host ({', '.join(self.hosts)}). Pass intercept(passthrough=True) to let every other host through "
             f"to the network, or passthrough=[{hostname!r}] for this one.", request=request)
 
-    def answer(self, method: str, url: str, headers: Any, body: bytes) -> Tuple[int, str, wsgi.Headers, bytes]:
+    def answer(self, method: str, url: str, headers: Any, body: bytes) -> Tuple[int, str, inprocess.Headers, bytes]:
         """The mock app's answer to one request, in-process: (status, reason, headers, body)."""
-        return wsgi.call(self.app, method, url, headers, body)
-
-    def send(self, adapter: HTTPAdapter, request: requests.PreparedRequest, original: Callable,
-             *args: Any, **kwargs: Any) -> requests.Response:
-        assert request.method is not None and request.url is not None  # set by prepare()
-        if self.route(request.method, request.url, request):
-            return self.dispatch(adapter, request)
-        return original(adapter, request, *args, **kwargs)
-
-    def dispatch(self, adapter: HTTPAdapter, request: requests.PreparedRequest) -> requests.Response:
-        assert request.method is not None and request.url is not None  # set by prepare()
-        status, reason, headers, body = self.answer(request.method, request.url, request.headers,
-                                                    _body_bytes(request.body))
-        # urllib3 types headers= as a mapping but takes (name, value) pairs too, which keep repeated
-        # headers (Set-Cookie); _HeaderSource stands in for http.client's response.
-        raw = HTTPResponse(body=BytesIO(body), headers=headers,  # type: ignore[arg-type]
-                           status=status, reason=reason, preload_content=False, decode_content=False,
-                           original_response=_HeaderSource(headers),  # type: ignore[arg-type]
-                           request_url=request.url)
-        return adapter.build_response(request, raw)
+        return inprocess.call(self.app, method, url, headers, body)
 
     # --- context manager and decorator ------------------------------------------------------------
     def __enter__(self) -> "Interception":
@@ -258,22 +208,9 @@ class Interception(MockHelpers):
         return intercepted
 
 
-def _body_bytes(body: Any) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, (bytes, bytearray)):
-        return bytes(body)
-    if hasattr(body, "read"):
-        data = body.read()
-        return data.encode("utf-8") if isinstance(data, str) else data
-    return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else chunk for chunk in body)
-
-
 def intercept(target: Any = None, *, passthrough: Union[bool, Iterable[str]] = False,
               hosts: Iterable[str] = (), **config: Any):
-    """Route ``requests`` calls for WeChat and Authing hosts into a mock app, in-process.
+    """Route HTTP calls for WeChat and Authing hosts into a mock app, in-process (every library in ``HOOKS``).
 
     - ``intercept()``: a fresh app from ``Config(**config)`` (``seed=``, ``fixtures=``, ...).
     - ``intercept(server)`` / ``intercept(app)``: a ``MockServer``'s app, or one from ``create_app``;

@@ -14,11 +14,12 @@ _original: Optional[Callable[..., Any]] = None
 _current: Optional[Callable[[], Any]] = None
 
 
-def install(current: Callable[[], Any]) -> None:
+def install(current: Callable[[], Any]) -> bool:
     """Patch ``AbstractHTTPHandler.do_open``; ``current()`` gives the active interception."""
     global _original, _current
     _current, _original = current, urllib.request.AbstractHTTPHandler.do_open
     setattr(urllib.request.AbstractHTTPHandler, "do_open", _do_open)
+    return True
 
 
 def uninstall() -> None:

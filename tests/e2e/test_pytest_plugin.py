@@ -179,6 +179,7 @@ def test_intercept_fixture_runs_unmodified_wechatpy(pytester):
     pytester.makepyfile("""
         import pytest, requests
         from wechatpy import WeChatClient
+        from mockserver.testing import InterceptError
 
         def test_login(mockserver_intercept):
             mock = mockserver_intercept
@@ -186,7 +187,7 @@ def test_intercept_fixture_runs_unmodified_wechatpy(pytester):
             assert session["openid"] == mock.user("yuna")["apps"][mock.appid]["openid"]
 
         def test_other_hosts_fail(mockserver_intercept):
-            with pytest.raises(requests.ConnectionError, match="not a mocked host"):
+            with pytest.raises(InterceptError, match="not a mocked host"):
                 requests.get("https://example.com/")
 
         @pytest.mark.mockserver(passthrough=["127.0.0.1"])
