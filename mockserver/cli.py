@@ -33,6 +33,7 @@ examples:
   mockserver --accept-unknown-codes yuna   # codes from WeChat devtools log in user 'yuna'
   mockserver --state sqlite:///mock.db     # state survives restarts (docs/state-backends.md)
   mockserver --state redis://127.0.0.1:6379/0 --workers 4   # 4 processes, one port, shared state
+  mockserver --proxy-port 8089        # + an HTTPS proxy for SDKs with hard-coded hosts (wechatpy, Java, Go)
 """
 
 
@@ -95,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls", action="store_true", default=_env_flag("tls"),
                         help="serve HTTPS with a self-signed certificate (made once, path printed)")
     parser.add_argument("--tls-dir", metavar="DIR", default=_env("tls_dir", None),
-                        help="where --tls keeps its certificate (default: ~/.cache/mockserver/tls)")
+                        help="where --tls and --proxy-port keep their certificates "
+                             "(default: ~/.cache/mockserver/tls)")
+    parser.add_argument("--proxy-port", metavar="PORT", default=_env("proxy_port", None),
+                        help="also listen here as an HTTP/HTTPS forward proxy for the emulated hosts only "
+                             "(api.weixin.qq.com, *.authing.cn), answered by this mock: clients with hard-coded "
+                             "hosts set HTTPS_PROXY and trust the printed local CA; 0 picks a free port "
+                             "(default: off)")
     parser.add_argument("--threads", default=_env("threads", "8"),
                         help="worker threads of the WSGI server (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
@@ -113,7 +120,7 @@ def parse(argv: List[str]) -> argparse.Namespace:
     flags.check_numbers(args, argv)
     flags.resolvable_host(args.host, argv)
     flags.http_url(args.public_url, argv)
-    if args.tls:
+    if args.tls or args.proxy_port is not None:
         from .tls import DEFAULT_DIR
 
         args.tls_dir = flags.usable_directory(args.tls_dir or str(DEFAULT_DIR), argv)
@@ -191,7 +198,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.quiet:
         logging.getLogger("mockserver.access").setLevel(logging.WARNING)
-    from waitress.server import create_server
 
     from .app import create_app
     if args.workers > 1 and not hasattr(os, "fork"):
@@ -207,13 +213,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as exc:  # a bad fixture (FixtureError), signing key, --state URL or flag
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    if args.workers > 1:
+    if args.workers > 1 and args.tls:
+        print("mockserver: --tls serves one process; use --workers 1", file=sys.stderr)
+        return 2
+    try:
+        proxy = open_proxy(app, config, args)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {config.host}:{args.proxy_port} ({flags.source('proxy_port', argv)}): "
+              f"{exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        if args.workers > 1:
+            return serve_workers(app, config, args.threads, args.workers, proxy)
         if args.tls:
-            print("mockserver: --tls serves one process; use --workers 1", file=sys.stderr)
-            return 2
-        return serve_workers(app, config, args.threads, args.workers)
-    if args.tls:
-        return serve_tls(app, config, args)
+            return serve_tls(app, config, args, proxy)
+        return serve_plain(app, config, args, proxy)
+    finally:
+        if proxy is not None:
+            proxy.server_close()
+
+
+def serve_plain(app, config: Config, args: argparse.Namespace, proxy) -> int:
+    from waitress.server import create_server
+
     try:
         server = create_server(app, host=config.host, port=config.port, threads=args.threads,
                                ident="mockserver", clear_untrusted_proxy_headers=True)
@@ -222,6 +244,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     url = address_url(config.host, server.effective_port)
     print(banner(config, url, runtime_of(app)), flush=True)
+    serve_proxy(proxy, runtime_of(app))
     try:
         server.run()
     except KeyboardInterrupt:
@@ -229,6 +252,38 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         server.close()
     return 0
+
+
+def open_proxy(app, config: Config, args: argparse.Namespace):
+    """``--proxy-port``: the forward proxy for the services' hosts, bound but not serving yet (so
+    that a taken port fails before the banner); None without the flag."""
+    if args.proxy_port is None:
+        return None
+    from pathlib import Path
+
+    from .proxy import ProxyServer
+    from .tls import ensure_proxy_certificates
+
+    hosts = [host for service in runtime_of(app).registered for host in service.hosts]
+    certificates = ensure_proxy_certificates(hosts, Path(args.tls_dir))
+    return ProxyServer((config.host, args.proxy_port), app, hosts, certificates, config.max_body_bytes)
+
+
+def serve_proxy(proxy, runtime) -> None:
+    """Print how clients use the proxy, and start serving it from a thread."""
+    if proxy is None:
+        return
+    from .proxy import client_settings
+
+    ca = str(proxy.certificates.ca)
+    apps = runtime.wechat.apps()
+    example = ("https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential"
+               f"&appid={apps[0]['appid']}&secret={apps[0]['secret']}") if apps else "https://api.weixin.qq.com/"
+    print(f"proxy for {', '.join(proxy.hosts)} (other hosts refused): {proxy.url}", flush=True)
+    print(f"  local CA (trust it): {ca}", flush=True)
+    for client, line in client_settings(proxy.url, ca, example).items():
+        print(f"  {client + ':':8}{line}", flush=True)
+    proxy.start()
 
 
 def _is_user(runtime, ref: str) -> bool:
@@ -243,7 +298,7 @@ def address_url(host: str, port: int, scheme: str = "http") -> str:
     return f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
 
 
-def serve_tls(app, config: Config, args: argparse.Namespace) -> int:
+def serve_tls(app, config: Config, args: argparse.Namespace, proxy) -> int:
     """HTTPS with a self-signed certificate, on cheroot (waitress speaks no TLS)."""
     from pathlib import Path
 
@@ -263,6 +318,7 @@ def serve_tls(app, config: Config, args: argparse.Namespace) -> int:
     print(banner(config, url, runtime_of(app), curl=f"curl --cacert {cert}"), flush=True)
     print(f"TLS certificate (trust it: curl --cacert, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): {cert}",
           flush=True)
+    serve_proxy(proxy, runtime_of(app))
     try:
         server.serve()
     except KeyboardInterrupt:
@@ -272,12 +328,13 @@ def serve_tls(app, config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_workers(app, config: Config, threads: int, workers: int) -> int:
+def serve_workers(app, config: Config, threads: int, workers: int, proxy) -> int:
     """Pre-fork: bind the port once, then N processes each run waitress on that one socket.
 
     The kernel hands each new connection to one of the processes waiting in accept(); they share
-    state through the store. The parent only supervises: SIGINT/SIGTERM stop every worker, and a
-    worker that dies takes the others down (exit status 1) rather than leaving a partial server.
+    state through the store. The parent supervises (SIGINT/SIGTERM stop every worker, and a
+    worker that dies takes the others down, exit status 1, rather than leaving a partial server)
+    and serves ``--proxy-port`` with an app of its own on the same store.
     """
     try:
         family, kind, proto, _, address = socket.getaddrinfo(config.host, config.port,
@@ -293,6 +350,11 @@ def serve_workers(app, config: Config, threads: int, workers: int) -> int:
     print(banner(config, url, runtime_of(app), workers), flush=True)
     runtime_of(app).store.close()  # each worker opens its own connections
     pids = [_fork_worker(listener, config, threads) for _ in range(workers)]
+    if proxy is not None:
+        from .app import create_app
+
+        proxy.app = create_app(config)  # made after the forks: no worker inherits its connections
+        serve_proxy(proxy, runtime_of(proxy.app))
     logging.getLogger("mockserver").info("workers %s serving %s", ", ".join(map(str, pids)), url)
     return _supervise(set(pids))
 

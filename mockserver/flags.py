@@ -12,6 +12,7 @@ ENV_PREFIX = "MOCKSERVER_"
 #: Whole-number flags and the range each must be in (None: no bound).
 NUMBERS = {
     "port": (0, 65535),
+    "proxy_port": (0, 65535),  # optional: None when not given
     "seed": (None, None),
     "threads": (1, 1024),
     "workers": (1, 256),
@@ -71,7 +72,7 @@ def http_url(url: Optional[str], argv: Sequence[str]) -> Optional[str]:
 
 
 def usable_directory(path: str, argv: Sequence[str]) -> str:
-    """A directory the server can write to (made if missing)."""
+    """``--tls-dir``: a directory the server can write to (made if missing)."""
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as exc:
@@ -97,4 +98,5 @@ def known_user(ref: Optional[str], exists: Callable[[str], bool], aliases: Calla
 def check_numbers(args: Any, argv: Sequence[str]) -> None:
     """Every whole-number flag of ``args``, converted and checked in place (FlagError on the first bad one)."""
     for dest in NUMBERS:
-        setattr(args, dest, whole_number(dest, getattr(args, dest), argv))
+        if getattr(args, dest) is not None:
+            setattr(args, dest, whole_number(dest, getattr(args, dest), argv))

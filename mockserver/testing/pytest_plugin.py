@@ -8,7 +8,9 @@
 - ``@pytest.mark.mockserver(seed=7, fixtures="data/apps.json", ...)`` on a test, class or module
   (``pytestmark``), or ``@pytest.mark.parametrize("mockserver", [{"seed": 7}], indirect=True)``:
   which configuration a test gets. Keys are ``mockserver.Config`` fields; closer markers win.
-  ``passthrough=`` is for ``mockserver_intercept`` only (see ``intercept()``).
+  ``passthrough=`` is for ``mockserver_intercept`` only (see ``intercept()``); ``proxy=True`` gives
+  the ``mockserver`` fixture the forward proxy of ``--proxy-port`` (``proxy_url``, ``proxy_ca``,
+  ``proxy_env()``) for clients in other processes whose hosts are hard-coded.
 
 Nothing from the package is imported until a fixture is used, so the plugin costs nothing to
 test suites that do not use it.
@@ -23,6 +25,7 @@ from typing import Any, Dict, FrozenSet, Tuple
 import pytest
 
 INTERCEPT_OPTIONS = ("passthrough", "hosts")
+SERVER_OPTIONS = ("proxy",)  # MockServer's own, beside Config's fields
 NOT_CHOOSABLE = ("host", "port", "log_level")
 
 
@@ -99,7 +102,7 @@ def _options() -> FrozenSet[str]:
     from ..config import Config
 
     return frozenset({field.name for field in dataclasses.fields(Config)} - set(NOT_CHOOSABLE)
-                     | set(INTERCEPT_OPTIONS))
+                     | set(INTERCEPT_OPTIONS) | set(SERVER_OPTIONS))
 
 
 def _fixture_path(request: pytest.FixtureRequest, path: Any) -> str:

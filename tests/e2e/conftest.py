@@ -11,7 +11,12 @@ import pytest
 
 from support import JS_DIR
 
-SDK_VERSION = "4.3.22-alpha.7"
+PACKAGES = json.loads((JS_DIR / "package.json").read_text())["dependencies"]  # each pinned exactly
+
+
+def _installed(name: str) -> bool:
+    manifest = JS_DIR / "node_modules" / name / "package.json"
+    return manifest.exists() and json.loads(manifest.read_text())["version"] == PACKAGES[name]
 
 
 @pytest.fixture(scope="session")
@@ -20,12 +25,11 @@ def node():
         pytest.skip("MOCKSERVER_SKIP_NODE=1 (never honoured in CI)")
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
-        pytest.fail("Node.js >= 18 and npm are needed for the authing-wxapp-sdk tests "
+        pytest.fail("Node.js >= 20 and npm are needed for the Node tests "
                     "(set MOCKSERVER_SKIP_NODE=1 to skip them locally)")
-    installed = JS_DIR / "node_modules" / "authing-wxapp-sdk" / "package.json"
     with open(JS_DIR / "package.json") as guard:  # one installer at a time (pytest-xdist)
         fcntl.flock(guard, fcntl.LOCK_EX)
-        if not installed.exists() or json.loads(installed.read_text())["version"] != SDK_VERSION:
+        if not all(_installed(name) for name in PACKAGES):
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True,
                            stdout=subprocess.DEVNULL, timeout=600)
     return node

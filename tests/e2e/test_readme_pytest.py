@@ -33,7 +33,8 @@ def test_readme_example_runs(pytester, number):
     tests = len(re.findall(r"^def test_", code, flags=re.M))
     if tests:
         pytester.makepyfile(**{f"test_readme_{number}": code})
-        result = pytester.runpytest("-p", "no:hypothesispytest")
+        # in a process of its own, as users run it (in-process runs re-import modules between examples)
+        result = pytester.runpytest_subprocess("-p", "no:hypothesispytest")
         outcomes = result.parseoutcomes()
         assert result.ret == 0 and outcomes.get("passed", 0) >= tests, result.stdout.str()
     else:
