@@ -11,6 +11,7 @@ once, so that a path that forgets the rule fails the test. The mock is built fro
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -19,7 +20,7 @@ import pytest
 
 import mockserver
 from mockserver import Config, create_app
-from support import DATA, authing_login
+from support import DATA, ROOT, authing_login
 
 FIXTURE = DATA / "two_pools.json"
 DEV_KEY = (Path(mockserver.__file__).resolve().parent / "data" / "authing-dev-signing-key.pem").read_bytes()
@@ -270,3 +271,13 @@ def test_a_request_naming_a_user_pool_refuses_a_token_of_another_pools_app(clien
     assert state(client) == before
     # The refused logouts revoked nothing.
     assert client.get("/api/v2/users/me", headers=headers(token, app_id=APP_A2)).get_json()["code"] == 200
+
+
+# --- README -----------------------------------------------------------------------------------------
+def test_the_readme_example_runs_as_written():
+    """README's "Which tokens count as a login" example (a loopback MockServer), run as it is written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Which tokens count as a login")
+    section = text[start:text.index("\n## ", start)]
+    (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    exec(compile(example, "README.md", "exec"), {})
