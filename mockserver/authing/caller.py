@@ -1,7 +1,7 @@
 """``Caller``: what a request tells about its sender, read by the routes, used by the domain."""
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Tuple
 
 
 class Caller(NamedTuple):
@@ -10,6 +10,9 @@ class Caller(NamedTuple):
     token: Optional[str] = None
     ip: Optional[str] = None
     base_url: str = ""  # scheme://host[:port] the client used (or --public-url)
+    #: The mock's other host names (patterns; IP addresses are always its own): a token issued under
+    #: any of them is the mock's too. Empty under --public-url, where ``issuer`` is the only one.
+    own_hosts: Tuple[str, ...] = ()
 
     @property
     def issuer(self) -> str:

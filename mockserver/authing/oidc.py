@@ -8,7 +8,6 @@ from .apps import Apps
 from .caller import Caller
 from .errors import AuthingError
 from .repo import Record
-from .signing import TokenRejected
 from .tokens import Tokens
 
 
@@ -20,17 +19,14 @@ class Oidc:
     def jwks(self) -> Dict[str, Any]:
         return {"keys": [self.tokens.codec.key.jwk()]}
 
-    def introspect(self, client_id: Any, client_secret: Any, token: Any) -> Optional[Dict[str, Any]]:
+    def introspect(self, caller: Caller, client_id: Any, client_secret: Any, token: Any) -> Optional[Dict[str, Any]]:
         """The claims of an active token (None: not active), for a client that authenticates."""
         app = self.apps.find(client_id)
         if app is None or client_secret != app["secret"]:
             raise AuthingError(E.NO_PERMISSION, "client authentication failed", oidc_error="invalid_client")
         if not isinstance(token, str) or not token:
             raise AuthingError(E.BAD_REQUEST, "token is required", oidc_error="invalid_request")
-        try:
-            return self.tokens.codec.verify(token, audience=app["id"]).claims
-        except TokenRejected:
-            return None
+        return self.tokens.introspect(caller._replace(app_id=app["id"]), token)
 
     def userinfo(self, caller: Caller) -> Record:
         user, _ = self.tokens.authenticated(caller)

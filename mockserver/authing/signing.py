@@ -8,7 +8,8 @@
 - ``none`` and every other algorithm are refused, whatever the header says.
 - Every token Authing issues carries a ``jti`` (what a logout revokes); a token without one, or with
   a ``sub`` or ``jti`` that is not a string, is refused as invalid even when its signature is good
-  (anyone can sign one: the dev key ships with the mock, HS256 uses the app secret).
+  (anyone can sign one: the dev key ships with the mock, HS256 uses the app secret). So is one whose
+  ``iss`` the caller does not own or whose ``nbf`` is still ahead of the mock's clock.
 """
 from __future__ import annotations
 
@@ -104,8 +105,9 @@ class SigningKey:
 
 
 class TokenRejected(Exception):
-    """Why a token is not accepted: ``expired``, ``invalid`` (signature, format, algorithm),
-    ``audience`` (issued for another app) or ``revoked`` (logged out)."""
+    """Why a token is not accepted: ``expired``, ``invalid`` (signature, format, algorithm, issuer,
+    not yet valid), ``audience`` (issued for another app), ``pool`` (an app of another user pool) or
+    ``revoked`` (logged out)."""
 
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
@@ -138,7 +140,10 @@ class TokenCodec:
             return _jwt().encode(claims, app["secret"], algorithm="HS256")
         return _jwt().encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
 
-    def verify(self, token: Any, audience: Optional[str] = None, check_expiry: bool = True) -> Verified:
+    def verify(self, token: Any, audience: Optional[str] = None, pool: Optional[str] = None,
+               issuer: Optional[Callable[[str], bool]] = None, check_expiry: bool = True) -> Verified:
+        """The claims and app of a good token: for app ``audience`` and user pool ``pool`` when given,
+        its ``iss`` one that ``issuer`` accepts when given."""
         if not isinstance(token, str) or token.count(".") != 2:
             raise TokenRejected("invalid", "token is not a JWT")
         jwt = _jwt()
@@ -170,10 +175,17 @@ class TokenCodec:
             raise TokenRejected("invalid", "token signature is invalid") from None
         if audience is not None and aud != audience:
             raise TokenRejected("audience", "token was issued for another app")
-        if not all(_epoch(claims[name]) for name in ("exp", "iat")):
-            raise TokenRejected("invalid", "token exp/iat are not times (seconds from 1970 to 9999)")
+        if pool is not None and app.get("userPoolId") != pool:
+            raise TokenRejected("pool", "token was issued for an app of another user pool")
+        times = [claims["exp"], claims["iat"]] + ([claims["nbf"]] if "nbf" in claims else [])
+        if not all(_epoch(value) for value in times):
+            raise TokenRejected("invalid", "token exp/iat/nbf are not times (seconds from 1970 to 9999)")
         if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti"), str) or not claims["jti"]:
             raise TokenRejected("invalid", "token has no jti, or its sub/jti are not strings")
+        if issuer is not None and not (isinstance(claims.get("iss"), str) and issuer(claims["iss"])):
+            raise TokenRejected("invalid", "token was issued by another server (iss)")
+        if "nbf" in claims and self.now() < claims["nbf"]:
+            raise TokenRejected("invalid", "token is not valid yet (nbf)")
         if check_expiry and self.now() >= claims["exp"]:
             raise TokenRejected("expired", "token has expired")
         if self.is_revoked(claims["jti"]):

@@ -2,7 +2,10 @@
 refreshed, revoked by a logout, and minted by the control plane without a login."""
 from __future__ import annotations
 
+import ipaddress
+from fnmatch import fnmatchcase
 from typing import Any, Dict, NamedTuple, Optional, Tuple
+from urllib.parse import urlsplit
 
 from ..core.clock import Clock
 from ..core.errors import ControlError
@@ -23,8 +26,37 @@ REJECTIONS = {
     "expired": (E.TOKEN_EXPIRED, "登录信息已过期"),
     "revoked": (E.TOKEN_INVALID, "token 已失效，请重新登录"),
     "audience": (E.TOKEN_INVALID, "token 不属于此应用"),
+    "pool": (E.TOKEN_INVALID, "token 不属于此用户池"),
     "invalid": (E.TOKEN_INVALID, "token 不合法"),
 }
+
+
+def rejection(exc: TokenRejected) -> AuthingError:
+    code, message = REJECTIONS[exc.reason]
+    return AuthingError(code, message, oidc_error="invalid_token")
+
+
+def issued_here(issuer: str, caller: Caller) -> bool:
+    """Whether ``issuer`` is one the mock issues tokens under: the one of the caller's own URL, or —
+    without --public-url — ``http(s)://<an IP address or one of the mock's host names>[:port]/oidc``
+    (a token minted on 127.0.0.1 is good on localhost, as Authing's are on any of its hosts)."""
+    if issuer == caller.issuer:
+        return True
+    if not caller.own_hosts:
+        return False
+    try:
+        parts = urlsplit(issuer)
+        parts.port  # noqa: B018 -- a port that is not a number raises here
+    except ValueError:
+        return False
+    if (parts.scheme not in ("http", "https") or parts.path != "/oidc" or parts.query or parts.fragment
+            or "@" in parts.netloc or not parts.hostname):
+        return False
+    try:
+        ipaddress.ip_address(parts.hostname)
+        return True
+    except ValueError:
+        return any(fnmatchcase(parts.hostname, pattern) for pattern in caller.own_hosts)
 
 
 class Issued(NamedTuple):
@@ -105,44 +137,57 @@ class Tokens:
         access = self.access_token(user, app, caller.issuer)
         return TokenSet(access.token, id_token.token, id_token.claims["exp"] - id_token.claims["iat"])
 
-    # --- checking -----------------------------------------------------------------------------
-    def verify(self, token: Optional[str], app_id: Optional[str]) -> Verified:
+    # --- checking: every call that accepts a token comes through _checked, and live -------------------
+    def _checked(self, token: Any, caller: Caller, check_expiry: bool = True) -> Verified:
+        """A token the caller may present (else ``TokenRejected``): signed by the mock, for the app the
+        request names (for an app of the user pool it names), issued under one of the mock's own
+        names, valid by the mock's clock (``nbf``, ``exp`` unless not asked) and not logged out."""
+        return self.codec.verify(token, audience=caller.app_id, pool=caller.pool_id,
+                                 issuer=lambda issuer: issued_here(issuer, caller), check_expiry=check_expiry)
+
+    def live(self, token: Optional[str], caller: Caller) -> Tuple[Record, Verified]:
+        """The user of a live login: a good token (``_checked``) of a user who exists and is not
+        blocked. Each call that acts on a login, or tells whether one is live, asks this."""
         if not token:
             raise AuthingError(E.NOT_LOGGED_IN, "尚未登录，无权限访问此请求")
         try:
-            return self.codec.verify(token, audience=app_id)
+            verified = self._checked(token, caller)
         except TokenRejected as exc:
-            code, message = REJECTIONS[exc.reason]
-            raise AuthingError(code, message, oidc_error="invalid_token") from None
-
-    def authenticated(self, caller: Caller) -> Tuple[Record, Verified]:
-        """The logged-in user of a request (its bearer token, checked everywhere the same way)."""
-        verified = self.verify(caller.token, caller.app_id)
+            raise rejection(exc) from None
         user = self.repo.user(verified.claims["sub"])
         if user is None:
-            raise AuthingError(E.USER_NOT_FOUND, "用户不存在")
-        refuse_blocked(user)
+            raise AuthingError(E.USER_NOT_FOUND, "用户不存在", oidc_error="invalid_token")
+        refuse_blocked(user, oidc_error="invalid_token")
         return user, verified
 
+    def authenticated(self, caller: Caller) -> Tuple[Record, Verified]:
+        """The logged-in user of a request (its bearer token)."""
+        return self.live(caller.token, caller)
+
     def check_login_status(self, caller: Caller, token: Optional[str]) -> LoginStatus:
+        """GraphQL ``checkLoginStatus``: why a token is no live login (code, message), or its claims."""
         try:
-            verified = self.verify(token or caller.token, caller.app_id)
+            user, verified = self.live(token or caller.token, caller)
         except AuthingError as exc:
             return LoginStatus(exc.code, exc.message)
-        user = self.repo.user(verified.claims["sub"])
-        if user is None:
-            return LoginStatus(E.USER_NOT_FOUND, "用户不存在")
         return LoginStatus(200, "已登录", verified.claims, user)
 
     def validate(self, caller: Caller, id_token: Any, access_token: Any) -> Dict[str, Any]:
-        """``/api/v2/oidc/validate_token``: the claims of a good token."""
+        """``/api/v2/oidc/validate_token``: the claims of a live login's token."""
         token = id_token or access_token
         if not isinstance(token, str) or not token:
             raise bad_request("请传入 id_token 或 access_token")
         try:
-            return self.codec.verify(token, audience=caller.app_id).claims
-        except TokenRejected as exc:
-            raise bad_request(f"token 校验失败：{REJECTIONS[exc.reason][1]}") from None
+            return self.live(token, caller)[1].claims
+        except AuthingError as exc:
+            raise bad_request(f"token 校验失败：{exc.message}") from None
+
+    def introspect(self, caller: Caller, token: str) -> Optional[Dict[str, Any]]:
+        """The claims of an active token (RFC 7662), None when it is not; ``caller`` names the client."""
+        try:
+            return self.live(token, caller)[1].claims
+        except AuthingError:
+            return None
 
     # --- refreshing and revoking ------------------------------------------------------------------
     def refresh(self, caller: Caller, user_id: Optional[str]) -> Issued:
@@ -152,16 +197,15 @@ class Tokens:
         return self.issue(user, verified.app, caller.issuer)
 
     def logout(self, caller: Caller) -> None:
-        """Revoke the caller's token (logging out twice is fine)."""
+        """Revoke the caller's token (logging out twice is fine; so is an expired token or a blocked user)."""
         if not caller.token:
             raise AuthingError(E.NOT_LOGGED_IN, "尚未登录，无权限访问此请求")
         try:
-            verified = self.codec.verify(caller.token, audience=caller.app_id, check_expiry=False)
+            verified = self._checked(caller.token, caller, check_expiry=False)
         except TokenRejected as exc:
             if exc.reason == "revoked":
                 return
-            code, message = REJECTIONS[exc.reason]
-            raise AuthingError(code, message) from None
+            raise rejection(exc) from None
         self.repo.revoke(verified.claims["jti"], verified.claims["exp"])
 
     # --- the control plane ------------------------------------------------------------------------

@@ -25,9 +25,9 @@ def phone_fields(phone: str, country_code: str) -> Dict[str, Any]:
     return {"phone": phone, "phoneVerified": True, "phoneCountryCode": country_code}
 
 
-def refuse_blocked(user: Record) -> None:
+def refuse_blocked(user: Record, oidc_error: Optional[str] = None) -> None:
     if user.get("blocked"):
-        raise AuthingError(E.USER_LOCKED, "用户已被锁定")
+        raise AuthingError(E.USER_LOCKED, "用户已被锁定", oidc_error=oidc_error)
 
 
 class Users:

@@ -21,7 +21,7 @@ def introspection():
     if request.authorization and request.authorization.type == "basic":
         client_id = request.authorization.username
         client_secret = request.authorization.password
-    claims = authing().oidc.introspect(client_id, client_secret, form.get("token"))
+    claims = authing().oidc.introspect(caller(), client_id, client_secret, form.get("token"))
     return views.introspection(claims)
 
 
