@@ -12,6 +12,7 @@ from support import ROOT
 
 @pytest.mark.parametrize("script, args, row", [
     ("bench", ["--quick", "--only", "reset", "intercept"], "per-test reset"),
+    ("bench", ["--quick", "--only", "startup", "login"], "signing one RS256 JWT per flow"),
     ("bench-backends", ["--quick"], "sqlite"),
     ("bench-fixture", ["--tests", "20", "--rounds", "1"], "mockserver"),
 ])
