@@ -141,10 +141,10 @@ class _AppTransport(asyncio.Transport):
 
 
 def _joined(headers: Any) -> Dict[str, str]:
-    """h11's (name, value) pairs as one mapping; a repeated header's values joined as HTTP allows."""
+    """h11's (name, value) pairs as one mapping; a repeated header's values joined with commas as
+    HTTP allows (aiohttp sends its cookies as one header)."""
     joined: Dict[str, str] = {}
     for raw_name, raw_value in headers:
         name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-        separator = "; " if name == "cookie" else ", "
-        joined[name] = joined[name] + separator + value if name in joined else value
+        joined[name] = joined[name] + ", " + value if name in joined else value
     return joined

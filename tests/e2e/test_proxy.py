@@ -15,10 +15,12 @@ import textwrap
 
 import pytest
 import requests
+from cryptography import x509
 from support import JS_DIR, ROOT
 from support.processes import MockProcess
 
 from mockserver import MockServer
+from mockserver.tls import ensure_proxy_certificates
 
 PROXY_BANNER_LINES = 5  # "proxy for ...", "local CA ...", then Python, Node and curl
 
@@ -142,6 +144,17 @@ def test_tls_names_the_emulated_hosts_and_chains_to_the_local_ca(proxied):
                 assert tls.version() in ("TLSv1.2", "TLSv1.3")
 
 
+def test_a_tunnel_answers_only_for_the_host_it_was_opened_to(proxied):
+    context = ssl.create_default_context(cafile=proxied.ca)
+    host, port = proxied.url.rsplit("//", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(b"CONNECT api.weixin.qq.com:443 HTTP/1.1\r\nHost: api.weixin.qq.com:443\r\n\r\n")
+        assert raw.recv(4096).startswith(b"HTTP/1.1 200")
+        with context.wrap_socket(raw, server_hostname="api.weixin.qq.com") as tls:
+            tls.sendall(b"GET /oidc/.well-known/openid-configuration HTTP/1.1\r\nHost: core.authing.cn\r\n\r\n")
+            assert tls.recv(4096).startswith(b"HTTP/1.1 403")
+
+
 def test_bodies_chunked_or_too_large(tmp_path):
     with MockServer(proxy=True, tls_dir=str(tmp_path), max_body_bytes=1024) as server:
         chunked = (b"POST http://api.weixin.qq.com/cgi-bin/stable_token HTTP/1.1\r\nHost: api.weixin.qq.com\r\n"
@@ -157,7 +170,24 @@ def test_bodies_chunked_or_too_large(tmp_path):
         assert too_large.startswith(b"HTTP/1.1 413")
         bad_chunk = raw_exchange(server.proxy_url, chunked + b"zz\r\n")
         assert bad_chunk.startswith(b"HTTP/1.1 400")
+        too_large_chunks = raw_exchange(server.proxy_url, chunked + b"".join(b"200\r\n" + b"x" * 512 + b"\r\n"
+                                                                             for _ in range(3)) + b"0\r\n\r\n")
+        assert too_large_chunks.startswith(b"HTTP/1.1 413")
+        bad_length = raw_exchange(server.proxy_url, (
+            b"POST http://api.weixin.qq.com/wxa/msg_sec_check HTTP/1.1\r\nHost: api.weixin.qq.com\r\n"
+            b"Content-Length: -5\r\n\r\n"))
+        assert bad_length.startswith(b"HTTP/1.1 400")
         assert [entry["path"] for entry in server.journal()["requests"]] == ["/cgi-bin/stable_token"]
+
+
+def test_the_host_certificate_is_remade_only_for_other_names(tmp_path):
+    first = ensure_proxy_certificates(["api.weixin.qq.com"], tmp_path)
+    cert, ca = first.cert.read_bytes(), first.ca.read_bytes()
+    assert ensure_proxy_certificates(["api.weixin.qq.com"], tmp_path).cert.read_bytes() == cert
+    other = ensure_proxy_certificates(["api.weixin.qq.com", "*.authing.cn"], tmp_path)
+    names = x509.load_pem_x509_certificate(other.cert.read_bytes()).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    assert names == ["api.weixin.qq.com", "*.authing.cn"] and other.ca.read_bytes() == ca
 
 
 def test_the_same_ca_is_kept_across_restarts(tmp_path):
