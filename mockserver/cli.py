@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: scheme and Host of each request)")
     parser.add_argument("--journal-size", default=_env("journal_size", str(defaults.journal_size)),
                         help="requests the journal at /__mock__/requests keeps (default: %(default)s)")
+    parser.add_argument("--journal-max-bytes", default=_env("journal_max_bytes", str(defaults.journal_max_bytes)),
+                        help="bytes of JSON the journal keeps of each part of a request or answer (query, "
+                             "headers, body, ...); the rest is cut and the entry says so (default: %(default)s)")
+    parser.add_argument("--journal-max-fields", default=_env("journal_max_fields", str(defaults.journal_max_fields)),
+                        help="fields the journal keeps of each part of a request or answer (default: %(default)s)")
     parser.add_argument("--allow-remote", action="store_true",
                         default=_env_flag("allow_remote"),
                         help="confirm a --host other than loopback: the mock, its control plane and its "
@@ -124,6 +129,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
                   log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes,
                   signing_key=args.signing_key, public_url=args.public_url, journal_size=args.journal_size,
+                  journal_max_bytes=args.journal_max_bytes, journal_max_fields=args.journal_max_fields,
                   admin_token=args.admin_token)
 
 
