@@ -22,4 +22,6 @@ class Config:
     journal_max_fields: int = 200  # fields of each part of an entry kept
     signing_key: Optional[str] = None  # PEM of the RSA key Authing tokens are signed with (None: dev key)
     public_url: Optional[str] = None  # base URL clients use, for token issuers (None: the Host header)
+    connection_limit: int = 1000  # open connections a server (each --workers process) serves at once
+    idle_timeout: int = 60  # seconds before a silent connection (or a TLS handshake) is closed
     admin_token: Optional[str] = None  # when set, /__mock__/ needs it (see control/admin.py)
