@@ -12,9 +12,10 @@ authing.sms         message id            {id, userPoolId, phone, code, sentAt, 
 authing.sms.latest  poolId:phone          id of the newest message to that phone (the one a code must match)
 authing.revoked     jti                   exp of a token a logout revoked
 authing.files       folder/<24 hex><ext>  {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
-authing.files.use   ``all``               {count, bytes} of the files kept (the upload caps read it)
+authing.files.use   all                   {count, bytes}
 ==================  ====================  ============================================
 
+``authing.files.use`` counts the files kept and their bytes (the upload caps read it).
 ``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the
 "newest code to this phone" pointer, and a file and the count of files kept.
