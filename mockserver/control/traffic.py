@@ -13,6 +13,7 @@ import time
 from typing import Any, Dict, Optional
 
 from flask import Flask, Request, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..emulation import CallerFacts, EmulatedService, RequestView
 from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
@@ -123,13 +124,17 @@ def request_body(req: Request, parts: EntryParts) -> Any:
         return None
     content_type = req.content_type or ""
     if content_type.startswith("multipart/"):
+        try:
+            form, uploads = req.form.to_dict(), req.files.items(multi=True)
+        except RequestEntityTooLarge:  # too many parts: the route answered 413, the body is summarised
+            return parts.body("body", raw, "application/octet-stream")
         files = {}
-        for field, upload in req.files.items(multi=True):
+        for field, upload in uploads:
             upload.stream.seek(0, 2)
             files[field] = {"filename": upload.filename, "content_type": upload.content_type,
                             "bytes": upload.stream.tell()}
             upload.stream.seek(0)
-        return parts.body("body", raw, content_type, form=req.form.to_dict(), files=files)
+        return parts.body("body", raw, content_type, form=form, files=files)
     # the parse the route used (never changed in place), not a second one
     return parts.body("body", raw, content_type, parsed=request_json())
 
