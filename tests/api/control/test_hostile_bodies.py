@@ -83,3 +83,23 @@ def test_graphql_reads_at_most_500_tokens(client):
                        "data": None}
     aliases = "{ " + " ".join(f"a{n}: user {{ id }}" for n in range(20_000)) + " }"  # took minutes to validate
     assert ask(aliases)["code"] == 400
+
+
+def test_encrypted_data_that_decrypts_to_deep_json_is_authings_decrypt_error(client, rt, wx_app, alias):
+    import base64
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    app = rt.authing.apps()[0]
+    code = client.post("/__mock__/wechat/login", json={"appid": wx_app["appid"], "user": alias}).get_json()["code"]
+    key, iv = base64.b64decode(rt.store.get("wx.codes", code)["session_key"]), b"\x07" * 16  # the client knows its key
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(nested(5000).encode()) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    sealed = encryptor.update(padded) + encryptor.finalize()
+    answer = client.post("/api/v3/decrypt-wechat-miniprogram-data", headers={"x-authing-app-id": app["id"]}, json={
+        "code": code, "iv": base64.b64encode(iv).decode(), "encryptedData": base64.b64encode(sealed).decode(),
+        "extIdpConnidentifier": app["connection"]}).get_json()
+    assert (answer["statusCode"], answer["apiCode"]) == (400, 400)
+    assert answer["message"] == "解密微信数据失败：encryptedData、iv 与 session_key 不匹配"
