@@ -196,3 +196,13 @@ def test_the_open_file_limit_is_raised_to_fit_the_connection_limit():
               "assert ensure_descriptors(1000, 3) is None; print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert result.stdout.strip() == "3256", result.stderr
+
+
+def test_a_body_past_twice_the_size_limit_is_refused_unread(tmp_path):
+    server = Server(False, tmp_path=tmp_path)
+    try:
+        sock = server.connect()
+        sock.sendall(b"POST /sns/jscode2session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20971521\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 413 Request Entity Too Large")  # no byte of it sent
+    finally:
+        server.stop()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -164,3 +167,12 @@ def test_bounded_keeps_within_the_bounds_and_cuts_only_when_it_must(value, max_b
         assert (kept, cut) == (whole, False)
     else:
         assert cut
+
+
+def test_the_readme_limits_example_runs_as_written(live, tmp_path):
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Limits"):]
+    block = section[section.index("```sh\n") + 6:section.index("```\n", section.index("```sh\n") + 6)]
+    out = subprocess.run(["bash", "-c", block], cwd=tmp_path, env={**os.environ, "URL": live.url},
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == '"truncated":{"body":9437184}', out.stderr
