@@ -73,9 +73,10 @@ HEALTH = b"GET /__mock__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def test_many_idle_connections_do_not_stop_new_clients(tls, tmp_path):
-    # 150: past waitress's former limit of 100, and each would have held cheroot's TLS accept for 10 s
-    server = Server(tls, "--threads", "2", tmp_path=tmp_path)
-    idle = [server.connect(handshake=False) for _ in range(150)]
+    # past waitress's former limit of 100 and select()'s 1024 descriptors; under --tls, one of them
+    # held cheroot's accepting thread for 10 s
+    server = Server(tls, "--threads", "2", "--connection-limit", "1200", tmp_path=tmp_path)
+    idle = [server.connect(handshake=False) for _ in range(1100)]
     try:
         for _ in range(3):
             assert server.get("/__mock__/health").json() == {"status": "ok"}
@@ -182,12 +183,14 @@ def _open_files(limit: int):
     return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
 
-def test_a_connection_limit_the_system_cannot_hold_is_refused():
-    result = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", "--connection-limit", "1000"],
+@pytest.mark.parametrize("flags, needed", [(["--connection-limit", "1000"], 1256),
+                                           (["--connection-limit", "100", "--tls"], 556)])  # 3 per TLS client
+def test_a_connection_limit_the_system_cannot_hold_is_refused(flags, needed, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", "--tls-dir", str(tmp_path), *flags],
                             capture_output=True, text=True, timeout=30, preexec_fn=_open_files(512))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "mockserver: --connection-limit 1000: needs 1256 open files and this system allows 512 (ulimit -n)"]
+        f"mockserver: --connection-limit {flags[1]}: needs {needed} open files and this system allows 512 (ulimit -n)"]
 
 
 def test_the_open_file_limit_is_raised_to_fit_the_connection_limit():
@@ -206,3 +209,12 @@ def test_a_body_past_twice_the_size_limit_is_refused_unread(tmp_path):
         assert sock.recv(65536).startswith(b"HTTP/1.1 413 Request Entity Too Large")  # no byte of it sent
     finally:
         server.stop()
+
+
+def test_mockserver_in_tests_closes_silent_connections_too():
+    from mockserver import MockServer
+
+    with MockServer(idle_timeout=1) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        silent = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        assert silent.recv(1) == b""

@@ -75,3 +75,10 @@ def test_racing_uploads_never_pass_the_count(app, rt, monkeypatch):
         thread.join()
     assert sorted(codes) == [200] * 5 + [400] * 15
     assert rt.authing.repo.file_use()["count"] == 5 and len(rt.store.items("authing.files")) == 5
+
+
+def test_the_route_reads_no_more_of_a_file_than_it_takes_to_refuse_it(app, rt, monkeypatch):
+    seen = []
+    monkeypatch.setattr(rt.authing.files, "upload", lambda folder, name, kind, data: seen.append(len(data)) or "k")
+    upload(app.test_client(), b"x" * (MAX_FILE_BYTES + 1000))
+    assert seen == [MAX_FILE_BYTES + 1]

@@ -176,3 +176,17 @@ def test_the_readme_limits_example_runs_as_written(live, tmp_path):
     out = subprocess.run(["bash", "-c", block], cwd=tmp_path, env={**os.environ, "URL": live.url},
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == '"truncated":{"body":9437184}', out.stderr
+
+
+def test_a_form_body_is_read_only_as_far_as_it_could_be_kept(client, monkeypatch):
+    from mockserver.control import journal
+
+    split, parsed = journal.parse_qsl, []
+
+    def spy(text, **options):
+        parsed.append(len(text))
+        return split(text, **options)
+
+    monkeypatch.setattr(journal, "parse_qsl", spy)
+    client.post("/sns/jscode2session", data="v=" + "z" * 900_000, content_type="application/x-www-form-urlencoded")
+    assert parsed == [BOUNDS.max_bytes]  # not 900 KB
