@@ -127,13 +127,19 @@ def test_past_the_connection_limit_a_client_waits_for_a_free_slot(tls, tmp_path)
             assert b'{"status":"ok"}' in answer_to(sock, HEALTH)
         waiting = server.connect(handshake=False)  # the kernel queues it; the server does not accept it
         waiting.settimeout(1)
-        waiting.sendall(b"" if tls else HEALTH)
-        with pytest.raises(socket.timeout):
-            waiting.recv(1)
+        if tls:  # not accepted: its TLS handshake gets no answer
+            waiting = ssl.create_default_context(cafile=server.cert).wrap_socket(
+                waiting, server_hostname="127.0.0.1", do_handshake_on_connect=False)
+            with pytest.raises(socket.timeout):
+                waiting.do_handshake()
+        else:
+            waiting.sendall(HEALTH)
+            with pytest.raises(socket.timeout):
+                waiting.recv(1)
         held.pop().close()  # a slot frees: the waiting client is accepted and served
         waiting.settimeout(TIMEOUT)
         if tls:
-            waiting = ssl.create_default_context(cafile=server.cert).wrap_socket(waiting, server_hostname="127.0.0.1")
+            waiting.do_handshake()  # carries on where it stood
             assert b'{"status":"ok"}' in answer_to(waiting, HEALTH)
         else:
             assert b'{"status":"ok"}' in answer_to(waiting, b"")

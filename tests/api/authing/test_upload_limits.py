@@ -35,10 +35,15 @@ def test_a_file_over_5_mb_is_refused_and_changes_nothing(client, rt):
     assert client.get(f"/files/{at_the_cap['data']['key']}").content_length == MAX_FILE_BYTES
 
 
-def test_a_refused_upload_draws_no_random_id(client):
+def test_a_refused_upload_draws_no_random_id(client, monkeypatch):
     upload(client, b"x" * (MAX_FILE_BYTES + 1))
     first = upload(client, b"png")["data"]["key"]
     assert first == upload(create_app(Config()).test_client(), b"png")["data"]["key"]
+    monkeypatch.setattr(files, "MAX_TOTAL_BYTES", 10)
+    assert upload(client, b"x" * 8) == full(megabytes=0)  # no room left: refused
+    later = upload(client, b"x")["data"]["key"]
+    fresh = create_app(Config()).test_client()
+    assert [upload(fresh, data)["data"]["key"] for data in (b"png", b"x")] == [first, later]
 
 
 def test_past_the_count_a_new_upload_is_refused_until_a_reset(client, rt):
@@ -82,3 +87,10 @@ def test_the_route_reads_no_more_of_a_file_than_it_takes_to_refuse_it(app, rt, m
     monkeypatch.setattr(rt.authing.files, "upload", lambda folder, name, kind, data: seen.append(len(data)) or "k")
     upload(app.test_client(), b"x" * (MAX_FILE_BYTES + 1000))
     assert seen == [MAX_FILE_BYTES + 1]
+
+
+def test_the_caps_hold_in_the_atomic_write_when_a_racer_read_before_it(client, rt, monkeypatch):
+    monkeypatch.setattr(files, "MAX_FILES", 2)
+    monkeypatch.setattr(rt.authing.repo, "file_use", lambda: {"count": 0, "bytes": 0})  # what a racer saw
+    assert [upload(client, b"png %d" % n)["code"] for n in range(3)] == [200, 200, 400]
+    assert len(rt.store.items("authing.files")) == 2

@@ -190,3 +190,19 @@ def test_a_form_body_is_read_only_as_far_as_it_could_be_kept(client, monkeypatch
     monkeypatch.setattr(journal, "parse_qsl", spy)
     client.post("/sns/jscode2session", data="v=" + "z" * 900_000, content_type="application/x-www-form-urlencoded")
     assert parsed == [BOUNDS.max_bytes]  # not 900 KB
+
+
+def test_long_strings_and_names_are_measured_only_as_far_as_they_could_be_kept(client, monkeypatch):
+    from mockserver.control import journal
+
+    encode, measured = journal.encode_basestring_ascii, []
+
+    def spy(text):
+        measured.append(len(text))
+        return encode(text)
+
+    monkeypatch.setattr(journal, "encode_basestring_ascii", spy)
+    client.post("/sns/jscode2session", data=json.dumps({"k" * 500_000: 1, "v": "x" * 500_000}),
+                content_type="application/json")
+    client.post("/sns/jscode2session", data=json.dumps(["x" * 900_000]), content_type="application/json")
+    assert measured and max(measured) <= BOUNDS.max_bytes  # never the whole 500 KB name or string
