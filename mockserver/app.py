@@ -17,6 +17,7 @@ from .config import Config
 from .control import admin, dashboard, routes as control, traffic
 from .core.errors import ControlError
 from .emulation import EmulatedService, WireFormat
+from .http import BoundedRequest
 from .routing import LazyBuilderRule
 from .runtime import EXTENSION, Runtime
 
@@ -30,6 +31,7 @@ def create_app(config: Optional[Config] = None,
     chosen = registry.load(registry.DEFAULT_SERVICES if services is None else services)
     app = Flask(__name__)
     app.url_rule_class = LazyBuilderRule
+    app.request_class = BoundedRequest
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

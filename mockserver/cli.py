@@ -1,4 +1,4 @@
-"""``mockserver`` / ``python -m mockserver``: serve the emulated APIs with waitress."""
+"""``mockserver`` / ``python -m mockserver``: serve the emulated APIs with waitress (``serving.py``)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ import socket
 import sys
 from typing import List, Optional
 
-from . import flags
+from . import flags, serving
 from .config import Config
 from .core.errors import ControlError
 from .runtime import runtime_of
@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: scheme and Host of each request)")
     parser.add_argument("--journal-size", default=_env("journal_size", str(defaults.journal_size)),
                         help="requests the journal at /__mock__/requests keeps (default: %(default)s)")
+    parser.add_argument("--journal-max-bytes", default=_env("journal_max_bytes", str(defaults.journal_max_bytes)),
+                        help="bytes of JSON the journal keeps of each part of a request or answer (query, "
+                             "headers, body, ...); the rest is cut and the entry says so (default: %(default)s)")
+    parser.add_argument("--journal-max-fields", default=_env("journal_max_fields", str(defaults.journal_max_fields)),
+                        help="fields the journal keeps of each part of a request or answer (default: %(default)s)")
     parser.add_argument("--allow-remote", action="store_true",
                         default=_env_flag("allow_remote"),
                         help="confirm a --host other than loopback: the mock, its control plane and its "
@@ -105,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: off)")
     parser.add_argument("--threads", default=_env("threads", "8"),
                         help="worker threads of the WSGI server (default: %(default)s)")
+    parser.add_argument("--connection-limit", default=_env("connection_limit", str(defaults.connection_limit)),
+                        help="open connections served at once (per worker); more wait to be accepted "
+                             "(default: %(default)s)")
+    parser.add_argument("--idle-timeout", default=_env("idle_timeout", str(defaults.idle_timeout)),
+                        help="seconds a connection may stay silent (or take over its TLS handshake) before "
+                             "it is closed (default: %(default)s)")
     parser.add_argument("--state", metavar="URL", default=_env("state", defaults.state),
                         help="where state lives: memory:// (fastest), sqlite:///PATH (survives restarts) "
                              "or redis://HOST:PORT/DB (shared by processes and hosts) (default: %(default)s)")
@@ -131,6 +142,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, seed=args.seed, fixtures=args.fixtures, state=args.state,
                   log_level=args.log_level, accept_unknown_codes=args.accept_unknown_codes,
                   signing_key=args.signing_key, public_url=args.public_url, journal_size=args.journal_size,
+                  journal_max_bytes=args.journal_max_bytes, journal_max_fields=args.journal_max_fields,
+                  connection_limit=args.connection_limit, idle_timeout=args.idle_timeout,
                   admin_token=args.admin_token)
 
 
@@ -213,6 +226,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as exc:  # a bad fixture (FixtureError), signing key, --state URL or flag
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
+    shortage = serving.ensure_descriptors(config.connection_limit, 3 if args.tls else 1)
+    if shortage:
+        print(f"mockserver: {flags.named('connection_limit', config.connection_limit, argv)}: {shortage}",
+              file=sys.stderr)
+        return 2
     if args.workers > 1 and args.tls:
         print("mockserver: --tls serves one process; use --workers 1", file=sys.stderr)
         return 2
@@ -237,8 +255,8 @@ def serve_plain(app, config: Config, args: argparse.Namespace, proxy) -> int:
     from waitress.server import create_server
 
     try:
-        server = create_server(app, host=config.host, port=config.port, threads=args.threads,
-                               ident="mockserver", clear_untrusted_proxy_headers=True)
+        server = create_server(app, host=config.host, port=config.port,
+                               **serving.waitress_options(config, args.threads))
     except OSError as exc:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -266,7 +284,8 @@ def open_proxy(app, config: Config, args: argparse.Namespace):
 
     hosts = [host for service in runtime_of(app).registered for host in service.hosts]
     certificates = ensure_proxy_certificates(hosts, Path(args.tls_dir))
-    return ProxyServer((config.host, args.proxy_port), app, hosts, certificates, config.max_body_bytes)
+    return ProxyServer((config.host, args.proxy_port), app, hosts, certificates, config.max_body_bytes,
+                       config.idle_timeout)
 
 
 def serve_proxy(proxy, runtime) -> None:
@@ -299,33 +318,41 @@ def address_url(host: str, port: int, scheme: str = "http") -> str:
 
 
 def serve_tls(app, config: Config, args: argparse.Namespace, proxy) -> int:
-    """HTTPS with a self-signed certificate, on cheroot (waitress speaks no TLS)."""
+    """HTTPS with a self-signed certificate: waitress behind the asyncio TLS front (``serving.py``)."""
+    import ssl
     from pathlib import Path
-
-    from cheroot.ssl.builtin import BuiltinSSLAdapter
-    from cheroot.wsgi import Server
 
     from .tls import ensure_certificate
     cert, key = ensure_certificate(config.host, Path(args.tls_dir))
-    server = Server((config.host, config.port), app, numthreads=args.threads, server_name="mockserver")
-    server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
     try:
-        server.prepare()
+        listener = _listen(config)
     except OSError as exc:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
-    url = address_url(config.host, server.bind_addr[1], "https")
+    backend = serving.tls_backend(app, config, args.threads, listener.family)
+    front = serving.TlsFront(backend, listener, context, config.connection_limit, config.idle_timeout)
+    url = address_url(config.host, listener.getsockname()[1], "https")
     print(banner(config, url, runtime_of(app), curl=f"curl --cacert {cert}"), flush=True)
     print(f"TLS certificate (trust it: curl --cacert, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): {cert}",
           flush=True)
     serve_proxy(proxy, runtime_of(app))
     try:
-        server.serve()
+        front.serve()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.stop()
     return 0
+
+
+def _listen(config: Config) -> socket.socket:
+    """A listening socket on ``--host``/``--port`` (OSError when it cannot be bound)."""
+    family, kind, proto, _, address = socket.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(address)
+    listener.listen(1024)
+    return listener
 
 
 def serve_workers(app, config: Config, threads: int, workers: int, proxy) -> int:
@@ -337,19 +364,17 @@ def serve_workers(app, config: Config, threads: int, workers: int, proxy) -> int
     and serves ``--proxy-port`` with an app of its own on the same store.
     """
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(config.host, config.port,
-                                                             type=socket.SOCK_STREAM)[0]
-        listener = socket.socket(family, kind, proto)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(address)
-        listener.listen(1024)
+        listener = _listen(config)
     except OSError as exc:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
     url = address_url(config.host, listener.getsockname()[1])
     print(banner(config, url, runtime_of(app), workers), flush=True)
     runtime_of(app).store.close()  # each worker opens its own connections
-    pids = [_fork_worker(listener, config, threads) for _ in range(workers)]
+    # Workers watch the read end; the write end stays open in the supervisor only, until it dies.
+    watched, held = os.pipe()
+    pids = [_fork_worker(listener, config, threads, watched, held) for _ in range(workers)]
+    os.close(watched)
     if proxy is not None:
         from .app import create_app
 
@@ -359,17 +384,18 @@ def serve_workers(app, config: Config, threads: int, workers: int, proxy) -> int
     return _supervise(set(pids))
 
 
-def _fork_worker(listener: socket.socket, config: Config, threads: int) -> int:
+def _fork_worker(listener: socket.socket, config: Config, threads: int, watched: int, held: int) -> int:
     pid = os.fork()
     if pid:
         return pid
     status = 1
     try:
+        os.close(held)
+        serving.end_with_supervisor(watched)
         from waitress.server import create_server
 
         from .app import create_app
-        server = create_server(create_app(config), sockets=[listener], threads=threads,
-                               ident="mockserver", clear_untrusted_proxy_headers=True)
+        server = create_server(create_app(config), sockets=[listener], **serving.waitress_options(config, threads))
         server.run()
         status = 0
     except KeyboardInterrupt:

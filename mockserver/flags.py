@@ -17,6 +17,10 @@ NUMBERS = {
     "threads": (1, 1024),
     "workers": (1, 256),
     "journal_size": (1, None),
+    "journal_max_bytes": (64, 16 * 1024 * 1024),
+    "journal_max_fields": (1, None),
+    "connection_limit": (1, 100_000),
+    "idle_timeout": (1, 86_400),
 }
 
 

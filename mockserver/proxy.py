@@ -29,8 +29,6 @@ from .tls import ProxyCertificates
 
 log = logging.getLogger("mockserver.proxy")
 
-#: Seconds a connection may sit idle (or a TLS handshake take) before the proxy closes it.
-IDLE_TIMEOUT = 30
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -41,8 +39,9 @@ class ProxyServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
     def __init__(self, address: Tuple[str, int], app: Any, hosts: Sequence[str],
-                 certificates: ProxyCertificates, max_body_bytes: int):
+                 certificates: ProxyCertificates, max_body_bytes: int, idle_timeout: float):
         self.app, self.hosts, self.certificates, self.max_body_bytes = app, tuple(hosts), certificates, max_body_bytes
+        self.idle_timeout = idle_timeout  # seconds a connection may sit idle or a TLS handshake take
         self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.tls.load_cert_chain(str(certificates.cert), str(certificates.key))
         self.tls.set_alpn_protocols(["http/1.1"])
@@ -73,8 +72,11 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     server: ProxyServer
     protocol_version = "HTTP/1.1"
     server_version = "mockserver-proxy"
-    timeout = IDLE_TIMEOUT
     tunnel: Optional[str] = None  # the host a CONNECT opened, once its TLS is up
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # the TLS socket made from it keeps it
 
     def do_CONNECT(self) -> None:
         host, _, port = self.path.rpartition(":")

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 
 from .config import Config
 from .control.faults import FaultRules
-from .control.journal import Journal
+from .control.journal import Bounds, Journal
 from .core.backends import create_store
 from .core.clock import Clock
 from .core.fixtures import load_fixture
@@ -53,7 +53,8 @@ class Runtime:
             where = f"{self.fixture_source}: {service.name}"
             self.initial_state.update(service.initial_state(domain, fixture[service.name], where, self.initial_state))
         self.faults = FaultRules(self.store, self.clock, self.random, services, self.services)
-        self.journal = Journal(self.store, config.journal_size)
+        self.journal = Journal(self.store, config.journal_size,
+                               Bounds(config.journal_max_bytes, config.journal_max_fields))
         #: False when a persisted store was resumed instead of loaded with the fixture.
         self.loaded_fixture = self.store.initialise(self.initial_state)
 

@@ -12,11 +12,13 @@ authing.sms         message id            {id, userPoolId, phone, code, sentAt, 
 authing.sms.latest  poolId:phone          id of the newest message to that phone (the one a code must match)
 authing.revoked     jti                   exp of a token a logout revoked
 authing.files       folder/<24 hex><ext>  {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
+authing.files.use   all                   {count, bytes}
 ==================  ====================  ============================================
 
+``authing.files.use`` counts the files kept and their bytes (the upload caps read it).
 ``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the
-"newest code to this phone" pointer.
+"newest code to this phone" pointer, and a file and the count of files kept.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from ..core.store import UNCHANGED, State, Store
 
 POOLS, APPS, CONNS, USERS, LINKS = "authing.pools", "authing.apps", "authing.conns", "authing.users", "authing.links"
 SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.revoked", "authing.files"
-NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES)
+FILE_USE = "authing.files.use"
+NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE)
 
 Record = Dict[str, Any]
 
@@ -132,8 +135,19 @@ class AuthingRepository:
     def is_revoked(self, jti: str) -> bool:
         return self.store.get(REVOKED, jti) is not None
 
-    def put_file(self, record: Record) -> None:
-        self.store.put(FILES, record["key"], record)
+    def file_use(self) -> Record:
+        """How many files are kept, and their bytes: ``{count, bytes}``."""
+        return self.store.get(FILE_USE, "all") or {"count": 0, "bytes": 0}
+
+    def add_file(self, record: Record, fits: Callable[[Record], bool]) -> bool:
+        """Keep a file if ``fits(use)`` says the files kept (``{count, bytes}``) have room for it,
+        in one atomic step with their count; whether it was kept."""
+        def change(values: List[Any]) -> Tuple[List[Any], bool]:
+            use = values[1] or {"count": 0, "bytes": 0}  # as file_use() says
+            if not fits(use):
+                return [UNCHANGED, UNCHANGED], False
+            return [record, {"count": use["count"] + 1, "bytes": use["bytes"] + record["size"]}], True
+        return self.store.update_many([(FILES, record["key"]), (FILE_USE, "all")], change)
 
     def file(self, key: str) -> Optional[Record]:
         return self.store.get(FILES, key)

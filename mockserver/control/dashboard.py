@@ -52,7 +52,7 @@ def page():
         "dashboard.html",
         now=now, moment=moment, clock=rt.clock, clock_steps=CLOCK_STEPS, sections=sections,
         requests=list(reversed(journal[-RECENT_REQUESTS:])), journal_count=len(journal),
-        journal_size=rt.journal.size, faults=rt.faults.list(),
+        journal_size=rt.journal.size, journal_bounds=rt.journal.bounds, faults=rt.faults.list(),
         notice=request.args.get("notice"), error=request.args.get("error"),
     )
 

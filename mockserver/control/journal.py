@@ -4,26 +4,38 @@ Entries live in the store (namespace ``mock.journal``, keyed by a sequence numbe
 sharing a store share one journal. It is a ring buffer: recording entry N drops entry N - size.
 Secrets are masked before anything is stored: app secrets, access/refresh/id tokens, passwords,
 session keys and Authorization headers in query strings, headers and JSON, form or multipart bodies
-never reach the journal. A body that is none of these (text, broken JSON) is kept as text, cut short.
+never reach the journal. A body that is none of these (text, broken JSON) is kept as text.
+
+Each part of an entry that a client chose (method, path, query, headers, body, the app and user it
+named) and the answer are kept within ``Bounds``: at most ``max_fields`` fields and ``max_bytes`` of
+JSON each. A part cut short is named in the entry's ``truncated``, with its original size in bytes,
+so the journal holds at most ``size`` entries of bounded size, whatever clients send.
 """
 from __future__ import annotations
 
 import functools
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Optional
+from json.encoder import encode_basestring_ascii
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl
 
 from ..core.errors import ControlError
 from ..core.store import COUNTERS, Store
-from ..http import INVALID_JSON, parse_json
+from ..http import INVALID_JSON, NO_BODY, parse_json
 
 NAMESPACE = "mock.journal"
 MASK = "***"
 SECRET_NAMES = {"secret", "client_secret", "app_secret", "appsecret", "password", "session_key",
                 "sessionkey", "authorization", "cookie", "set-cookie", "code_verifier"}
 SECRET_SUFFIXES = ("token", "secret", "password")
-MAX_TEXT = 2048  # characters of a non-JSON body kept
 SKIPPED_HEADERS = {"content-length", "host", "connection", "accept-encoding"}
+
+
+class Bounds(NamedTuple):
+    """How much of each part of an exchange an entry keeps (``--journal-max-bytes``, ``--journal-max-fields``)."""
+
+    max_bytes: int = 8192  # of the part's JSON, as ``json.dumps`` writes it (non-ASCII escaped)
+    max_fields: int = 200  # object members and list items, at any depth
 
 
 @functools.lru_cache(maxsize=1024)  # the same few field names, on every request
@@ -33,24 +45,108 @@ def is_secret(name: str) -> bool:
         or lowered.endswith(SECRET_SUFFIXES)
 
 
-def mask(value: Any) -> Any:
-    """A JSON-like value with every secret-named field replaced by ``***``."""
-    kind = type(value)
-    if kind is dict:
-        return {k: (MASK if is_secret(k) and v not in (None, "") else
-                    mask(v) if type(v) in (dict, list) else v)
-                for k, v in value.items()}
-    if kind is list:
-        return [mask(v) if type(v) in (dict, list) else v for v in value]
-    return value
+_NOTHING = object()  # what ``_Cutter.take`` gives when not even a little of a value fits
+_CONSTANTS = {True: 4, False: 5, None: 4}  # lengths of true, false, null
 
 
-def mask_pairs(pairs: Iterable[tuple]) -> Dict[str, Any]:
-    """Query or form fields (repeated names become lists), masked."""
-    grouped: Dict[str, List[Any]] = {}
+class _Cutter:
+    """One walk over a JSON-like value: secrets masked, and no more kept than the budget allows.
+    Its cost is linear in what it keeps, not in the size of the value."""
+
+    __slots__ = ("bytes", "fields", "cut")
+
+    def __init__(self, bounds: Bounds):
+        self.bytes, self.fields, self.cut = bounds.max_bytes, bounds.max_fields, False
+
+    def take(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self._text(value)
+        if kind is dict or kind is list:
+            return self._container(value, kind is dict)
+        if kind is bool or value is None:
+            cost = _CONSTANTS[value]
+        elif kind is int or kind is float:
+            cost = len(repr(value)) if value == value and value not in (float("inf"), float("-inf")) else 9
+        else:
+            return self._text(str(value))
+        if cost > self.bytes:
+            self.cut = True
+            return _NOTHING
+        self.bytes -= cost
+        return value
+
+    def _text(self, text: str) -> Any:
+        if self.bytes < 2:
+            self.cut = True
+            return _NOTHING
+        head = text[:self.bytes - 2]  # every character costs at least one byte
+        cost = len(encode_basestring_ascii(head))
+        if cost > self.bytes:  # escapes: as many characters as fit (once per walk: the budget is spent then)
+            room, count = self.bytes - 2, 0
+            for character in head:
+                room -= len(encode_basestring_ascii(character)) - 2
+                if room < 0:
+                    break
+                count += 1
+            head = head[:count]
+            cost = len(encode_basestring_ascii(head))
+        if len(head) < len(text):
+            self.cut = True
+        self.bytes -= cost
+        return head
+
+    def _container(self, value: Any, is_dict: bool) -> Any:
+        if self.bytes < 2:
+            self.cut = True
+            return _NOTHING
+        self.bytes -= 2  # {} or []
+        kept: Any = {} if is_dict else []
+        for item in value.items() if is_dict else value:
+            if self.fields == 0:
+                self.cut = True
+                break
+            cost = 2 if kept else 0  # ", "
+            if is_dict:
+                name, item = item
+                name = name if type(name) is str else str(name)
+                if len(name) + 2 >= self.bytes:  # a name that does not fit whole is not kept
+                    self.cut = True
+                    break
+                cost += len(encode_basestring_ascii(name)) + 2  # "name": (escapes included)
+                if is_secret(name) and item not in (None, ""):
+                    item = MASK
+            if cost >= self.bytes:
+                self.cut = True
+                break
+            self.bytes -= cost
+            self.fields -= 1
+            taken = self.take(item)
+            if taken is _NOTHING:
+                self.bytes += cost
+                self.fields += 1
+                break
+            if is_dict:
+                kept[name] = taken
+            else:
+                kept.append(taken)
+        return kept
+
+
+def bounded(value: Any, bounds: Bounds) -> Tuple[Any, bool]:
+    """``value`` with every secret-named field replaced by ``***``, cut to ``bounds``; and whether
+    anything was cut."""
+    cutter = _Cutter(bounds)
+    kept = cutter.take(value)
+    return (None if kept is _NOTHING else kept), cutter.cut
+
+
+def grouped(pairs: Iterable[tuple]) -> Dict[str, Any]:
+    """Query or form fields as one object: repeated names become lists."""
+    fields: Dict[str, List[Any]] = {}
     for name, value in pairs:  # appended, not copied: linear in the number of fields however they repeat
-        grouped.setdefault(name, []).append(value)
-    return mask({name: values[0] if len(values) == 1 else values for name, values in grouped.items()})
+        fields.setdefault(name, []).append(value)
+    return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
 
 
 def is_binary(content_type: str) -> bool:
@@ -59,24 +155,46 @@ def is_binary(content_type: str) -> bool:
     return content_type.startswith("image/") or content_type == "application/octet-stream"
 
 
-def masked_body(raw: bytes, content_type: str, form: Optional[Dict[str, Any]] = None,
-                files: Optional[Dict[str, Any]] = None) -> Any:
-    """A request or response body as recorded: JSON or form fields masked, text cut short,
-    uploaded files and binary bodies summarised."""
-    if not raw:
-        return None
-    content_type = (content_type or "").lower()
-    if content_type.startswith("multipart/"):
-        return {"form": mask(form or {}), "files": files or {}}
-    if is_binary(content_type):
-        return {"binary": content_type, "bytes": len(raw)}
-    text = raw.decode("utf-8", "replace")
-    parsed = parse_json(text)
-    if parsed is not INVALID_JSON:
-        return mask(parsed)
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        return mask_pairs(parse_qsl(text, keep_blank_values=True))
-    return text[:MAX_TEXT] + ("…" if len(text) > MAX_TEXT else "")
+class EntryParts:
+    """The parts of one journal entry, each masked and cut to the journal's bounds; ``truncated``
+    names the parts cut short, with their original sizes in bytes."""
+
+    def __init__(self, bounds: Bounds):
+        self.bounds = bounds
+        self.truncated: Dict[str, int] = {}
+
+    def part(self, name: str, value: Any, size: Optional[int] = None) -> Any:
+        kept, cut = bounded(value, self.bounds)
+        if cut:
+            self.truncated[name] = size if size is not None else len(str(value).encode("utf-8", "replace"))
+        return kept
+
+    def body(self, name: str, raw: bytes, content_type: str, parsed: Any = None,
+             form: Optional[Dict[str, Any]] = None, files: Optional[Dict[str, Any]] = None) -> Any:
+        """A request or response body: JSON or form fields masked, text kept as text, uploaded
+        files and binary bodies summarised. ``parsed``: the body's JSON parse if one was made
+        (``INVALID_JSON`` when it is not JSON); otherwise it is parsed here."""
+        if not raw:
+            return None
+        content_type = (content_type or "").lower()
+        if content_type.startswith("multipart/"):
+            return self.part(name, {"form": form or {}, "files": files or {}}, len(raw))
+        if is_binary(content_type):
+            return {"binary": content_type[:100], "bytes": len(raw)}
+        if parsed is None or parsed is NO_BODY:
+            parsed = parse_json(raw)
+        if parsed is not INVALID_JSON:
+            return self.part(name, parsed, len(raw))
+        # Only as much of the text as could be kept is read: a few bytes more than the bound.
+        head = raw[:self.bounds.max_bytes].decode("utf-8", "ignore")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            value: Any = grouped(parse_qsl(head, keep_blank_values=True))
+        else:
+            value = head
+        kept = self.part(name, value, len(raw))
+        if len(raw) > self.bounds.max_bytes:
+            self.truncated[name] = len(raw)
+        return kept
 
 
 def answered_ok(body: Any, status: int) -> Optional[int]:
@@ -85,11 +203,18 @@ def answered_ok(body: Any, status: int) -> Optional[int]:
 
 
 class Journal:
-    def __init__(self, store: Store, size: int):
+    def __init__(self, store: Store, size: int, bounds: Bounds = Bounds()):
         if size < 1:
             raise ValueError("the journal size must be at least 1")
+        if bounds.max_bytes < 64 or bounds.max_fields < 1:
+            raise ValueError("the journal keeps at least 64 bytes and 1 field of each part")
         self.store = store
         self.size = size
+        self.bounds = bounds
+
+    def parts(self) -> EntryParts:
+        """A new entry's parts, cut to this journal's bounds."""
+        return EntryParts(self.bounds)
 
     def record(self, entry: Dict[str, Any]) -> int:
         number = self.store.incr(COUNTERS, "journal")

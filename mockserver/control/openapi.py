@@ -86,6 +86,9 @@ SCHEMAS = {
         "latency_ms": NUMBER, "appid": {"type": "string", "nullable": True},
         "user": {"type": "string", "nullable": True}, "fault": {"type": "string", "nullable": True},
         "response": {"description": "the answer, secrets masked"},
+        "truncated": {"type": "object", "nullable": True, "additionalProperties": INTEGER,
+                      "description": "the parts cut to --journal-max-bytes/--journal-max-fields, "
+                                     "with their original sizes in bytes (null: nothing cut)"},
     }, ["id", "time", "method", "path", "status", "errcode", "latency_ms"]),
     "Journal": obj({"count": INTEGER, "by_path": obj(additionalProperties=INTEGER),
                     "by_errcode": obj(additionalProperties=INTEGER), "capacity": INTEGER,

@@ -13,11 +13,12 @@ import time
 from typing import Any, Dict, Optional
 
 from flask import Flask, Request, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..emulation import CallerFacts, EmulatedService, RequestView
-from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, raw_body, request_json
+from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
 from ..runtime import Runtime, current
-from .journal import MASK, SKIPPED_HEADERS, answered_ok, is_binary, is_secret, mask, mask_pairs, masked_body
+from .journal import SKIPPED_HEADERS, EntryParts, answered_ok, grouped
 
 CONTROL_PREFIX = "/__mock__"
 access_log = logging.getLogger("mockserver.access")
@@ -77,26 +78,28 @@ def after_request(response: Response) -> Response:
     facts: CallerFacts = ctx.mock_facts
     fault = ctx.get("mock_fault")
     broken = fault is not None and fault["action"] in ("drop", "malformed")
+    parts = rt.journal.parts()
     answer = None if broken or response.direct_passthrough else \
-        masked_body(response.get_data(), response.content_type or "")
+        parts.body("response", response.get_data(), response.content_type or "")
     service = path_owner(rt, req.path)
     error_code = service.error_code if service is not None else answered_ok
+    headers = {name: value for name, value in req.headers.items() if name.lower() not in SKIPPED_HEADERS}
     entry = {
         "time": ctx.mock_time,
-        "method": req.method,
-        "path": req.path,
+        "method": parts.part("method", req.method),
+        "path": parts.part("path", req.path),
         "route": req.endpoint.split(".", 1)[-1] if req.endpoint else None,
-        "query": mask_pairs(req.args.items(multi=True)),
-        "headers": {name: MASK if is_secret(name) else value for name, value in req.headers.items()
-                    if name.lower() not in SKIPPED_HEADERS},
-        "body": request_body(req),
+        "query": parts.part("query", grouped(req.args.items(multi=True)), len(req.query_string)),
+        "headers": parts.part("headers", headers, sum(len(k) + len(v) for k, v in headers.items())),
+        "body": request_body(req, parts),
         "status": response.status_code,
         "errcode": None if broken else error_code(answer, response.status_code),
         "latency_ms": round((time.perf_counter() - ctx.mock_started) * 1000, 1),
-        "appid": facts.appid,
-        "user": facts.user,
+        "appid": parts.part("appid", facts.appid),
+        "user": parts.part("user", facts.user),
         "fault": fault and fault["id"],
         "response": answer,
+        "truncated": parts.truncated or None,
     }
     rt.journal.record(entry)
     if access_log.isEnabledFor(logging.INFO):  # the same masked view: no secret reaches a log
@@ -115,23 +118,25 @@ def path_owner(rt: Runtime, path: str) -> Optional[EmulatedService]:
     return None
 
 
-def request_body(req: Request) -> Any:
+def request_body(req: Request, parts: EntryParts) -> Any:
     raw = raw_body()
     if not raw:
         return None
     content_type = req.content_type or ""
     if content_type.startswith("multipart/"):
+        try:
+            form, uploads = req.form.to_dict(), req.files.items(multi=True)
+        except RequestEntityTooLarge:  # too many parts: the route answered 413, the body is summarised
+            return parts.body("body", raw, "application/octet-stream")
         files = {}
-        for field, upload in req.files.items(multi=True):
+        for field, upload in uploads:
             upload.stream.seek(0, 2)
             files[field] = {"filename": upload.filename, "content_type": upload.content_type,
                             "bytes": upload.stream.tell()}
             upload.stream.seek(0)
-        return masked_body(raw, content_type, req.form.to_dict(), files)
-    parsed = request_json()
-    if parsed is not INVALID_JSON and parsed is not NO_BODY and not is_binary(content_type):
-        return mask(parsed)  # the parse the route used (never changed in place), not a second one
-    return masked_body(raw, content_type)
+        return parts.body("body", raw, content_type, form=form, files=files)
+    # the parse the route used (never changed in place), not a second one
+    return parts.body("body", raw, content_type, parsed=request_json())
 
 
 def request_fields(req: Request) -> Dict[str, Any]:

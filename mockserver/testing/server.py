@@ -1,4 +1,5 @@
-"""``MockServer``: the whole mock on a free loopback port, served by waitress from a background thread.
+"""``MockServer``: the whole mock on a free loopback port, served by waitress from a background thread
+(with the connection limit and idle timeout of its ``Config``, as ``mockserver`` has).
 
     with MockServer(seed=7) as server:
         requests.post(server.url + "/__mock__/wechat/login", json={...})
@@ -19,6 +20,7 @@ from flask import Flask
 from ..app import create_app
 from ..config import Config
 from ..runtime import runtime_of
+from ..serving import waitress_options
 from .helpers import MockHelpers
 
 
@@ -66,8 +68,7 @@ class MockServer(MockHelpers):
         with self._lock:
             if self._server is None:
                 server = create_server(self.app, host=self.config.host, port=self.config.port,
-                                       threads=self.threads, ident="mockserver",
-                                       clear_untrusted_proxy_headers=True)
+                                       **waitress_options(self.config, self.threads))
                 thread = threading.Thread(target=server.run, name=f"mockserver:{server.effective_port}",
                                           daemon=True)
                 thread.start()
@@ -84,7 +85,8 @@ class MockServer(MockHelpers):
 
         hosts = [host for service in self.runtime.registered for host in service.hosts]
         certificates = ensure_proxy_certificates(hosts, Path(self.tls_dir) if self.tls_dir else DEFAULT_DIR)
-        return ProxyServer((self.config.host, 0), self.app, hosts, certificates, self.config.max_body_bytes).start()
+        return ProxyServer((self.config.host, 0), self.app, hosts, certificates, self.config.max_body_bytes,
+                           self.config.idle_timeout).start()
 
     @property
     def proxy_url(self) -> str:

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import json
 
+from ..http import INVALID_JSON, parse_json
+
 
 class DecryptError(ValueError):
     """Ciphertext, key or iv that do not decrypt to JSON."""
@@ -51,9 +53,11 @@ def decrypt_data(session_key: str, iv: str, encrypted_data: str) -> dict:
     try:
         unpadder = pkcs7.unpadder()
         plaintext = unpadder.update(padded) + unpadder.finalize()
-        payload = json.loads(plaintext.decode())
     except ValueError:
         raise DecryptError("does not decrypt to JSON") from None
+    payload = parse_json(plaintext)  # nesting bounded: a client that knows its session key chooses it
+    if payload is INVALID_JSON:
+        raise DecryptError("does not decrypt to JSON")
     if not isinstance(payload, dict):
         raise DecryptError("does not decrypt to a JSON object")
     return payload

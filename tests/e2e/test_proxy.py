@@ -262,3 +262,10 @@ def test_the_readme_commands_run_as_written(tmp_path, node):
     assert outputs[0].stdout.strip() == "7200"
     assert json.loads(outputs[1].stdout)["body"]["expires_in"] == 7200
     assert json.loads(outputs[2].stdout)["expires_in"] == 7200
+
+
+def test_an_idle_client_of_the_proxy_is_closed_after_the_idle_timeout(tmp_path):
+    with MockServer(proxy=True, tls_dir=str(tmp_path), idle_timeout=1) as server:
+        host, port = server.proxy_url.rsplit("//", 1)[1].split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as idle:
+            assert idle.recv(1) == b""  # closed by the proxy, long before this socket's own 20 s

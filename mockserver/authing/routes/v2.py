@@ -24,10 +24,12 @@ def logout():
 
 
 def upload():
+    from ..files import MAX_FILE_BYTES  # Authing's files part is imported on first use (start-up time)
+
     upload_file = request.files.get("file")
     if upload_file is None:
         raise bad_request("请上传文件（multipart 字段 file）")
-    data = upload_file.read()
+    data = upload_file.read(MAX_FILE_BYTES + 1)  # no more than it takes to refuse a file too large
     mimetype = upload_file.mimetype if upload_file.mimetype != "application/octet-stream" else None
     key = authing().files.upload(request.args.get("folder"), upload_file.filename, mimetype, data)
     return views.v2({"key": key, "url": f"{base_url()}/files/{key}"}, "上传成功")

@@ -1,6 +1,9 @@
-"""Deeply nested JSON is refused as not JSON, in each service's own format, and never breaks the
-journal: a body nests at most MAX_JSON_DEPTH (64) containers deep."""
+"""Hostile bodies cost work bounded by their size, get each service's own error and never break
+the journal: JSON nests at most MAX_JSON_DEPTH (64) containers deep, a form has at most 1000
+fields (URL-encoded or multipart), a GraphQL query at most 500 tokens."""
 from __future__ import annotations
+
+import io
 
 import pytest
 
@@ -32,3 +35,71 @@ def test_a_body_at_the_limit_is_json(client):
     assert answer.get_json()["errcode"] == 41002  # parsed: the appid is what is missing
     [entry] = client.get("/__mock__/requests").get_json()["requests"]
     assert isinstance(entry["body"], dict)
+
+
+def form_of(fields: int) -> str:
+    return "&".join(f"f{n}=1" for n in range(fields))
+
+
+def test_a_form_of_more_than_1000_fields_is_each_services_413(client, rt):
+    before = rt.authing.repo.snapshot()
+    answers = {path: client.post(path, data=form_of(150_000), content_type="application/x-www-form-urlencoded")
+               for path in ("/sns/jscode2session", "/connections/social/wechat-miniprogram/auth",
+                            "/api/v3/update-profile", "/oidc/token/introspection")}
+    assert answers["/sns/jscode2session"].get_json()["errcode"] == 47001
+    assert answers["/connections/social/wechat-miniprogram/auth"].get_json()["code"] == 413
+    assert answers["/api/v3/update-profile"].get_json()["apiCode"] == 413
+    assert answers["/oidc/token/introspection"].status_code == 413
+    assert rt.authing.repo.snapshot() == before
+    entries = client.get("/__mock__/requests").get_json()["requests"]
+    assert len(entries) == 4 and all(entry["truncated"] == {"body": len(form_of(150_000))} for entry in entries)
+
+
+def test_a_form_of_1000_fields_is_read(client):
+    read = client.post("/oidc/token/introspection", data=form_of(999) + "&token=t",
+                       content_type="application/x-www-form-urlencoded")
+    assert read.status_code == 401 and read.get_json()["error"] == "invalid_client"  # parsed: no client_id
+    refused = client.post("/oidc/token/introspection", data=form_of(1000) + "&token=t",
+                          content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 413
+
+
+def test_a_multipart_body_of_too_many_parts_is_refused_and_summarised(client, rt):
+    parts = {f"f{n}": "1" for n in range(1500)}
+    answer = client.post("/api/v2/upload", content_type="multipart/form-data",
+                         data={**parts, "file": (io.BytesIO(b"png"), "a.png")})
+    assert answer.get_json()["code"] == 413 and not rt.store.items("authing.files")
+    [entry] = client.get("/__mock__/requests").get_json()["requests"]
+    assert entry["body"]["bytes"] > 1500 * 50 and entry["truncated"] is None
+
+
+def test_graphql_reads_at_most_500_tokens(client):
+    def ask(query):
+        return client.post("/graphql/v2", json={"query": query}).get_json()["errors"][0]["message"]
+
+    assert ask("{ user { " + "id " * 495 + "} }")["code"] == 2020  # 500 tokens: run (not logged in)
+    refused = ask("{ user { " + "id " * 496 + "} }")
+    assert refused == {"code": 400, "message": "Syntax Error: Document contains more than 500 tokens. Parsing aborted.",
+                       "data": None}
+    aliases = "{ " + " ".join(f"a{n}: user {{ id }}" for n in range(20_000)) + " }"  # took minutes to validate
+    assert ask(aliases)["code"] == 400
+
+
+def test_encrypted_data_that_decrypts_to_deep_json_is_authings_decrypt_error(client, rt, wx_app, alias):
+    import base64
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    app = rt.authing.apps()[0]
+    code = client.post("/__mock__/wechat/login", json={"appid": wx_app["appid"], "user": alias}).get_json()["code"]
+    key, iv = base64.b64decode(rt.store.get("wx.codes", code)["session_key"]), b"\x07" * 16  # the client knows its key
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(nested(5000).encode()) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    sealed = encryptor.update(padded) + encryptor.finalize()
+    answer = client.post("/api/v3/decrypt-wechat-miniprogram-data", headers={"x-authing-app-id": app["id"]}, json={
+        "code": code, "iv": base64.b64encode(iv).decode(), "encryptedData": base64.b64encode(sealed).decode(),
+        "extIdpConnidentifier": app["connection"]}).get_json()
+    assert (answer["statusCode"], answer["apiCode"]) == (400, 400)
+    assert answer["message"] == "解密微信数据失败：encryptedData、iv 与 session_key 不匹配"
