@@ -101,7 +101,8 @@ class GuardedStore(Store):
         raise NotImplementedError
 
     def _state_lost(self) -> Optional[str]:
-        """Why the backend no longer holds the state (its start-up marker is gone); None if it does."""
+        """Why the backend may have lost the state (then the recovery loads the fixture unless the
+        start-up marker is there); None if it surely holds it."""
         raise NotImplementedError
 
     def _connections_opened(self) -> int:

@@ -13,7 +13,7 @@ process's write lock (SQLite's busy timeout, default 5 s) before it fails.
 What ``store_guard.py`` adds: a locked or unusable database raises ``StoreUnavailable``; and every
 ``?check_ms=`` the store looks whether the file at its path is still the one it opened (one
 ``stat``). A file deleted or replaced under the running server is opened anew: a replacement
-that holds a mock's state is resumed, an empty or new file counts as lost state.
+that holds a mock's state is resumed, one without it (or a new, empty file) gets the fixture.
 """
 from __future__ import annotations
 
@@ -111,10 +111,8 @@ class SqliteStore(GuardedStore):
                 with self._transaction() as db:  # creates the file and its table if they are gone
                     db.execute(SCHEMA)
                 self._identity = file_identity(self.path)
-        if self._db().execute(SELECT, (META, INITIALISED)).fetchone():
-            log.warning("%s was replaced by a file holding a mock's state: resumed it", self.path)
-            return None
-        return f"{self.path} was deleted or replaced by a file without this mock's state"
+                log.warning("%s was deleted or replaced: opened it anew", self.path)
+        return f"{self.path} was deleted or replaced"  # the runtime loads the fixture if it holds no state
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (sqlite3 connections must not be used by two threads at once)."""

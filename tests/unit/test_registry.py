@@ -92,9 +92,12 @@ def test_its_outage_in_its_own_format(tmp_path, monkeypatch):
     monkeypatch.setattr("mockserver.runtime.create_store", lambda url: store)
     fixture = tmp_path / "echo.json"
     fixture.write_text(json.dumps({"echo": {"start": 1}}))
-    client = create_app(Config(fixtures=str(fixture)), services=[ECHO]).test_client()
+    internal_error = WireFormat(("/echo/",), lambda exc: render(EchoError(exc.code or 400)),
+                                lambda exc: render(EchoError(599)))
+    echo = ECHO._replace(wire_formats=(internal_error,))
+    client = create_app(Config(fixtures=str(fixture)), services=[echo]).test_client()
     store.failing = "all"
-    assert (client.get("/echo/ping").status_code, client.get("/echo/ping").get_json()) == (418, {"status": 500})
+    assert (client.get("/echo/ping").status_code, client.get("/echo/ping").get_json()) == (418, {"status": 599})
 
 
 def test_its_faults(client):
