@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -28,7 +29,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from mockserver import Config, create_app
+from mockserver.cli import config_from_args, parse
 from mockserver.core.backends import create_store
+from support import ROOT
 from support.processes import MockProcess, free_port
 from support.stores import FlakyStore
 
@@ -480,3 +483,19 @@ def test_bad_backend_parameters_are_refused(tmp_path, query, message):
     with pytest.raises(ValueError) as refused:
         create_store(url)
     assert str(refused.value) == f"{url!r}: {message}"
+
+
+def test_the_readme_examples_start_on_each_backend(private_redis, tmp_path, monkeypatch):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### When the state backend fails"):]
+    section = section[:section.index("\n### ")]
+    commands = re.findall(r"^mockserver (.+)$", section, re.MULTILINE)
+    assert len(commands) == 2, commands
+    monkeypatch.chdir(tmp_path)  # the SQLite example is relative to the working directory
+    for command in commands:
+        argv = shlex.split(command.replace("127.0.0.1:6379", f"127.0.0.1:{private_redis.port}"))
+        app = create_app(config_from_args(parse(argv)))
+        backend = app.extensions["mockserver"].store.backend
+        assert app.test_client().get("/__mock__/health").get_json() == {"status": "ok", "backend": backend}
+        app.extensions["mockserver"].store.close()
+    assert (tmp_path / "mock.db").exists()
