@@ -20,10 +20,11 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import math
 import threading
 import time
 import types
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from .store import LOST_STATE, META, Store, StoreUnavailable
 
@@ -37,25 +38,26 @@ DEFAULT_CHECK_MS = 1000
 #: Methods that are not store calls: nothing to translate or check.
 UNGUARDED = frozenset({"close", "status", "on_state_lost"})
 
-_wrappers: set = set()
+_wrappers: Set[Callable] = set()  # the guards made so far: a class inherits them already wrapped
 
 
 def backend_options(url: str, query: Dict[str, str]) -> Tuple[float, float]:
     """``(timeout, check_interval)`` in seconds from a ``--state`` URL's ``timeout`` and
     ``check_ms`` parameters (ValueError naming the URL when one is not a number in range)."""
-    def number(name: str, default: float, minimum: float) -> float:
+    def number(name: str, default: float, valid: Callable[[float], bool], wanted: str) -> float:
         raw = query.get(name)
         if raw is None:
             return default
         try:
             value = float(raw)
         except ValueError:
-            value = float("nan")
-        if not value >= minimum or value == float("inf"):
-            raise ValueError(f"{url!r}: {name} must be a number of {'seconds above 0' if minimum else 'ms, 0 or more'}")
+            value = math.nan
+        if not (math.isfinite(value) and valid(value)):
+            raise ValueError(f"{url!r}: {name} must be {wanted}")
         return value
-    timeout = number("timeout", DEFAULT_TIMEOUT, 0.001)
-    return timeout, number("check_ms", DEFAULT_CHECK_MS, 0) / 1000
+    timeout = number("timeout", DEFAULT_TIMEOUT, lambda value: value > 0, "a number of seconds above 0")
+    check_ms = number("check_ms", DEFAULT_CHECK_MS, lambda value: value >= 0, "a number of ms, 0 or more")
+    return timeout, check_ms / 1000
 
 
 def _guard(method: Callable) -> Callable:
