@@ -1,8 +1,9 @@
 """``create_app(config)``: one Flask app emulating every registered service, plus the control plane.
 
 This module only composes: the runtime (``runtime.py``), each service's blueprints and error
-handlers (``registry.py`` names the services), the control plane, and the hooks. HTTP errors and
-unexpected exceptions are answered in the wire format whose path prefixes match the request.
+handlers (``registry.py`` names the services), the control plane, and the hooks. HTTP errors, a
+state backend that cannot serve the request (``StoreUnavailable``; the store logs the outage once)
+and unexpected exceptions are answered in the wire format whose path prefixes match the request.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from . import cors, registry
 from .config import Config
 from .control import admin, dashboard, routes as control, traffic
 from .core.errors import ControlError
+from .core.store import StoreUnavailable
 from .emulation import EmulatedService, WireFormat
 from .http import BoundedRequest
 from .routing import LazyBuilderRule
@@ -65,6 +67,11 @@ def create_app(config: Optional[Config] = None,
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return wire_format().http_error(exc)
+
+    @app.errorhandler(StoreUnavailable)
+    def backend_error(exc: StoreUnavailable):
+        fmt = wire_format()
+        return (fmt.backend_error or fmt.internal_error)(exc)
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):

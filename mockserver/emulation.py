@@ -21,14 +21,20 @@ from werkzeug.exceptions import HTTPException
 from .config import Config
 from .core.clock import Clock
 from .core.ids import RandomSource
-from .core.store import State, Store
+from .core.store import State, Store, StoreUnavailable
 
 
 class WireFormat(NamedTuple):
-    """How one emulated API family writes errors, for requests whose path starts with a prefix."""
+    """How one emulated API family writes errors, for requests whose path starts with a prefix.
+
+    ``backend_error`` answers a request the state backend could not serve (``StoreUnavailable``:
+    Redis down, SQLite locked); it must not use the store itself. Without one, ``internal_error``
+    answers (which then must not use the store either).
+    """
     prefixes: Tuple[str, ...]
     http_error: Callable[[HTTPException], Response]
     internal_error: Callable[[Exception], Response]
+    backend_error: Optional[Callable[[StoreUnavailable], Response]] = None
 
 
 class RequestView(NamedTuple):

@@ -4,6 +4,8 @@ This module imports no blueprint and no service: the services it runs are given 
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, Dict, Optional, Sequence
 from urllib.parse import urlsplit
 
@@ -16,9 +18,10 @@ from .core.backends import create_store
 from .core.clock import Clock
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
-from .core.store import META, State, Store
+from .core.store import LOST_STATE, META, State, Store
 from .emulation import BuildContext, EmulatedService
 
+log = logging.getLogger("mockserver")
 EXTENSION = "mockserver"
 #: Control-plane paths that reveal nothing: open to every caller (no admin token, any origin).
 OPEN_CONTROL_PATHS = ("/__mock__/health",)
@@ -57,6 +60,7 @@ class Runtime:
                                Bounds(config.journal_max_bytes, config.journal_max_fields))
         #: False when a persisted store was resumed instead of loaded with the fixture.
         self.loaded_fixture = self.store.initialise(self.initial_state)
+        self.store.on_state_lost(self._reinitialise)
 
     def __getattr__(self, name: str) -> Any:
         """A service's domain by its name: ``runtime.wechat``."""
@@ -64,6 +68,16 @@ class Runtime:
         if name in services:
             return services[name]
         raise AttributeError(f"no service or attribute {name!r} in this runtime")
+
+    def _reinitialise(self, why: str) -> None:
+        """The store was found without its state (Redis restarted empty or flushed, the SQLite file
+        deleted): load the fixture and start the clock again, as on a first start, and record it
+        for ``/__mock__/health``. Of several processes noticing at once, one loads."""
+        if not self.store.initialise(self.initial_state):
+            return
+        self.clock.reset()
+        self.store.put(META, LOST_STATE, {"noticed_at": time.time(), "why": why, "action": "reloaded the fixture"})
+        log.warning("%s: reloaded the fixture (%s)", why, self.fixture_source)
 
     def reset(self) -> None:
         """Back to the fixture state: stored data, clock and random source."""

@@ -40,7 +40,8 @@ def openapi_part() -> OpenApiPart:
 SERVICE = EmulatedService(
     name="authing",
     title="Authing",
-    wire_formats=tuple(WireFormat(prefixes, views.render_http_error, views.render_internal_error)
+    wire_formats=tuple(WireFormat(prefixes, views.render_http_error, views.render_internal_error,
+                                  views.render_backend_error)
                        for prefixes in (views.V2_PREFIXES, views.V3_PREFIXES, views.GRAPHQL_PREFIXES,
                                         views.OIDC_PREFIXES)),
     blueprints=(connections.blueprint, v2.blueprint, v3.blueprint, graphql.blueprint, oidc.blueprint),

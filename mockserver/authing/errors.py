@@ -38,6 +38,9 @@ TOKEN_EXPIRED = 2206  # the mock's choice for "登录信息已过期"
 TOKEN_INVALID = 2207  # the mock's choice for a token that is not valid (bad signature, revoked...)
 POOL_NOT_FOUND = 2224
 BAD_REQUEST = 400  # parameter errors (Authing answers validate_token failures with code 400)
+SERVER_ERROR = 500  # Authing's 500: the mock's answer while its state backend is down
+#: Its message (the mock's choice: "the service is unavailable for now, try again later").
+SERVER_ERROR_MESSAGE = "服务暂时不可用，请稍后再试"
 
 #: v3 ``statusCode`` for each code (v3 puts the Authing code in ``apiCode``).
 V3_STATUS = {
@@ -50,6 +53,7 @@ V3_STATUS = {
     APP_NOT_FOUND: 404,
     POOL_NOT_FOUND: 404,
     SYSTEM_BUSY: 500,
+    SERVER_ERROR: 500,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any, Dict
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, build_schema, execute_sync, parse, validate
 from graphql.type import GraphQLObjectType, GraphQLScalarType
 
+from ..core.store import StoreUnavailable
 from . import views
 from .caller import Caller
 from .errors import BAD_REQUEST, SYSTEM_BUSY, AuthingError
@@ -154,6 +155,9 @@ def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any
         return {"data": None, "errors": [_error(err) for err in invalid]}
     result = execute_sync(SCHEMA, document, variable_values=variables or {}, operation_name=operation_name,
                           context_value={"service": service, "caller": caller})
+    for err in result.errors or ():
+        if isinstance(err.original_error, StoreUnavailable):  # answered as on every route: one error, no data
+            raise err.original_error
     answer: Dict[str, Any] = {"data": result.data}
     if result.errors:
         answer["errors"] = [_error(err) for err in result.errors]

@@ -11,7 +11,7 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
-from .errors import BAD_REQUEST, SYSTEM_BUSY, V3_STATUS, AuthingError
+from .errors import BAD_REQUEST, SERVER_ERROR, SERVER_ERROR_MESSAGE, SYSTEM_BUSY, V3_STATUS, AuthingError
 from .models import iso
 from .repo import Record
 from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
@@ -94,6 +94,12 @@ def render_http_error(exc: HTTPException) -> Response:
 
 def render_internal_error(exc: Exception) -> Response:
     return render_error(AuthingError(SYSTEM_BUSY, "系统繁忙，请稍后再试", oidc_error="server_error"), status=500)
+
+
+def render_backend_error(exc: Exception) -> Response:
+    """The state backend cannot serve the request: Authing's 500 in the family's envelope (v3 and
+    OIDC with HTTP 500; v2 and GraphQL with HTTP 200, as their SDKs need: see errors.py)."""
+    return render_error(AuthingError(SERVER_ERROR, SERVER_ERROR_MESSAGE, oidc_error="server_error"), status=500)
 
 
 def error_code(body: Any, status: int) -> Optional[int]:

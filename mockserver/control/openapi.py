@@ -104,7 +104,10 @@ PATHS: Dict[str, Dict[str, Any]] = {
         "Dashboard form: remove a fault rule", "dashboard", status="303", params=[RULE_ID])},
     "/__mock__/dashboard/requests/clear": {"post": op("Dashboard form: clear the journal", "dashboard", status="303")},
     "/__mock__/openapi.json": {"get": op("This description", "meta")},
-    "/__mock__/health": {"get": op("Liveness", "meta", obj({"status": STRING}))},
+    "/__mock__/health": {"get": op(
+        "Liveness and the state backend (503 {status: unavailable, backend, error} while it is down)", "meta",
+        obj({"status": STRING, "backend": STRING, "lost_state": obj({"noticed_at": NUMBER, "why": STRING,
+                                                                      "action": STRING})}, ["status", "backend"]))},
     "/__mock__/reset": {"post": op("Back to the fixture state: data, clock, random source, faults, journal",
                                    "meta", obj({"status": STRING}))},
     "/__mock__/clock": {

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import ControlError
+from ..core.store import StoreUnavailable
 from ..emulation import WireFormat
 from ..runtime import current
 from .parsing import body
@@ -34,12 +35,24 @@ def render_internal_error(exc: Exception) -> Response:
     return response
 
 
-WIRE = WireFormat(("/__mock__",), render_http_error, render_internal_error)
+def render_backend_error(exc: StoreUnavailable) -> Response:
+    response = jsonify({"error": str(exc)})
+    response.status_code = 503
+    return response
+
+
+WIRE = WireFormat(("/__mock__",), render_http_error, render_internal_error, render_backend_error)
 
 
 @blueprint.get("/health")
 def health():
-    return {"status": "ok"}
+    """The server and its state backend: 200 ``{"status": "ok", "backend": ...}`` (with
+    ``lost_state`` once the store was found without its state and reloaded), 503 while the
+    backend cannot serve calls."""
+    try:
+        return {"status": "ok", **current().store.status()}
+    except StoreUnavailable as exc:
+        return {"status": "unavailable", "backend": exc.backend, "error": exc.detail}, 503
 
 
 @blueprint.post("/reset")

@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional
 from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..core.store import StoreUnavailable
 from ..emulation import CallerFacts, EmulatedService, RequestView
 from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
 from ..runtime import Runtime, current
@@ -42,8 +43,9 @@ def before_request() -> Optional[Response]:
     if not observed(req):
         return None
     rt = current()
-    ctx.mock_started = time.perf_counter()
-    ctx.mock_time = rt.clock.now()
+    started = time.perf_counter()
+    ctx.mock_time = rt.clock.now()  # the first read of a shared store: if it is down, nothing is journaled
+    ctx.mock_started = started
     ctx.mock_facts = CallerFacts()  # what the journal shows if the next line raises
     ctx.mock_facts = facts = caller_facts(req, rt)
     service = rt.faults.owner(req.endpoint)
@@ -101,7 +103,10 @@ def after_request(response: Response) -> Response:
         "response": answer,
         "truncated": parts.truncated or None,
     }
-    rt.journal.record(entry)
+    try:
+        rt.journal.record(entry)
+    except StoreUnavailable:  # the answer stands; the store has logged its outage
+        pass
     if access_log.isEnabledFor(logging.INFO):  # the same masked view: no secret reaches a log
         query = "&".join(f"{k}={v}" for k, v in entry["query"].items())
         access_log.info("%s %s%s %s errcode=%s appid=%s user=%s %.1fms", entry["method"], entry["path"],

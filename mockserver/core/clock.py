@@ -44,6 +44,7 @@ class Clock:
         self._lock = threading.Lock()
         self._request = threading.local()  # this thread's request: the state it read, if any
         initial = self._initial_state()
+        self._last_read = initial  # the state last read from a shared store (see last_known)
         if store is None:
             self._local = initial
         else:  # the first process on a store sets the clock; later ones (and restarts) adopt it
@@ -66,7 +67,8 @@ class Clock:
 
     def _read(self) -> Dict[str, float]:
         assert self._store is not None
-        return self._store.get(META, STATE_KEY) or self._initial_state()
+        state = self._last_read = self._store.get(META, STATE_KEY) or self._initial_state()
+        return state
 
     def _change(self, change: Callable[[Dict[str, float]], Dict[str, float]]) -> None:
         if self._store is None:
@@ -78,7 +80,7 @@ class Clock:
         def move(current):
             moved = change(current or initial)
             return moved, moved
-        moved = self._store.update(META, STATE_KEY, move)
+        moved = self._last_read = self._store.update(META, STATE_KEY, move)
         if getattr(self._request, "active", False):
             self._request.state = moved
 
@@ -91,7 +93,14 @@ class Clock:
 
     def now(self) -> float:
         """Seconds since the epoch, as the emulated services see them."""
-        state = self._state()
+        return self._time(self._state())
+
+    def last_known(self) -> float:
+        """The time by the state this process last read, without reading the store: for answers
+        given while the store cannot be reached (the rid of WeChat's ``-1 system error``)."""
+        return self._time(self._local if self._store is None else self._last_read)
+
+    def _time(self, state: Dict[str, float]) -> float:
         if self._frozen:
             return state["frozen_at"]
         return self._source() + state["offset"]

@@ -14,6 +14,9 @@ The contract every caller keeps:
   inside one (``StoreContractError``); the test suite runs with it.
 - Writes that belong together (a user and the entries that point at it) go in one
   ``update_many``: every backend applies them in one atomic step, so a crash never leaves half.
+- A call the backend cannot serve (Redis down or past its timeout, SQLite locked past its busy
+  timeout) raises ``StoreUnavailable``, whatever the client library raised: the app answers it in
+  each service's own error format (``store_guard.py``).
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ META = "mock.meta"
 #: Sequence numbers of the control plane's own records (fault rules, journal entries).
 COUNTERS = "mock.counters"
 INITIALISED = "initialised"
+#: What the store last noticed of a loss of its state (when, why, what was done): see ``Store.status``.
+LOST_STATE = "lost_state"
 
 
 def copy_value(value: Value) -> Value:
@@ -53,10 +58,22 @@ def copy_value(value: Value) -> Value:
 _CONTAINERS = (dict, list)
 
 
+class StoreUnavailable(Exception):
+    """The state backend cannot serve a call: Redis down, too slow or refusing writes; SQLite
+    locked past its busy timeout or its file unusable. ``backend`` names it ("redis", "sqlite")."""
+
+    def __init__(self, backend: str, detail: str):
+        super().__init__(f"the {backend} state backend is unavailable: {detail}")
+        self.backend = backend
+        self.detail = detail
+
+
 class Store(abc.ABC):
     #: True when other processes may read and write the same state (SQLite, Redis): the clock
     #: then keeps its offset in the store, and each server start draws its own random stream.
     shared = False
+    #: The backend's name, as ``/__mock__/health`` and ``StoreUnavailable`` give it.
+    backend = "memory"
 
     @abc.abstractmethod
     def get(self, namespace: str, key: str) -> Optional[Value]:
@@ -111,6 +128,15 @@ class Store(abc.ABC):
 
     def close(self) -> None:
         """Release connections and files (before a fork, or at exit)."""
+
+    def status(self) -> Dict[str, Any]:
+        """What ``/__mock__/health`` says of the backend: its name and, if the store ever found
+        its state lost, the ``LOST_STATE`` record. ``StoreUnavailable`` when it is down."""
+        return {"backend": self.backend}
+
+    def on_state_lost(self, recover: Callable[[str], None]) -> None:
+        """From now on, call ``recover(why)`` when the backend is found without the state it was
+        initialised with. The memory backend cannot lose it: nothing to watch."""
 
     def incr(self, namespace: str, key: str, amount: int = 1) -> int:
         return self.update(namespace, key, lambda n: ((n or 0) + amount, (n or 0) + amount))

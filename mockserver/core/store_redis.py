@@ -11,16 +11,26 @@ see an entry without its index. ``update_many`` (and ``update``) is optimistic: 
 and write in MULTI; if anyone wrote one of them meanwhile, Redis refuses the transaction and it runs
 again with the new value. So a login code is taken exactly once however many processes race.
 The scripts build key names at run time, which a single Redis server (not Redis Cluster) allows.
+
+Every call is bounded in time: the socket timeouts (``?timeout=SECONDS``, default 5) cover connecting
+and each reply (a fixture load's reply: at least ``LOAD_TIMEOUT``), and a refused or broken
+connection is retried once at once, never with back-off (redis-py's own defaults differ by
+version, from waiting forever to some 50 s of retries). What
+``store_guard.py`` adds: those failures raise ``StoreUnavailable``; the start-up marker is checked
+after a call that opened a connection (Redis may have restarted empty) and every ``?check_ms=``.
 """
 from __future__ import annotations
 
 import json
-from typing import List
+from typing import List, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-from .store import INITIALISED, META, UNCHANGED, Store, check_count
+from .store import INITIALISED, META, UNCHANGED, check_count
+from .store_guard import DEFAULT_CHECK_MS, GuardedStore, backend_options
 
 DEFAULT_PREFIX = "mockserver:"
 
@@ -88,33 +98,85 @@ return 1
 """
 
 
+#: The URL parameters the mock reads itself; any other is handed to redis-py.
+OWN_PARAMETERS = ("prefix", "timeout", "check_ms")
+#: Replies that mean Redis cannot serve writes now (out of memory, a replica, a script running
+#: past its time limit), as opposed to a mistake in the call.
+REFUSALS = (redis.exceptions.OutOfMemoryError, redis.exceptions.ReadOnlyError)
+BUSY_PREFIX = "BUSY "
+#: Seconds a fixture load (one script: start-up, reset, reload) may take at least: 100,000 users
+#: take some 7 s here, and Redis answers no other call meanwhile.
+LOAD_TIMEOUT = 60.0
+
+
 def encode(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class RedisStore(Store):
-    shared = True
+class ConnectionCounter:
+    """redis-py's ``redis_connect_func``: sets up each new connection and counts them."""
 
-    def __init__(self, client, prefix: str = DEFAULT_PREFIX):
+    def __init__(self):
+        self.opened = 0
+
+    def __call__(self, connection) -> None:
+        connection.on_connect()
+        self.opened += 1
+
+
+class RedisStore(GuardedStore):
+    backend = "redis"
+
+    def __init__(self, client, prefix: str = DEFAULT_PREFIX, check_interval: float = DEFAULT_CHECK_MS / 1000,
+                 counter: Optional[ConnectionCounter] = None, loads=None):
+        """``loads``: the client that loads fixtures (start-up, reset), whose replies may take
+        longer (default: ``client``)."""
+        super().__init__(check_interval)
+        self._counter = counter or ConnectionCounter()
         self._redis = client
         self._prefix = prefix
         self._put = client.register_script(PUT)
         self._items = client.register_script(ITEMS)
         self._incr = client.register_script(INCR)
-        self._load_script = client.register_script(LOAD)
+        self._loads = loads or client
+        self._load_script = self._loads.register_script(LOAD)
 
     @classmethod
     def from_url(cls, url: str) -> "RedisStore":
         parts = urlsplit(url)
         query = parse_qsl(parts.query)
-        prefix = dict(query).get("prefix", DEFAULT_PREFIX)
-        rest = urlencode([(name, value) for name, value in query if name != "prefix"])
-        client = redis.Redis.from_url(urlunsplit(parts._replace(query=rest)), decode_responses=True)
+        own = dict(query)
+        prefix = own.get("prefix", DEFAULT_PREFIX)
+        timeout, check_interval = backend_options(url, own)
+        rest = urlencode([(name, value) for name, value in query if name not in OWN_PARAMETERS])
+        counter = ConnectionCounter()
+
+        def client(reply_timeout: float) -> redis.Redis:
+            return redis.Redis.from_url(
+                urlunsplit(parts._replace(query=rest)), decode_responses=True,
+                socket_timeout=reply_timeout, socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+                redis_connect_func=counter)
+        calls = client(timeout)
         try:
-            client.ping()
+            calls.ping()
         except redis.RedisError as exc:
             raise ValueError(f"cannot reach Redis at {url!r}: {exc}") from None
-        return cls(client, prefix)
+        return cls(calls, prefix, check_interval, counter, loads=client(max(timeout, LOAD_TIMEOUT)))
+
+    def _fault(self, exc):
+        if isinstance(exc, (redis.ConnectionError, redis.TimeoutError, *REFUSALS)) or (
+                isinstance(exc, redis.ResponseError) and str(exc).startswith(BUSY_PREFIX)):
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def _state_lost(self):
+        if self._redis.exists(self._entry(META, INITIALISED)):
+            return None
+        return "Redis holds none of this mock's state (restarted without persistence, flushed or evicted)"
+
+    def _connections_opened(self):
+        return self._counter.opened
 
     def _entry(self, namespace: str, key: str) -> str:
         return f"{self._prefix}entry:{namespace}:{key}"
@@ -187,3 +249,4 @@ class RedisStore(Store):
 
     def close(self):
         self._redis.close()
+        self._loads.close()

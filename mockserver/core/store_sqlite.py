@@ -7,18 +7,27 @@ lose the last commits). ``update`` holds the database's write lock from read to 
 (``BEGIN IMMEDIATE``), so it is atomic across threads and processes alike.
 
 URLs follow SQLAlchemy's convention: ``sqlite:///mock.db`` is relative to the working directory,
-``sqlite:////var/lib/mock.db`` absolute.
+``sqlite:////var/lib/mock.db`` absolute; ``?timeout=SECONDS`` is how long a call waits for another
+process's write lock (SQLite's busy timeout, default 5 s) before it fails.
+
+What ``store_guard.py`` adds: a locked or unusable database raises ``StoreUnavailable``; and every
+``?check_ms=`` the store looks whether the file at its path is still the one it opened (one
+``stat``). A file deleted or replaced under the running server is opened anew: a replacement
+that holds a mock's state is resumed, one without it (or a new, empty file) gets the fixture.
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
-from typing import Iterator, List
+from typing import Iterator, List, Optional, Tuple
+from urllib.parse import parse_qsl
 
-from .store import INITIALISED, META, UNCHANGED, Store, check_count
+from .store import INITIALISED, META, UNCHANGED, check_count
+from .store_guard import DEFAULT_CHECK_MS, DEFAULT_TIMEOUT, GuardedStore, backend_options
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -35,45 +44,98 @@ SELECT = "SELECT value FROM entries WHERE namespace = ? AND key = ?"
 DELETE = "DELETE FROM entries WHERE namespace = ? AND key = ?"
 
 
+log = logging.getLogger("mockserver.store")
+
+
 def encode(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class SqliteStore(Store):
-    shared = True
+def file_identity(path: str) -> Optional[Tuple[int, int]]:
+    """(device, inode) of the file at ``path``, None if there is none."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
-    def __init__(self, path: str, busy_timeout: float = 30.0):
+
+class SqliteStore(GuardedStore):
+    backend = "sqlite"
+
+    def __init__(self, path: str, busy_timeout: float = DEFAULT_TIMEOUT,
+                 check_interval: float = DEFAULT_CHECK_MS / 1000):
+        super().__init__(check_interval)
         self.path = path
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._connections: List[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._file_lock = threading.Lock()
+        self._generation = 0  # bumped when the file is opened anew: every thread's connection is stale
         with self._transaction() as db:
             db.execute(SCHEMA)
+        self._identity = file_identity(path)
 
     @classmethod
     def from_url(cls, url: str) -> "SqliteStore":
         prefix = "sqlite:///"
-        path = url[len(prefix):] if url.startswith(prefix) else ""
+        path, _, query = (url[len(prefix):] if url.startswith(prefix) else "").partition("?")
         if not path:
             raise ValueError(f"{url!r}: give a file, e.g. sqlite:///mock.db (relative) "
                              "or sqlite:////var/lib/mock.db (absolute)")
+        options = dict(parse_qsl(query, keep_blank_values=True))
+        unknown = sorted(set(options) - {"timeout", "check_ms"})
+        if unknown:
+            raise ValueError(f"{url!r}: unknown parameter {unknown[0]!r} (sqlite takes timeout and check_ms)")
+        timeout, check_interval = backend_options(url, options)
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise ValueError(f"{url!r}: directory {directory} does not exist")
-        return cls(path)
+        return cls(path, timeout, check_interval)
+
+    def _fault(self, exc):
+        # OperationalError: locked past the busy timeout, I/O error, read-only, no such table (a
+        # blank file put in its place); a bare DatabaseError: the file is not a database.
+        if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
+            return f"{exc} ({self.path})"
+        return None
+
+    def _state_lost(self):
+        identity = file_identity(self.path)
+        if identity == self._identity:
+            return None
+        with self._file_lock:
+            if identity != self._identity:
+                self._generation += 1
+                with self._transaction() as db:  # creates the file and its table if they are gone
+                    db.execute(SCHEMA)
+                self._identity = file_identity(self.path)
+                log.warning("%s was deleted or replaced: opened it anew", self.path)
+        return f"{self.path} was deleted or replaced"  # the runtime loads the fixture if it holds no state
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (sqlite3 connections must not be used by two threads at once)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None,
-                                 check_same_thread=False)
+        local = self._local
+        db = getattr(local, "db", None)
+        if db is not None and local.generation == self._generation:
+            return db
+        if db is not None:  # to the file as it was before it was deleted or replaced
+            local.db = None
+            with self._connections_lock:
+                self._connections.remove(db)
+            db.close()
+        db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None,
+                             check_same_thread=False)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-            with self._connections_lock:
-                self._connections.append(db)
+        except sqlite3.Error:  # not a database, locked, unreadable: the call fails, the next one tries again
+            db.close()
+            raise
+        local.db, local.generation = db, self._generation
+        with self._connections_lock:
+            self._connections.append(db)
         return db
 
     @contextlib.contextmanager

@@ -56,7 +56,8 @@ def openapi_part() -> OpenApiPart:
 SERVICE = EmulatedService(
     name="wechat",
     title="WeChat",
-    wire_formats=(WireFormat(routes.PREFIXES, views.render_http_error, views.render_internal_error),),
+    wire_formats=(WireFormat(routes.PREFIXES, views.render_http_error, views.render_internal_error,
+                             views.render_backend_error),),
     blueprints=(routes.blueprint,),
     error_handlers={WeChatError: views.render_error},
     build=WeChatService,

@@ -5,7 +5,7 @@ control characters); errors are ``{"errcode": N, "errmsg": "..., rid: ..."}``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from flask import Response
 from werkzeug.exceptions import HTTPException
@@ -32,9 +32,16 @@ def ok(**fields: Any) -> Dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok", **fields}
 
 
-def render_error(exc: WeChatError) -> Response:
+def render_error(exc: WeChatError, now: Optional[float] = None) -> Response:
     rt = current()
-    return wechat_json({"errcode": exc.errcode, "errmsg": f"{exc.errmsg}, rid: {rt.random.rid(rt.clock.now())}"})
+    rid = rt.random.rid(rt.clock.now() if now is None else now)
+    return wechat_json({"errcode": exc.errcode, "errmsg": f"{exc.errmsg}, rid: {rid}"})
+
+
+def render_backend_error(exc: Exception) -> Response:
+    """The state backend cannot serve the request: WeChat's transient ``-1 system error`` (clients
+    retry it), its rid from the time last known (reading the clock would need the store)."""
+    return render_error(WeChatError(-1), now=current().clock.last_known())
 
 
 def render_http_error(exc: HTTPException) -> Response:

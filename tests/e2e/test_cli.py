@@ -26,7 +26,7 @@ def test_banner_shows_url_credentials_and_a_working_example(server):
     assert url.startswith("http://127.0.0.1:")
     app = re.search(r"appid (wx[0-9a-f]{16})\s+secret ([0-9a-f]{32})", banner)
     assert app, banner
-    assert requests.get(f"{url}/__mock__/health").json() == {"status": "ok"}
+    assert requests.get(f"{url}/__mock__/health").json() == {"status": "ok", "backend": "memory"}
     # the printed curl example, run by the shell exactly as a user would paste it
     example = [line.strip() for line in banner.splitlines() if line.strip().startswith(("code=", "curl"))]
     assert len(example) == 2
@@ -99,7 +99,7 @@ def test_a_known_user_for_unknown_codes_is_accepted():
 
     process, url, _ = start("--port", "0", "--accept-unknown-codes", "yuna")
     try:
-        assert requests.get(f"{url}/__mock__/health", timeout=10).json() == {"status": "ok"}
+        assert requests.get(f"{url}/__mock__/health", timeout=10).json() == {"status": "ok", "backend": "memory"}
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -72,7 +72,7 @@ def test_other_hosts_fail_loudly_by_default(no_sockets):
 
 def test_passthrough_lets_listed_hosts_reach_the_network():
     with MockServer() as live, intercept(passthrough=["127.0.0.1"]):
-        assert requests.get(live.url + "/__mock__/health", timeout=5).json() == {"status": "ok"}
+        assert requests.get(live.url + "/__mock__/health", timeout=5).json() == {"status": "ok", "backend": "memory"}
         with pytest.raises(InterceptError):
             requests.get("http://localhost:1/")
 
@@ -91,7 +91,7 @@ def test_every_authing_host_is_mocked(no_sockets):
 
 def test_more_hosts_can_be_mocked(no_sockets):
     with intercept(hosts=["wechat.internal"]):
-        assert requests.get("http://wechat.internal/__mock__/health").json() == {"status": "ok"}
+        assert requests.get("http://wechat.internal/__mock__/health").json() == {"status": "ok", "backend": "memory"}
 
 
 def test_patch_is_removed_on_exit_and_nesting_uses_the_innermost():

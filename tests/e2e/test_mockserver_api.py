@@ -39,7 +39,7 @@ def test_serves_on_a_free_loopback_port_until_stopped():
     server = MockServer().start()
     url = server.url
     assert url.startswith("http://127.0.0.1:") and server.config.port == 0
-    assert requests.get(url + "/__mock__/health", timeout=5).json() == {"status": "ok"}
+    assert requests.get(url + "/__mock__/health", timeout=5).json() == {"status": "ok", "backend": "memory"}
     server.stop()
     assert not server.running
     with pytest.raises(RuntimeError, match="not running"):
@@ -129,7 +129,7 @@ def test_reset_restores_the_fixture(server):
 
 
 def test_control_reaches_every_route_in_process(server):
-    assert server.control("GET", "/health") == {"status": "ok"}
+    assert server.control("GET", "/health") == {"status": "ok", "backend": "memory"}
     created = server.control("POST", "/users", {"alias": "newcomer"})
     assert created["alias"] == "newcomer" and server.user("newcomer")
     with pytest.raises(ControlError, match="already exists") as raised:
@@ -144,4 +144,5 @@ def test_credentials_of_the_default_apps(server):
 
 
 def test_control_takes_paths_with_or_without_the_prefix(server):
-    assert server.control("GET", "/health") == server.control("GET", "/__mock__/health") == {"status": "ok"}
+    health = {"status": "ok", "backend": "memory"}
+    assert server.control("GET", "/health") == server.control("GET", "/__mock__/health") == health

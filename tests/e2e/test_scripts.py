@@ -17,7 +17,7 @@ def test_serve_resolves_relative_paths_where_it_was_run(tmp_path):
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         url = re.search(r"listening on (http://\S+)", process.stdout.readline()).group(1)
-        assert requests.get(f"{url}/__mock__/health", timeout=10).json() == {"status": "ok"}
+        assert requests.get(f"{url}/__mock__/health", timeout=10).json() == {"status": "ok", "backend": "sqlite"}
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -26,7 +26,7 @@ def test_tls_serves_https_with_a_certificate_clients_can_trust(tmp_path):
         cert_line = process.stdout.readline()
         cert = re.search(r"TLS certificate .*: (\S+)$", cert_line.strip()).group(1)
         assert url.startswith("https://127.0.0.1:")
-        assert requests.get(f"{url}/__mock__/health", verify=cert).json() == {"status": "ok"}
+        assert requests.get(f"{url}/__mock__/health", verify=cert).json() == {"status": "ok", "backend": "memory"}
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(f"{url}/__mock__/health")  # not trusted unless told
         example = [line.strip() for line in banner.splitlines() if line.strip().startswith(("code=", "curl"))]
@@ -40,7 +40,7 @@ def test_tls_serves_https_with_a_certificate_clients_can_trust(tmp_path):
                       " process.exit(1); });")
             node = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30,
                                   env={"NODE_EXTRA_CA_CERTS": cert, "PATH": "/usr/bin:/usr/local/bin"})
-            assert json.loads(node.stdout) == {"status": "ok"}, node.stderr
+            assert json.loads(node.stdout) == {"status": "ok", "backend": "memory"}, node.stderr
     finally:
         stop(process)
 

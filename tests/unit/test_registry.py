@@ -84,6 +84,22 @@ def test_its_errors_in_its_own_format(client):
     assert client.get("/echo/broken").get_json() == {"status": 500}
 
 
+def test_its_outage_in_its_own_format(tmp_path, monkeypatch):
+    """A service that declares no backend error answers a backend outage as its internal error."""
+    from support.stores import FlakyStore
+
+    store = FlakyStore()
+    monkeypatch.setattr("mockserver.runtime.create_store", lambda url: store)
+    fixture = tmp_path / "echo.json"
+    fixture.write_text(json.dumps({"echo": {"start": 1}}))
+    internal_error = WireFormat(("/echo/",), lambda exc: render(EchoError(exc.code or 400)),
+                                lambda exc: render(EchoError(599)))
+    echo = ECHO._replace(wire_formats=(internal_error,))
+    client = create_app(Config(fixtures=str(fixture)), services=[echo]).test_client()
+    store.failing = "all"
+    assert (client.get("/echo/ping").status_code, client.get("/echo/ping").get_json()) == (418, {"status": 599})
+
+
 def test_its_faults(client):
     rule = client.post("/__mock__/faults", json={"endpoint": "/echo/ping", "echo": 7, "times": 1}).get_json()
     assert rule["service"] == "echo" and rule["action"] == "echo"

@@ -49,4 +49,4 @@ def test_two_creations_of_one_alias_make_one_user(rt, wx_app):
 
 
 def test_health(client):
-    assert client.get("/__mock__/health").get_json() == {"status": "ok"}
+    assert client.get("/__mock__/health").get_json() == {"status": "ok", "backend": "memory"}
