@@ -155,9 +155,9 @@ def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any
         return {"data": None, "errors": [_error(err) for err in invalid]}
     result = execute_sync(SCHEMA, document, variable_values=variables or {}, operation_name=operation_name,
                           context_value={"service": service, "caller": caller})
-    for err in result.errors or ():
-        if isinstance(err.original_error, StoreUnavailable):  # answered as on every route: one error, no data
-            raise err.original_error
+    for failure in result.errors or ():
+        if isinstance(failure.original_error, StoreUnavailable):  # answered as on every route: one error, no data
+            raise failure.original_error
     answer: Dict[str, Any] = {"data": result.data}
     if result.errors:
         answer["errors"] = [_error(err) for err in result.errors]
