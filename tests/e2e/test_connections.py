@@ -79,7 +79,7 @@ def test_many_idle_connections_do_not_stop_new_clients(tls, tmp_path):
     idle = [server.connect(handshake=False) for _ in range(1100)]
     try:
         for _ in range(3):
-            assert server.get("/__mock__/health").json() == {"status": "ok"}
+            assert server.get("/__mock__/health").json() == {"status": "ok", "backend": "memory"}
     finally:
         for sock in idle:
             sock.close()
@@ -113,7 +113,7 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout(tls, tmp_path):
         never_greets = server.connect(handshake=False)  # under --tls: no TLS handshake ever
         assert never_greets.recv(1) == b""  # closed by the server, well before TIMEOUT
         quiet = server.connect()
-        assert b'{"status":"ok"}' in answer_to(quiet, HEALTH)
+        assert b'{"status":"ok","backend":"memory"}' in answer_to(quiet, HEALTH)
         assert quiet.recv(1) == b""  # kept alive after its answer, then closed once silent
     finally:
         server.stop()
@@ -124,7 +124,7 @@ def test_past_the_connection_limit_a_client_waits_for_a_free_slot(tls, tmp_path)
     held = [server.connect() for _ in range(4)]
     try:
         for sock in held:  # all four are served: the limit counts clients, nothing else
-            assert b'{"status":"ok"}' in answer_to(sock, HEALTH)
+            assert b'{"status":"ok","backend":"memory"}' in answer_to(sock, HEALTH)
         waiting = server.connect(handshake=False)  # the kernel queues it; the server does not accept it
         waiting.settimeout(1)
         if tls:  # not accepted: its TLS handshake gets no answer
@@ -140,9 +140,9 @@ def test_past_the_connection_limit_a_client_waits_for_a_free_slot(tls, tmp_path)
         waiting.settimeout(TIMEOUT)
         if tls:
             waiting.do_handshake()  # carries on where it stood
-            assert b'{"status":"ok"}' in answer_to(waiting, HEALTH)
+            assert b'{"status":"ok","backend":"memory"}' in answer_to(waiting, HEALTH)
         else:
-            assert b'{"status":"ok"}' in answer_to(waiting, b"")
+            assert b'{"status":"ok","backend":"memory"}' in answer_to(waiting, b"")
     finally:
         for sock in held:
             sock.close()
