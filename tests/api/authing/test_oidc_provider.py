@@ -19,7 +19,7 @@ import pytest
 
 from mockserver import Config, create_app
 from mockserver.core.fixtures import FixtureError
-from support import DATA, authing_login
+from support import DATA, ROOT, authing_login
 from support.processes import state_url
 
 FIXTURE = str(DATA / "oidc_apps.json")
@@ -670,3 +670,13 @@ def test_a_code_is_exchanged_once_by_50_racing_clients(kind, tmp_path, request):
         assert len(app.extensions["mockserver"].store.items("authing.oidc.rt")) == 1
     finally:
         app.extensions["mockserver"].store.close()
+
+
+# --- README ------------------------------------------------------------------------------------------------------------
+def test_the_readme_example_runs_as_written():
+    """README's "Log in through OIDC" example (a loopback MockServer), run as it is written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Log in through OIDC")
+    section = text[start:text.index("\n### ", start + 1)]
+    (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    exec(compile(example, "README.md", "exec"), {})
