@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ..core.clock import Clock
 from .apps import Apps
 from .authorize import Authorization, Redirect
 from .caller import Caller
@@ -20,9 +21,10 @@ from .tokens import Tokens
 
 
 class Oidc:
-    def __init__(self, repo: AuthingRepository, apps: Apps, tokens: Tokens, authorization: Authorization,
-                 grants: Grants):
+    def __init__(self, repo: AuthingRepository, apps: Apps, tokens: Tokens, clock: Clock,
+                 authorization: Authorization, grants: Grants):
         self.repo = repo
+        self.clock = clock
         self.apps = apps
         self.tokens = tokens
         self.authorization = authorization
@@ -31,19 +33,19 @@ class Oidc:
     def jwks(self) -> Dict[str, Any]:
         return {"keys": [self.tokens.codec.key.jwk()]}
 
-    def client(self, caller: Caller, auth: ClientAuth, prefixed_app: Optional[str] = None) -> AuthenticatedClient:
+    def client(self, auth: ClientAuth, prefixed_app: Optional[str] = None) -> AuthenticatedClient:
         return authenticate(self.apps, auth, prefixed_app)
 
     def token(self, caller: Caller, auth: ClientAuth, params: Dict[str, str], repeated: List[str],
               prefixed_app: Optional[str] = None) -> GrantedTokens:
-        client = self.client(caller, auth, prefixed_app)
+        client = self.client(auth, prefixed_app)
         return self.grants.grant(caller, client, params, repeated)
 
     def introspect(self, caller: Caller, auth: ClientAuth, token: Any,
                    prefixed_app: Optional[str] = None) -> Optional[Dict[str, Any]]:
         """The claims of an active token of the authenticated client (None: not active): a user's
         token, a client-credentials token, or a refresh token."""
-        app = self.client(caller, auth, prefixed_app).app
+        app = self.client(auth, prefixed_app).app
         if not isinstance(token, str) or not token:
             raise invalid_request("missing required parameter 'token'")
         as_client = caller._replace(app_id=app["id"])
@@ -57,7 +59,7 @@ class Oidc:
 
     def _refresh_claims(self, app: Record, token: str, issuer: str) -> Optional[Dict[str, Any]]:
         record = self.repo.refresh_token(token)
-        if record is None or record["appId"] != app["id"] or self.tokens.clock.now() >= record["expiresAt"]:
+        if record is None or record["appId"] != app["id"] or self.clock.now() >= record["expiresAt"]:
             return None
         user = self.repo.user(record["userId"])
         if user is None or user.get("blocked"):
@@ -68,7 +70,7 @@ class Oidc:
     def revoke(self, caller: Caller, auth: ClientAuth, token: Any, prefixed_app: Optional[str] = None) -> None:
         """RFC 7009: the token (a JWT or a refresh token of this client) stops working; an unknown or
         foreign token is answered the same way, and changes nothing."""
-        app = self.client(caller, auth, prefixed_app).app
+        app = self.client(auth, prefixed_app).app
         if not isinstance(token, str) or not token:
             raise invalid_request("missing required parameter 'token'")
         if self.tokens.revoke(token, caller._replace(app_id=app["id"])):

@@ -114,11 +114,10 @@ class Grants:
 
     # --- the grants -------------------------------------------------------------------------------
     def _code(self, caller: Caller, client: AuthenticatedClient, params: Dict[str, str]) -> GrantedTokens:
-        code, redirect_uri = params.get("code"), params.get("redirect_uri")
-        for name, value in (("code", code), ("redirect_uri", redirect_uri)):
-            if value is None:
+        for name in ("code", "redirect_uri"):
+            if name not in params:
                 raise invalid_request(f"missing required parameter '{name}'")
-        assert code is not None and redirect_uri is not None
+        code, redirect_uri = params["code"], params["redirect_uri"]
         verifier, now = params.get("code_verifier"), self.clock.now()
 
         def take(record):

@@ -75,7 +75,7 @@ class AuthingService:
         authorization = Authorization(self.repo, self.applications, self.directory, self.wechat, self.clock,
                                       self.random, lambda: self.wechat_miniprogram)
         grants = Grants(self.repo, self.directory, self.tokens, self.passwords, self.clock, self.random)
-        return Oidc(self.repo, self.applications, self.tokens, authorization, grants)
+        return Oidc(self.repo, self.applications, self.tokens, self.clock, authorization, grants)
 
     @cached_property
     def wechat_miniprogram(self) -> "WeChatMiniProgramLogin":

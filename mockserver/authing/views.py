@@ -242,8 +242,8 @@ def redirect_to(value: Redirect) -> Response:
 
 def picker(value: Picker) -> Response:
     """The login page: a button per person (``data-persona="<alias>"``); user fields are escaped."""
-    params = {k: v for k, v in value.params.items() if k != "login_hint"}
-    response = Response(render_template("oidc_login.html", app=value.app, personas=value.personas, params=params))
+    response = Response(render_template("oidc_login.html", app=value.app, personas=value.personas,
+                                        params=value.params))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     return response

@@ -91,6 +91,11 @@ def test_no_redirect_without_a_good_client_and_redirect_uri(client, rt, params, 
     assert rt.authing.repo.snapshot() == before
 
 
+def test_an_empty_parameter_counts_as_absent(client):
+    assert error(authorize(client, client_id="")) == ("invalid_request", "missing required parameter 'client_id'")
+    assert authorize(client, login_hint="").status_code == 200  # the picker
+
+
 def test_repeated_client_id_is_not_redirected(client):
     answer = client.get(f"/oidc/auth?client_id={OPEN}&client_id={OPEN}&redirect_uri={quote(CALLBACK)}")
     assert error(answer) == ("invalid_request", "'client_id' parameter must not be provided twice")
@@ -330,7 +335,8 @@ def test_an_app_accepts_only_its_auth_methods(client):
 
 
 def test_basic_credentials_are_form_decoded(client):
-    encoded = base64.b64encode(f"{OPEN}:{quote(SECRETS[OPEN])}".encode()).decode()
+    every_char = "".join(f"%{ord(char):02x}" for char in SECRETS[OPEN])
+    encoded = base64.b64encode(f"{OPEN}:{every_char}".encode()).decode()
     answer = client.post("/oidc/token", data={"grant_type": "client_credentials"},
                          headers={"Authorization": "Basic " + encoded})
     assert answer.status_code == 200
@@ -390,6 +396,9 @@ def test_refresh_returns_the_same_refresh_token_and_new_tokens(client, rt):
     wider = token(client, basic(OPEN), grant_type="refresh_token", refresh_token=first["refresh_token"],
                   scope="openid email")
     assert error(wider) == ("invalid_scope", "scope must be within the scope the refresh token was granted")
+    no_openid = token(client, basic(OPEN), grant_type="refresh_token", refresh_token=first["refresh_token"],
+                      scope="offline_access").get_json()
+    assert no_openid["scope"] == "offline_access" and "id_token" not in no_openid
 
 
 def test_refresh_token_rules(client, rt):
@@ -482,6 +491,11 @@ def test_introspection_auth_methods_and_token_kinds(client):
     foreign = client.post("/oidc/token/introspection", data={
         "client_id": MACHINE, "client_secret": SECRETS[MACHINE], "token": tokens["refresh_token"]}).get_json()
     assert foreign == {"active": False}
+    user_id = jwt.decode(tokens["access_token"], options={"verify_signature": False})["sub"]
+    client.patch(f"/__mock__/authing/users/{user_id}", json={"blocked": True})
+    for kind in ("access_token", "refresh_token"):
+        blocked = client.post("/oidc/token/introspection", data={"client_id": OPEN, "token": tokens[kind]})
+        assert blocked.get_json() == {"active": False}, kind
     assert error(client.post("/oidc/token/introspection", data={"client_id": OPEN})) == (
         "invalid_request", "missing required parameter 'token'")
     assert error(client.post("/oidc/token/introspection", data={"client_id": STRICT, "token": "x"}), 401)[0] == \
@@ -496,6 +510,10 @@ def test_revocation(client, rt):
         "client_id": MACHINE, "client_secret": SECRETS[MACHINE], "token": tokens["access_token"]})
     assert foreign.status_code == 200 and foreign.get_data() == b""
     assert client.get("/oidc/me", headers=bearer).status_code == 200  # another client cannot revoke it
+    assert client.post("/oidc/token/revocation", data={
+        "client_id": MACHINE, "client_secret": SECRETS[MACHINE], "token": tokens["refresh_token"]}).status_code == 200
+    assert token(client, basic(OPEN), grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+                 ).status_code == 200
     unknown = client.post("/oidc/token/revocation", data={"client_id": OPEN, "token": "garbage"})
     assert unknown.status_code == 200 and unknown.get_data() == b""
     assert client.post("/oidc/token/revocation", data={"client_id": OPEN, "token": tokens["access_token"]}
@@ -556,6 +574,11 @@ def test_end_session_errors(client, rt, params, description):
     assert rt.authing.repo.snapshot() == before
 
 
+def test_end_session_parameters_must_not_repeat(client):
+    answer = client.get("/oidc/session/end", query_string={"state": ["a", "b"]})
+    assert error(answer) == ("invalid_request", "parameters must not be provided twice: state")
+
+
 def test_end_session_hint_and_client_must_agree(client):
     tokens = exchange(client, code_for(client)).get_json()
     answer = client.get("/oidc/session/end", query_string={"id_token_hint": tokens["id_token"], "client_id": STRICT})
@@ -603,6 +626,9 @@ def test_a_login_under_the_apps_own_paths(client):
     profile = client.get("/api/v3/get-profile", headers={"x-authing-app-id": OPEN,
                                                          "Authorization": tokens["access_token"]}).get_json()
     assert profile["statusCode"] == 200, profile
+    # This app's paths take only this app's tokens.
+    other_app = client.get(f"/{STRICT}/oidc/me", query_string={"access_token": tokens["access_token"]})
+    assert error(other_app, 401)[0] == "invalid_token"
     # Another app's client on this app's paths.
     other = client.get(f"/{STRICT}/oidc/auth", query_string=query)
     assert error(other) == ("invalid_request", "client_id names no app here")
