@@ -1,7 +1,7 @@
 """The Authing OIDC provider's rules, each error path with its exact RFC 6749 answer, and the race
 of 50 clients over one code on memory, SQLite and Redis.
 
-The mock is built from ``tests/data/oidc_apps.json``: app OPEN has no OIDC settings (any loopback
+Every test runs on each state backend. The mock is built from ``tests/data/oidc_apps.json``: app OPEN has no OIDC settings (any loopback
 URI, every grant and auth method), STRICT exact URIs, two grants and Basic only (HS256, short
 lifetimes), MACHINE only client_credentials.
 """
@@ -33,9 +33,12 @@ VERIFIER = "v" * 43
 S256 = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
 
 
-@pytest.fixture
-def app():
-    return create_app(Config(fixtures=FIXTURE))
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def app(request, tmp_path):
+    """Every test runs on each state backend."""
+    app = create_app(Config(fixtures=FIXTURE, state=state_url(request.param, tmp_path, request)))
+    yield app
+    app.extensions["mockserver"].store.close()
 
 
 def basic(app_id):
@@ -416,11 +419,9 @@ def test_refresh_token_rules(client, rt):
         "invalid_grant", "refresh token is invalid or expired")
 
 
-def test_a_refresh_token_of_another_app_is_invalid(app):
-    fixture = create_app(Config(fixtures=FIXTURE))
-    client = fixture.test_client()
+def test_a_refresh_token_of_another_app_is_invalid(client, rt):
     refresh = refresh_token_of(client)
-    repo = fixture.extensions["mockserver"].authing.repo
+    repo = rt.authing.repo
     repo.put_refresh_token(refresh, {**repo.refresh_token(refresh), "appId": STRICT})
     assert error(token(client, basic(OPEN), grant_type="refresh_token", refresh_token=refresh)) == (
         "invalid_grant", "refresh token is invalid or expired")
@@ -672,30 +673,24 @@ def test_same_seed_same_codes_and_tokens():
 
 
 # --- the race: one code, 50 clients, every backend ------------------------------------------------------------------------
-@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
-def test_a_code_is_exchanged_once_by_50_racing_clients(kind, tmp_path, request):
-    app = create_app(Config(fixtures=FIXTURE, state=state_url(kind, tmp_path, request)))
-    try:
-        code = code_for(app.test_client(), scope="openid offline_access")
-        barrier = threading.Barrier(50)
-        answers = []
+def test_a_code_is_exchanged_once_by_50_racing_clients(app):
+    code = code_for(app.test_client(), scope="openid offline_access")
+    barrier = threading.Barrier(50)
+    answers = []
 
-        def racer():
-            client = app.test_client()
-            barrier.wait()
-            answers.append(exchange(client, code))
-        threads = [threading.Thread(target=racer) for _ in range(50)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        statuses = sorted(answer.status_code for answer in answers)
-        assert statuses == [200] + [400] * 49
-        assert {answer.get_json()["error_description"] for answer in answers if answer.status_code == 400} == {
-            "authorization code has already been used"}
-        assert len(app.extensions["mockserver"].store.items("authing.oidc.rt")) == 1
-    finally:
-        app.extensions["mockserver"].store.close()
+    def racer():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(exchange(client, code))
+    threads = [threading.Thread(target=racer) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [200] + [400] * 49
+    assert {answer.get_json()["error_description"] for answer in answers if answer.status_code == 400} == {
+        "authorization code has already been used"}
+    assert len(app.extensions["mockserver"].store.items("authing.oidc.rt")) == 1  # one token set
 
 
 # --- README ------------------------------------------------------------------------------------------------------------
