@@ -13,7 +13,9 @@ class Caller(NamedTuple):
     #: The mock's other host names (patterns; IP addresses are always its own): a token issued under
     #: any of them is the mock's too. Empty under --public-url, where ``issuer`` is the only one.
     own_hosts: Tuple[str, ...] = ()
+    #: The OIDC provider's path: ``/oidc``, or ``/<appId>/oidc`` on the paths an app id prefixes.
+    issuer_path: str = "/oidc"
 
     @property
     def issuer(self) -> str:
-        return f"{self.base_url}/oidc"
+        return f"{self.base_url}{self.issuer_path}"

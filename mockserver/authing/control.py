@@ -29,6 +29,16 @@ def update_user(user_id: str):
     return authing().directory.update_record(user_id, body())
 
 
+@blueprint.put("/authing/users/<user_id>/password")
+def set_password(user_id: str):
+    """``{"password": "..."}``: the user's password from now on (for the OIDC password grant); only
+    its hash is kept, and it is never shown."""
+    service = authing()
+    user = service.user_record(user_id)
+    service.passwords.set_checked(user["id"], body().get("password"))
+    return {"userId": user["id"]}
+
+
 @blueprint.get("/authing/sms")
 def list_sms():
     """Every SMS code sent, as Firebase's emulator lists its codes: a test reads the code here."""

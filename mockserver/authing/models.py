@@ -6,7 +6,12 @@ Fixture section (``"authing"`` beside ``"wechat"``; see docs/fixtures.md)::
         "id": "<24 hex>", "name": "...",
         "connections": [{"identifier": "wechat-miniprogram", "appid": "wx...", "secret": "<optional>"}],
         "apps": [{"id": "<24 hex>", "secret": "<32 hex>", "name": "...", "connection": "wechat-miniprogram",
-                  "token_algorithm": "RS256", "token_lifetime": 1209600}]}]}
+                  "token_algorithm": "RS256", "token_lifetime": 1209600,
+                  "redirect_uris": [...], "post_logout_redirect_uris": [...], "grant_types": [...],
+                  "token_endpoint_auth_methods": [...], "access_token_lifetime": 3600, ...}]}]}
+
+An app's OIDC settings (``redirect_uris`` … ``code_lifetime``, see ``GRANT_TYPES`` and after) are optional: an
+app without them accepts any redirect URI on a loopback host, every grant and every auth method.
 
 A connection is the pool's "WeChat mini program" social connection (the seed document's Step 2);
 ``identifier`` is what the v3 API calls ``extIdpConnidentifier``. Its ``secret`` defaults to the
@@ -19,6 +24,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from typing import Any, Collection, Dict, Tuple
+from urllib.parse import urlsplit
 
 from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import HEX, RandomSource
@@ -35,7 +41,20 @@ CONNECTION_TYPE = "wechat:miniprogram"
 
 POOL_FIELDS = {"id", "name", "connections", "apps"}
 CONNECTION_FIELDS = {"identifier", "appid", "secret", "name"}
-APP_FIELDS = {"id", "secret", "name", "connection", "token_algorithm", "token_lifetime"}
+#: The grants, token endpoint auth methods and OIDC lifetimes an app may be given (fixture name →
+#: stored name, default). ``None`` for the URI lists: any URI on a loopback host.
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", "password")
+AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic")
+OIDC_URI_LISTS = {"redirect_uris": "redirectUris", "post_logout_redirect_uris": "postLogoutRedirectUris"}
+OIDC_CHOICES = {"grant_types": ("grantTypes", GRANT_TYPES),
+                "token_endpoint_auth_methods": ("authMethods", AUTH_METHODS)}
+#: Authing's defaults: tokens of the OIDC endpoints live an hour, a refresh token 30 days, a code 10 minutes.
+OIDC_LIFETIMES = {"access_token_lifetime": ("accessTokenLifetime", 3600),
+                  "id_token_lifetime": ("idTokenLifetime", 3600),
+                  "refresh_token_lifetime": ("refreshTokenLifetime", 30 * 24 * 3600),
+                  "code_lifetime": ("codeLifetime", 600)}
+APP_FIELDS = {"id", "secret", "name", "connection", "token_algorithm", "token_lifetime",
+              *OIDC_URI_LISTS, *OIDC_CHOICES, *OIDC_LIFETIMES}
 
 #: Every field of an Authing (v2) user, in the order Authing lists them; ``token`` and
 #: ``tokenExpiredAt`` are added per answer, never stored.
@@ -109,7 +128,32 @@ def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
             where, f"token_lifetime must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
     require(app.get("connection") is None or app["connection"] in identifiers, where,
             f"connection must be the identifier of one of the pool's connections {sorted(identifiers)}")
+    for name in OIDC_URI_LISTS:
+        uris = app.get(name)
+        require(uris is None or (isinstance(uris, list) and all(isinstance(u, str) and _absolute_url(u) for u in uris)),
+                where, f"{name} must be a list of absolute http(s) URLs without a fragment")
+    for name, (_, choices) in OIDC_CHOICES.items():
+        chosen = app.get(name, list(choices))
+        require(isinstance(chosen, list) and all(c in choices for c in chosen), where,
+                f"{name} must be a list of {list(choices)}")
+    for name in OIDC_LIFETIMES:
+        value = app.get(name, 1)
+        require(isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_TOKEN_LIFETIME,
+                where, f"{name} must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
     return app
+
+
+def _absolute_url(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.fragment and "#" not in uri
+
+
+def oidc_settings(app: Dict[str, Any]) -> Dict[str, Any]:
+    """An app's stored OIDC settings, from its (checked) fixture entry."""
+    settings: Dict[str, Any] = {stored: app.get(name) for name, stored in OIDC_URI_LISTS.items()}
+    settings.update({stored: list(app.get(name, choices)) for name, (stored, choices) in OIDC_CHOICES.items()})
+    settings.update({stored: app.get(name, default) for name, (stored, default) in OIDC_LIFETIMES.items()})
+    return settings
 
 
 def initial_state(section: Any, where: str, wechat_appids: Collection[str], random: RandomSource) -> State:
@@ -154,6 +198,6 @@ def initial_state(section: Any, where: str, wechat_appids: Collection[str], rand
             apps_by_id[app["id"]] = {
                 "id": app["id"], "userPoolId": pool_id, "secret": app["secret"], "name": app.get("name", ""),
                 "connection": app.get("connection"), "algorithm": app.get("token_algorithm", "RS256"),
-                "tokenLifetime": app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME),
+                "tokenLifetime": app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME), **oidc_settings(app),
             }
     return AuthingRepository.state(pools_by_id, apps_by_id, conns_by_key)

@@ -19,6 +19,11 @@ PATHS: Dict[str, Dict[str, Any]] = {
         "patch": op("Block or unblock an Authing user", "authing", body=obj({"blocked": BOOLEAN}),
                     params=[path_param("user_id", "Authing user id")]),
     },
+    "/__mock__/authing/users/{user_id}/password": {
+        "put": op("Set an Authing user's password (for the OIDC password grant; only its hash is kept)", "authing",
+                  obj({"userId": STRING}, ["userId"]), body=obj({"password": STRING}, ["password"]),
+                  params=[path_param("user_id", "Authing user id")]),
+    },
     "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
     "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",
                                             body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},

@@ -4,7 +4,9 @@
 namespace           key                   value
 ==================  ====================  ============================================
 authing.pools       pool id               {id, name}
-authing.apps        app id                {id, userPoolId, secret, name, connection, algorithm, tokenLifetime}
+authing.apps        app id                {id, userPoolId, secret, name, connection, algorithm, tokenLifetime,
+                                          redirectUris, postLogoutRedirectUris, grantTypes, authMethods,
+                                          accessTokenLifetime, idTokenLifetime, refreshTokenLifetime, codeLifetime}
 authing.conns       poolId:identifier     {id, identifier, userPoolId, type, name, appid, secret}
 authing.users       user id               the user (Authing's v2 field names, no token)
 authing.links       poolId:kind:value     user id; kind unionid, openid (value appid:openid), phone or username
@@ -13,9 +15,14 @@ authing.sms.latest  poolId:phone          id of the newest message to that phone
 authing.revoked     jti                   exp of a token a logout revoked
 authing.files       folder/<24 hex><ext>  {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
 authing.files.use   all                   {count, bytes}
+authing.oidc.codes  authorization code    {appId, userId, redirectUri, scope, nonce, codeChallenge,
+                                          codeChallengeMethod, issuedAt, expiresAt, usedAt}
+authing.oidc.rt     refresh token         {appId, userId, scope, issuedAt, expiresAt}
+authing.passwords   user id               the hash of the user's password (never part of the user)
 ==================  ====================  ============================================
 
-``authing.files.use`` counts the files kept and their bytes (the upload caps read it).
+A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
+kept and their bytes (the upload caps read it).
 ``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the
 "newest code to this phone" pointer, and a file and the count of files kept.
@@ -29,7 +36,9 @@ from ..core.store import UNCHANGED, State, Store
 POOLS, APPS, CONNS, USERS, LINKS = "authing.pools", "authing.apps", "authing.conns", "authing.users", "authing.links"
 SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.revoked", "authing.files"
 FILE_USE = "authing.files.use"
-NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE)
+OIDC_CODES, REFRESH_TOKENS, PASSWORDS = "authing.oidc.codes", "authing.oidc.rt", "authing.passwords"
+NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE, OIDC_CODES, REFRESH_TOKENS,
+              PASSWORDS)
 
 Record = Dict[str, Any]
 
@@ -151,3 +160,26 @@ class AuthingRepository:
 
     def file(self, key: str) -> Optional[Record]:
         return self.store.get(FILES, key)
+
+    # --- the OIDC provider: authorization codes, refresh tokens, passwords -----------------------
+    def put_authorization_code(self, code: str, record: Record) -> None:
+        self.store.put(OIDC_CODES, code, record)
+
+    def take_authorization_code(self, code: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
+        """Read-modify-write one code atomically: what makes a code usable once under racing exchanges."""
+        return self.store.update(OIDC_CODES, code, change)
+
+    def put_refresh_token(self, token: str, record: Record) -> None:
+        self.store.put(REFRESH_TOKENS, token, record)
+
+    def refresh_token(self, token: Any) -> Optional[Record]:
+        return self.store.get(REFRESH_TOKENS, token) if isinstance(token, str) and token else None
+
+    def delete_refresh_token(self, token: str) -> None:
+        self.store.delete(REFRESH_TOKENS, token)
+
+    def password_hash(self, user_id: str) -> Optional[str]:
+        return self.store.get(PASSWORDS, user_id)
+
+    def set_password_hash(self, user_id: str, hashed: str) -> None:
+        self.store.put(PASSWORDS, user_id, hashed)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .files import Files
     from .logins.wechat_miniprogram import WeChatMiniProgramLogin
     from .oidc import Oidc
+    from .passwords import Passwords
     from .sms import Sms
 
 
@@ -60,10 +61,21 @@ class AuthingService:
         return Files(self.repo, self.clock, self.random)
 
     @cached_property
-    def oidc(self) -> "Oidc":
-        from .oidc import Oidc
+    def passwords(self) -> "Passwords":
+        from .passwords import Passwords
 
-        return Oidc(self.applications, self.tokens)
+        return Passwords(self.repo, self.random)
+
+    @cached_property
+    def oidc(self) -> "Oidc":
+        from .authorize import Authorization
+        from .oidc import Oidc
+        from .oidc_grants import Grants
+
+        authorization = Authorization(self.repo, self.applications, self.directory, self.wechat, self.clock,
+                                      self.random, lambda: self.wechat_miniprogram)
+        grants = Grants(self.repo, self.directory, self.tokens, self.passwords, self.clock, self.random)
+        return Oidc(self.repo, self.applications, self.tokens, self.clock, authorization, grants)
 
     @cached_property
     def wechat_miniprogram(self) -> "WeChatMiniProgramLogin":

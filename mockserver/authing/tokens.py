@@ -3,6 +3,7 @@ refreshed, revoked by a logout, and minted by the control plane without a login.
 from __future__ import annotations
 
 import ipaddress
+import re
 from fnmatch import fnmatchcase
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit
@@ -36,11 +37,17 @@ def rejection(exc: TokenRejected) -> AuthingError:
     return AuthingError(code, message, oidc_error="invalid_token")
 
 
+#: The app id of an app's own issuer, ``<base>/<appId>/oidc`` (the OIDC paths an app id prefixes).
+APP_ISSUER = re.compile(r"/[0-9a-f]{24}(?=/oidc$)")
+
+
 def issued_here(issuer: str, caller: Caller) -> bool:
     """Whether ``issuer`` is one the mock issues tokens under: the one of the caller's own URL, or —
     without --public-url — ``http(s)://<an IP address or one of the mock's host names>[:port]/oidc``
-    (a token minted on 127.0.0.1 is good on localhost, as Authing's are on any of its hosts)."""
-    if issuer == caller.issuer:
+    (a token minted on 127.0.0.1 is good on localhost, as Authing's are on any of its hosts). An
+    app's own issuer, ``.../<appId>/oidc``, counts as the ``.../oidc`` it is under."""
+    issuer = APP_ISSUER.sub("", issuer, count=1)
+    if issuer == f"{caller.base_url}/oidc":
         return True
     if not caller.own_hosts:
         return False
@@ -116,16 +123,26 @@ class Tokens:
         self.codec = TokenCodec(signing_key, clock.now, repo.app, repo.is_revoked)
 
     # --- issuing ------------------------------------------------------------------------------
-    def issue(self, user: Record, app: Record, issuer: str, lifetime: Optional[int] = None) -> Issued:
-        """A user's id token, with the claims Authing puts in it."""
+    def issue(self, user: Record, app: Record, issuer: str, lifetime: Optional[int] = None,
+              extra: Optional[Dict[str, Any]] = None) -> Issued:
+        """A user's id token, with the claims Authing puts in it (and ``extra`` ones, e.g. a nonce)."""
         claims = claims_of(user, app, issuer, self.clock.now_int(), lifetime or app["tokenLifetime"],
                            self.random.hex(24))
+        claims.update(extra or {})
         return Issued(self.codec.sign(claims, app), claims)
 
-    def access_token(self, user: Record, app: Record, issuer: str) -> Issued:
+    def access_token(self, user: Record, app: Record, issuer: str, scope: str = V3_SCOPE,
+                     lifetime: Optional[int] = None) -> Issued:
         now = self.clock.now_int()
-        claims = {"jti": self.random.hex(24), "sub": user["id"], "iat": now, "exp": now + app["tokenLifetime"],
-                  "scope": V3_SCOPE, "iss": issuer, "aud": app["id"]}
+        claims = {"jti": self.random.hex(24), "sub": user["id"], "iat": now,
+                  "exp": now + (lifetime or app["tokenLifetime"]), "scope": scope, "iss": issuer, "aud": app["id"]}
+        return Issued(self.codec.sign(claims, app), claims)
+
+    def client_token(self, app: Record, issuer: str, scope: str, lifetime: int) -> Issued:
+        """The client-credentials grant's access token: the app's own (``sub`` is its id), no user."""
+        now = self.clock.now_int()
+        claims = {"jti": self.random.hex(24), "sub": app["id"], "iat": now, "exp": now + lifetime, "scope": scope,
+                  "iss": issuer, "aud": app["id"], "azp": app["id"], "gty": "client_credentials"}
         return Issued(self.codec.sign(claims, app), claims)
 
     def presented_with_new(self, user: Record, app: Record, caller: Caller) -> Presented:
@@ -189,6 +206,23 @@ class Tokens:
         except AuthingError:
             return None
 
+    def live_client(self, token: Any, caller: Caller) -> Optional[Verified]:
+        """A live client-credentials token (``_checked``, and the app's own: no user), or None."""
+        try:
+            verified = self._checked(token, caller)
+        except TokenRejected:
+            return None
+        claims = verified.claims
+        return verified if claims.get("gty") == "client_credentials" and claims["sub"] == claims["aud"] else None
+
+    def hinted(self, token: Any, caller: Caller) -> Optional[Verified]:
+        """An ``id_token_hint``: a token of the mock's for the app the caller names (expired or not,
+        not logged out), or None."""
+        try:
+            return self._checked(token, caller, check_expiry=False)
+        except TokenRejected:
+            return None
+
     # --- refreshing and revoking ------------------------------------------------------------------
     def refresh(self, caller: Caller, user_id: Optional[str]) -> Issued:
         user, verified = self.authenticated(caller)
@@ -207,6 +241,16 @@ class Tokens:
                 return
             raise rejection(exc) from None
         self.repo.revoke(verified.claims["jti"], verified.claims["exp"])
+
+    def revoke(self, token: Any, caller: Caller) -> bool:
+        """RFC 7009: revoke a JWT of the mock's for the app ``caller`` names; False when it is none
+        (not a JWT of the mock's, another app's, already revoked) — which the endpoint does not tell."""
+        try:
+            verified = self._checked(token, caller, check_expiry=False)
+        except TokenRejected:
+            return False
+        self.repo.revoke(verified.claims["jti"], verified.claims["exp"])
+        return True
 
     # --- the control plane ------------------------------------------------------------------------
     def mint(self, body: Dict[str, Any], base_url: str) -> Tuple[Issued, Issued, Record, Record]:

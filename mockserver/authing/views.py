@@ -5,9 +5,11 @@ that family's shape (see ``errors.py`` for the table and why v2 and GraphQL erro
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Dict, Optional
+from urllib.parse import urlencode
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
@@ -17,12 +19,16 @@ from .repo import Record
 from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
 
 if TYPE_CHECKING:  # only a type here; the login module loads with its first use
+    from .authorize import Picker, Redirect
     from .logins.wechat_miniprogram import MiniProgramPhone
+    from .oidc_grants import GrantedTokens
 
 V2_PREFIXES = ("/connections/", "/api/v2/", "/files/", "/logout")
 V3_PREFIXES = ("/api/v3/",)
 GRAPHQL_PREFIXES = ("/graphql/",)
 OIDC_PREFIXES = ("/oidc/",)
+#: The OIDC paths of one app: ``/<appId>/oidc/...``.
+APP_OIDC_PATH = re.compile(r"^/[0-9a-f]{24}/oidc/")
 FAMILIES = (("v3", V3_PREFIXES), ("graphql", GRAPHQL_PREFIXES), ("oidc", OIDC_PREFIXES), ("v2", V2_PREFIXES))
 MALFORMED_BODY = b'{"code":200,"message":"'
 
@@ -62,6 +68,8 @@ def oidc_status(exc: AuthingError) -> int:
 
 
 def family(path: str) -> str:
+    if APP_OIDC_PATH.match(path):
+        return "oidc"
     return next((name for name, prefixes in FAMILIES if path.startswith(prefixes)), "v2")
 
 
@@ -81,6 +89,8 @@ def render_error(exc: AuthingError, status: int = 200) -> Response:
             # RFC 6750's header; its description stays in the body: headers carry Latin-1 only, and
             # the message is Chinese (a non-Latin-1 header makes the WSGI server answer a bare 500).
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        elif exc.oidc_error == "invalid_client" and request.authorization and request.authorization.type == "basic":
+            response.headers["WWW-Authenticate"] = 'Basic realm="authing"'  # RFC 6749 §5.2
     else:
         response, status = jsonify(v2_error(exc)), 200
     response.status_code = status
@@ -171,7 +181,16 @@ def login_status(value: LoginStatus) -> Dict[str, Any]:
 
 
 # --- OIDC ---------------------------------------------------------------------------------------
-def discovery(issuer: str) -> Dict[str, Any]:
+SCOPES_SUPPORTED = ["openid", "profile", "email", "phone", "address", "offline_access"]
+GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", "password"]
+AUTH_METHODS = ["none", "client_secret_post", "client_secret_basic"]
+
+
+def discovery(issuer: str, app: Optional[Record] = None) -> Dict[str, Any]:
+    """What the provider at ``issuer`` serves — all of it, and nothing else; for one app's own
+    issuer (``app``), the grants and auth methods that app accepts."""
+    grants = [g for g in GRANT_TYPES if app is None or g in app["grantTypes"]]
+    methods = [m for m in AUTH_METHODS if app is None or m in app["authMethods"]]
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/auth",
@@ -179,18 +198,65 @@ def discovery(issuer: str) -> Dict[str, Any]:
         "userinfo_endpoint": f"{issuer}/me",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "introspection_endpoint": f"{issuer}/token/introspection",
+        "revocation_endpoint": f"{issuer}/token/revocation",
         "end_session_endpoint": f"{issuer}/session/end",
-        "response_types_supported": ["code", "id_token", "code id_token"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": grants,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "HS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "none"],
-        # introspection always authenticates the client with its secret
-        "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "name", "nickname", "picture", "gender",
+        "token_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_methods_supported": methods,
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "claim_types_supported": ["normal"],
+        "scopes_supported": SCOPES_SUPPORTED,
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "name", "nickname", "picture", "gender",
                              "phone_number", "phone_number_verified", "email", "email_verified",
-                             "preferred_username", "updated_at"],
+                             "preferred_username", "given_name", "family_name", "birthdate", "locale", "updated_at"],
     }
+
+
+def token_response(value: GrantedTokens) -> Response:
+    """RFC 6749 §5.1, never cached."""
+    body: Dict[str, Any] = {"access_token": value.access_token, "token_type": "Bearer",
+                            "expires_in": value.expires_in, "scope": value.scope}
+    if value.id_token is not None:
+        body["id_token"] = value.id_token
+    if value.refresh_token is not None:
+        body["refresh_token"] = value.refresh_token
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def redirect_to(value: Redirect) -> Response:
+    """The authorization (or logout) response in its mode: a 302 with the params in the query or the
+    fragment, or an auto-submitting form (form_post: an inline script, or a button without scripts)."""
+    if value.mode == "form_post":
+        response = Response(render_template("oidc_form_post.html", uri=value.uri, params=value.params))
+    else:
+        location = value.uri
+        if value.params:
+            separator = "#" if value.mode == "fragment" else ("&" if "?" in location else "?")
+            location += separator + urlencode(value.params)
+        response = Response(status=302, headers={"Location": location})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def picker(value: Picker) -> Response:
+    """The login page: a button per person (``data-persona="<alias>"``); user fields are escaped."""
+    response = Response(render_template("oidc_login.html", app=value.app, personas=value.personas,
+                                        params=value.params))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def logged_out() -> Response:
+    return Response(render_template("oidc_logged_out.html"))
 
 
 def introspection(claims: Optional[Dict[str, Any]]) -> Dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 import re
 
-from support import mint
 from mockserver.authing import repo
+from support import mint
 
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"avatar"
 
@@ -13,10 +13,16 @@ PNG = bytes.fromhex("89504e470d0a1a0a") + b"avatar"
 def documented():
     """namespace → (key, value) as the docstring's table says."""
     rows = {}
+    namespace = None
     for line in repo.__doc__.splitlines():
         if line.startswith("authing."):
             namespace, key, value = re.split(r"\s{2,}", line.strip(), maxsplit=2)
             rows[namespace] = (key, value)
+        elif namespace and line.startswith(" ") and rows[namespace][1].startswith("{") \
+                and not rows[namespace][1].endswith("}"):  # a value that goes on over the next line
+            rows[namespace] = (rows[namespace][0], rows[namespace][1] + " " + line.strip())
+        else:
+            namespace = None
     return rows
 
 
@@ -30,6 +36,16 @@ def test_every_namespace_key_and_field_is_documented(client, rt, wx_app, alias):
     uploaded = client.post("/api/v2/upload?folder=avatar", data={"file": (io.BytesIO(PNG), "me.PNG")}).get_json()
     assert uploaded["code"] == 200
     assert client.get("/api/v2/logout", query_string={"app_id": app["id"]}, headers=headers).get_json()["code"] == 200
+    # The OIDC provider: a code (and one exchanged: a refresh token), and a password.
+    authorize = {"client_id": app["id"], "redirect_uri": "http://localhost/cb", "response_type": "code",
+                 "scope": "openid offline_access", "login_hint": alias}
+    for _ in range(2):
+        location = client.get("/oidc/auth", query_string=authorize).headers["Location"]
+    code = re.search(r"code=([^&]+)", location).group(1)
+    assert client.post("/oidc/token", data={"grant_type": "authorization_code", "code": code,
+                                            "redirect_uri": "http://localhost/cb"},
+                       auth=(app["id"], app["secret"])).status_code == 200
+    assert client.put(f"/__mock__/authing/users/{user['id']}/password", json={"password": "p"}).status_code == 200
 
     table = documented()
     used = {ns for ns in table if rt.store.items(ns)}

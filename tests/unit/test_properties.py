@@ -16,6 +16,7 @@ APP = create_app(Config())
 RT = APP.extensions["mockserver"]
 KNOWN_APP = RT.wechat.apps()[0]
 KNOWN_USER = RT.wechat.users()[0]["alias"]
+KNOWN_AUTHING_APP = RT.authing.apps()[0]
 
 # Real values mixed into the garbage, so that examples get past the first checks of each route.
 PARAM_NAMES = ["appid", "secret", "js_code", "grant_type", "access_token", "openid", "signature", "sig_method",
@@ -23,11 +24,18 @@ PARAM_NAMES = ["appid", "secret", "js_code", "grant_type", "access_token", "open
                "endpoint", "errcode", "times", "force_refresh", "content", "version", "touser", "template_id",
                "open_platform", "openids", "unionids", "pages", "name", "alias", "gender", "nickname", "blocked",
                "client_id", "client_secret", "userId", "appId", "extIdpConnidentifier", "connection",
-               "match", "authing", "probability", "latency_ms", "query", "variables", "input", "id", "phoneCode"]
+               "match", "authing", "probability", "latency_ms", "query", "variables", "input", "id", "phoneCode",
+               # the OIDC provider's
+               "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint",
+               "code_challenge", "code_challenge_method", "code_verifier", "refresh_token", "username", "password",
+               "post_logout_redirect_uri", "id_token_hint", "token_type_hint"]
 VALUES = st.one_of(
     st.text(max_size=40),
     st.sampled_from([KNOWN_APP["appid"], KNOWN_APP["secret"], KNOWN_USER, "authorization_code",
-                     "client_credential", "hmac_sha256", "userInfo", "phoneNumber", "0" * 32, "", "null"]),
+                     "client_credential", "hmac_sha256", "userInfo", "phoneNumber", "0" * 32, "", "null",
+                     KNOWN_AUTHING_APP["id"], KNOWN_AUTHING_APP["secret"], "http://localhost/cb", "code",
+                     "openid offline_access", "refresh_token", "client_credentials", "password", "S256", "plain",
+                     "form_post", "fragment", "none", "x" * 43]),
     st.integers(min_value=-2 ** 70, max_value=2 ** 70).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
@@ -111,7 +119,7 @@ def assert_own_error_format(url, response):
         assert response.status_code == 200 and payload["errors"], payload
         assert all(isinstance(e["message"]["code"], int) and isinstance(e["message"]["message"], str)
                    for e in payload["errors"])
-    elif url.startswith("/oidc/"):
+    elif url.startswith("/oidc/") or re.match(r"^/[^/]+/oidc/", url):
         assert isinstance(payload["error"], str) and response.status_code >= 400
     elif url.startswith("/__mock__"):
         assert isinstance(payload["error"], str) and 400 <= response.status_code < 500

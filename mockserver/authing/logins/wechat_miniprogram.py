@@ -13,7 +13,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 from ...core.errors import NotFound
 from ...wechat import crypto
 from ...wechat.errors import WeChatError
-from ...wechat.login import Session
+from ...wechat.login import Session, public_profile
 from ...wechat.service import WeChatService
 from .. import errors as E
 from ..apps import Apps
@@ -99,6 +99,19 @@ class WeChatMiniProgramLogin:
         data = self._open_data(conn, session.session_key, iv, encrypted_data)
         phone, country = phone_from(data)
         return MiniProgramPhone(phone, country, data.get("phoneNumber") or phone, session.openid, session.unionid)
+
+    # --- a person without a code: the OIDC provider's login_hint and persona picker ------------------
+    def login_person(self, caller: Caller, app: Record, person: Record) -> Record:
+        """The Authing user of a WeChat person, logged in: the one their mini-program login gives
+        (found by unionid, then by openid; made on first login), with their WeChat profile."""
+        if person.get("blocked"):  # their wx.login() code would be refused (40226)
+            raise AuthingError(E.USER_LOCKED, "用户已被锁定")
+        conn = self.apps.connection(app)
+        wx_app = self.wechat.app(conn["appid"])
+        # No code is exchanged, so there is no session key: only the identity is used.
+        session = Session("", self.wechat.openid(person, conn["appid"]),
+                          self.wechat.directory.unionid(person, wx_app))
+        return self._login(conn, session, profile_from_wechat(public_profile(person)), caller)
 
     # --- v3 --------------------------------------------------------------------------------------
     def signin_by_mobile(self, caller: Caller, body: Dict[str, Any]) -> TokenSet:
