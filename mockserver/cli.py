@@ -331,8 +331,10 @@ def serve_tls(app, config: Config, args: argparse.Namespace, proxy) -> int:
     except OSError as exc:
         print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 2
-    backend = serving.tls_backend(app, config, args.threads, listener.family)
-    front = serving.TlsFront(backend, listener, context, config.connection_limit, config.idle_timeout)
+    from .tls_front import TlsFront, tls_backend
+
+    backend = tls_backend(app, config, args.threads, listener.family)
+    front = TlsFront(backend, listener, context, config.connection_limit, config.idle_timeout)
     url = address_url(config.host, listener.getsockname()[1], "https")
     print(banner(config, url, runtime_of(app), curl=f"curl --cacert {cert}"), flush=True)
     print(f"TLS certificate (trust it: curl --cacert, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): {cert}",
