@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from .config import Config
-from .control.faults import FaultRules
+from .control.faults import KEY as FAULTS_KEY, FaultRules
 from .control.journal import Journal
 from .core.backends import create_store
-from .core.clock import Clock
+from .core.clock import STATE_KEY as CLOCK_KEY, Clock
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
 from .core.store import META, State, Store
@@ -63,6 +63,18 @@ class Runtime:
         if name in services:
             return services[name]
         raise AttributeError(f"no service or attribute {name!r} in this runtime")
+
+    def begin_emulated_request(self) -> None:
+        """What every request to an emulated API reads first — the fault rules and, on a shared
+        store, the clock — in one store read (one round trip on Redis); ``end_request`` forgets it."""
+        shared = self.store.shared
+        values = self.store.get_many([FAULTS_KEY] + ([(META, CLOCK_KEY)] if shared else []))
+        self.faults.begin_request(values[0])
+        if shared:
+            self.clock.pin(values[1])
+
+    def end_request(self) -> None:
+        self.faults.end_request()
 
     def reset(self) -> None:
         """Back to the fixture state: stored data, clock and random source."""

@@ -28,6 +28,7 @@ DROPPED_LENGTH = 64
 def install(app: Flask) -> None:
     app.before_request(before_request)
     app.after_request(after_request)
+    app.teardown_request(lambda exc: current().end_request())
 
 
 def observed(req: Request) -> bool:
@@ -42,6 +43,7 @@ def before_request() -> Optional[Response]:
         return None
     rt = current()
     ctx.mock_started = time.perf_counter()
+    rt.begin_emulated_request()
     ctx.mock_time = rt.clock.now()
     ctx.mock_facts = CallerFacts()  # what the journal shows if the next line raises
     ctx.mock_facts = facts = caller_facts(req, rt)
