@@ -349,8 +349,14 @@ class RedisStore(Store):
         args = [self._prefix, META, INITIALISED, "1" if only_if_new else "0", digest]
         outcome = self._load_script(keys=[], args=[*args, ""])
         if outcome == 2:  # its snapshot is not in Redis yet: upload it, then load it
-            staging = self._upload(rows if rows is not None else encoded_state(self, state), digest)
+            rows = rows if rows is not None else encoded_state(self, state)
+            staging = self._upload(rows, digest)
             outcome = self._load_script(keys=[], args=[*args, staging])
+            if outcome != 1:  # another process loaded the state first: this upload is not needed
+                namespaces = {namespace for namespace, _, _, _ in rows}
+                self._redis.unlink(staging + "namespaces", staging + "digest",
+                                   *(staging + part + namespace for namespace in namespaces
+                                     for part in ("", "index:", "expiry:")))
             if outcome == 2:
                 raise RuntimeError("the snapshot of the fixture state uploaded to Redis vanished before it was loaded")
         return outcome == 1

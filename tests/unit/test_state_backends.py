@@ -498,3 +498,23 @@ def test_redis_uploads_the_snapshot_again_when_redis_lost_it(redis_server):
         assert not list(store._redis.scan_iter(store._prefix + "staging:*"))  # loaded, not left behind
     finally:
         store.close()
+
+
+def test_redis_drops_an_upload_that_another_process_made_needless(redis_server):
+    from mockserver.core.store_redis import RedisStore
+
+    url = redis_server.url()
+    first, second = RedisStore.from_url(url), RedisStore.from_url(url)
+    upload = second._upload
+
+    def racing_upload(rows, digest):
+        assert first.initialise(FIXTURE_STATE) is True  # the other process gets there first
+        return upload(rows, digest)
+    second._upload = racing_upload
+    try:
+        assert second.initialise(FIXTURE_STATE) is False
+        assert not list(second._redis.scan_iter(second._prefix + "staging:*"))
+        assert second.items("users") == list(FIXTURE_STATE["users"].items())
+    finally:
+        first.close()
+        second.close()
