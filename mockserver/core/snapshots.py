@@ -15,8 +15,9 @@ from .store import State, Store
 Row = Tuple[str, str, str, Optional[float]]
 
 
-def encode(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+#: A value as the shared backends store it (one encoder for every call: ``json.dumps`` with options
+#: builds a new one each time).
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encoded_state(store: Store, state: State) -> List[Row]:

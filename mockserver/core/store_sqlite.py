@@ -8,8 +8,8 @@ write (``BEGIN IMMEDIATE``), so it is atomic across threads and processes alike.
 
 Beside ``entries``: ``expiries`` (namespace, key, time) indexes the entries of namespaces declared
 by ``index_expiry``; ``snapshot`` holds the state last loaded by ``replace_all``/``initialise``
-(its rows' ``seq`` are negative, so its entries come first, in its order) and ``store_info`` its
-digest; ``changed`` lists every entry written since, so a reset to the same state deletes and
+(its rows' ``seq`` are negative, so its entries come first, in its order; only they are negative)
+and ``store_info`` its digest; ``changed`` lists every entry written since, so a reset to the same state deletes and
 restores only those (a reset to another state reloads everything).
 
 URLs follow SQLAlchemy's convention: ``sqlite:///mock.db`` is relative to the working directory,
@@ -43,9 +43,9 @@ CREATE INDEX IF NOT EXISTS expiries_by_time ON expiries (namespace, at);
 CREATE TABLE IF NOT EXISTS changed (namespace TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (namespace, key))
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshot (
-    seq INTEGER PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires REAL,
-    UNIQUE (namespace, key)
-);
+    namespace TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL, expires REAL,
+    PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS store_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 UPSERT = ("INSERT INTO entries (namespace, key, value) VALUES (?, ?, ?) "
@@ -65,13 +65,20 @@ RESTORE_CHANGED = (
     "FROM snapshot s JOIN changed c ON s.namespace = c.namespace AND s.key = c.key WHERE s.expires IS NOT NULL",
     "DELETE FROM changed",
 )
-#: What loading another state does once its rows are in ``snapshot``.
-LOAD_SNAPSHOT = (
+#: Loading another state: its rows go into ``entries`` (the order index rebuilt after, which is
+#: quicker than keeping it up to date row by row), then ``snapshot`` is copied from them.
+CLEAR_FOR_LOAD = (
+    "DELETE FROM snapshot",
     "DELETE FROM entries WHERE namespace != :meta",
     "DELETE FROM expiries WHERE namespace != :meta",
     "DELETE FROM changed",
-    "INSERT INTO entries (seq, namespace, key, value) SELECT seq, namespace, key, value FROM snapshot ORDER BY seq",
-    "INSERT INTO expiries (namespace, key, at) SELECT namespace, key, expires FROM snapshot WHERE expires IS NOT NULL",
+    "DROP INDEX IF EXISTS entries_in_order",
+)
+SNAPSHOT_LOADED = (
+    "CREATE INDEX entries_in_order ON entries (namespace, seq)",
+    "INSERT INTO snapshot (namespace, key, seq, value, expires) SELECT e.namespace, e.key, e.seq, e.value, x.at "
+    "FROM entries e LEFT JOIN expiries x ON x.namespace = e.namespace AND x.key = e.key WHERE e.seq < 0 "
+    "ORDER BY e.namespace, e.key",
 )
 
 
@@ -255,11 +262,15 @@ class SqliteStore(Store):
                 db.execute(statement)
         else:
             rows = rows if rows is not None else encoded_state(self, state)
-            db.execute("DELETE FROM snapshot")
-            db.executemany("INSERT INTO snapshot (seq, namespace, key, value, expires) VALUES (?, ?, ?, ?, ?)",
-                           ((i - len(rows), *row) for i, row in enumerate(rows)))
-            for statement in LOAD_SNAPSHOT:
+            for statement in CLEAR_FOR_LOAD:
                 db.execute(statement, {"meta": META} if ":meta" in statement else ())
+            # the state's entries come first, in its order: negative seqs
+            first = -len(rows)
+            db.executemany("INSERT INTO entries (seq, namespace, key, value) VALUES (?, ?, ?, ?)",
+                           ((first + i, namespace, key, value) for i, (namespace, key, value, _) in enumerate(rows)))
+            db.executemany(SET_EXPIRY, ((namespace, key, at) for namespace, key, _, at in rows if at is not None))
+            for statement in SNAPSHOT_LOADED:
+                db.execute(statement)
             db.execute("INSERT OR REPLACE INTO store_info (name, value) VALUES ('snapshot', ?)", (digest,))
         self._write(db, META, INITIALISED, True)
 
