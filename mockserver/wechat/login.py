@@ -215,8 +215,10 @@ class Login:
 
     # --- the control plane: what the mini program would receive ---------------------------------
     def mint_login_code(self, appid: str, user_ref: Optional[str]) -> MintedCode:
-        app = self.directory.app(appid)
-        user = self.directory.user(user_ref) if user_ref else self.directory.create_user({})
+        if user_ref:
+            app, user = self.directory.app_and_user(appid, user_ref)
+        else:
+            app, user = self.directory.app(appid), self.directory.create_user({})
         openid = self.directory.openid(user, app["appid"])
         code, session_key = self.random.login_code(), self.random.session_key()
         # As in WeChat, wx.login() itself renews the session key: it is what encryptedData uses.
@@ -227,7 +229,7 @@ class Login:
         return MintedCode(code, openid)
 
     def mint_phone_code(self, appid: str, user_ref: str) -> str:
-        app, user = self.directory.app(appid), self.directory.user(user_ref)
+        app, user = self.directory.app_and_user(appid, user_ref)
         if not user.get("phone"):
             raise Conflict(f"user {user['alias']!r} has no phone number")
         code, now = self.random.phone_code(), self.clock.now()

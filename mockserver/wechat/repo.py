@@ -156,6 +156,13 @@ class WeChatRepository:
         login, phone = self.store.get_many([(CODES, code), (PHONE_CODES, code)])
         return login or phone
 
+    def app_and_user(self, appid: Any, alias: Any) -> Tuple[Optional[Record], Optional[Record]]:
+        """An app and a user by alias (one read)."""
+        if not (_is_key(appid) and _is_key(alias)):
+            return self.app(appid), self.user(alias)
+        app, user = self.store.get_many([(APPS, appid), (USERS, alias)])
+        return app, user
+
     def app_and_code(self, appid: Any, code: Any) -> Tuple[Optional[Record], Optional[Record]]:
         """An app and a login code, as a code exchange needs them first (one read)."""
         keys = [(APPS, appid)] if _is_key(appid) else []

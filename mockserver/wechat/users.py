@@ -30,6 +30,13 @@ class Directory:
     def apps(self) -> List[Record]:
         return self.repo.apps()
 
+    def app_and_user(self, appid: Any, ref: Any) -> Tuple[Record, Record]:
+        """``app(appid)`` and ``user(ref)``, in one read when ``ref`` is an alias."""
+        app, user = self.repo.app_and_user(appid, ref)
+        if app is None:
+            raise NotFound(f"no mini-program app with appid {appid!r}")
+        return app, user or self.user(ref)
+
     def user(self, ref: Any) -> Record:
         """A user by alias or by any of their openids."""
         user = self.repo.user(ref)
