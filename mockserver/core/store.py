@@ -164,6 +164,9 @@ class Store(abc.ABC):
         store declares the same (the services do, as they are built)."""
         self._expiries[namespace] = expiry
 
+    def indexed(self, namespace: str) -> bool:
+        return namespace in self._expiries
+
     def expiry(self, namespace: str, value: Value) -> Optional[float]:
         """When ``value`` expires if stored in ``namespace`` (None: not indexed)."""
         return expiry_of(self._expiries.get(namespace), value)
@@ -306,12 +309,11 @@ class MemoryStore(Store):
             self._write(namespace, key, value)
 
     def put_many(self, entries, unless=None):
-        copies = [(namespace, key, copy_value(value)) for namespace, key, value in entries]
         with self._lock:
             if unless is not None and unless[1] in self._data.get(unless[0], {}):
                 return False
-            for namespace, key, value in copies:
-                self._write(namespace, key, value)
+            for namespace, key, value in entries:
+                self._write(namespace, key, copy_value(value))
             return True
 
     def delete(self, namespace, key):

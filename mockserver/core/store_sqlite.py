@@ -137,7 +137,7 @@ class SqliteStore(Store):
     # Every write goes through these two (inside a transaction), which keep the indexes.
     def _write(self, db: sqlite3.Connection, namespace: str, key: str, value: Value) -> None:
         db.execute(UPSERT, (namespace, key, encode(value)))
-        if namespace in self._expiries:
+        if self.indexed(namespace):
             at = self.expiry(namespace, value)
             db.execute(DROP_EXPIRY, (namespace, key)) if at is None else db.execute(SET_EXPIRY, (namespace, key, at))
         if namespace != META:
@@ -145,7 +145,7 @@ class SqliteStore(Store):
 
     def _remove(self, db: sqlite3.Connection, namespace: str, key: str) -> bool:
         removed = db.execute(DELETE, (namespace, key)).rowcount > 0
-        if namespace in self._expiries:
+        if self.indexed(namespace):
             db.execute(DROP_EXPIRY, (namespace, key))
         if namespace != META:
             # An entry the snapshot has must come back at a reset; one it lacks is simply gone.
@@ -172,8 +172,13 @@ class SqliteStore(Store):
         with self._transaction() as db:
             if unless is not None and db.execute(SELECT, unless).fetchone():
                 return False
-            for namespace, key, value in entries:
-                self._write(db, namespace, key, value)
+            # as ``_write`` does, one statement for all the entries at each step
+            db.executemany(UPSERT, ((namespace, key, encode(value)) for namespace, key, value in entries))
+            expiring = [(namespace, key, self.expiry(namespace, value)) for namespace, key, value in entries
+                        if self.indexed(namespace)]
+            db.executemany(DROP_EXPIRY, ((namespace, key) for namespace, key, at in expiring if at is None))
+            db.executemany(SET_EXPIRY, (entry for entry in expiring if entry[2] is not None))
+            db.executemany(MARK_CHANGED, ((namespace, key) for namespace, key, _ in entries if namespace != META))
         return True
 
     def delete(self, namespace, key):
