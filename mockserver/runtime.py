@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from .config import Config
-from .control.faults import FaultRules
+from .control.faults import KEY as FAULTS_KEY, FaultRules
 from .control.journal import Bounds, Journal
 from .core.backends import create_store
-from .core.clock import Clock
+from .core.clock import STATE_KEY as CLOCK_KEY, Clock
 from .core.fixtures import load_fixture
 from .core.ids import RandomSource
 from .core.store import LOST_STATE, META, State, Store
@@ -78,6 +78,17 @@ class Runtime:
         self.clock.reset()
         self.store.put(META, LOST_STATE, {"noticed_at": time.time(), "why": why, "action": "reloaded the fixture"})
         log.warning("%s: reloaded the fixture (%s)", why, self.fixture_source)
+    def begin_emulated_request(self) -> None:
+        """What every request to an emulated API reads first — the fault rules and, on a shared
+        store, the clock — in one store read (one round trip on Redis); ``end_request`` forgets it."""
+        shared = self.store.shared
+        values = self.store.get_many([FAULTS_KEY] + ([(META, CLOCK_KEY)] if shared else []))
+        self.faults.begin_request(values[0])
+        if shared:
+            self.clock.pin(values[1])
+
+    def end_request(self) -> None:
+        self.faults.end_request()
 
     def reset(self) -> None:
         """Back to the fixture state: stored data, clock and random source."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Tuple
 
-from flask import Blueprint
+from flask import Blueprint, request
 
-from ..control.parsing import body
+from ..control.dashboard import DASHBOARD_ROWS
+from ..control.parsing import body, page, page_query
 from .routes import authing, base_url
 from .service import AuthingService
 
@@ -15,7 +16,10 @@ blueprint = Blueprint("authing_control", __name__, url_prefix="/__mock__", templ
 
 @blueprint.get("/authing/users")
 def list_users():
-    return {"users": authing().users()}
+    """A page of the users, in creation order (``?offset=&limit=``), with their total."""
+    query = page_query(request.args)
+    total, users = authing().directory.page(query.offset, query.limit)
+    return page("users", total, users, query)
 
 
 @blueprint.get("/authing/users/<user_id>")
@@ -62,5 +66,6 @@ def apps(service: AuthingService) -> Dict[str, Any]:
 
 
 def dashboard(service: AuthingService, args: Mapping[str, str]) -> Tuple[str, Dict[str, Any]]:
+    total, users = service.directory.page(0, DASHBOARD_ROWS)
     return "authing_dashboard.html", {"authing_pools": service.pools(), "authing_apps": service.apps(),
-                                      "authing_users": service.users()}
+                                      "authing_users": users, "authing_user_count": total}

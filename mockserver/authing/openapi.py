@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..control.openapi import BOOLEAN, INTEGER, NUMBER, STRING, obj, op, path_param
+from ..control.openapi import ANY_OBJECT, BOOLEAN, INTEGER, NUMBER, PAGE_PARAMS, STRING, obj, op, paged, path_param
 from ..emulation import OpenApiPart
 
 #: The fields of a fault rule that answers an Authing error.
@@ -13,7 +13,8 @@ FAULT_FIELDS: Dict[str, Any] = {
 }
 
 PATHS: Dict[str, Dict[str, Any]] = {
-    "/__mock__/authing/users": {"get": op("Authing users", "authing")},
+    "/__mock__/authing/users": {"get": op("A page of the Authing users, in creation order, with the total", "authing",
+                                          paged("users", ANY_OBJECT), params=PAGE_PARAMS)},
     "/__mock__/authing/users/{user_id}": {
         "get": op("One Authing user", "authing", params=[path_param("user_id", "Authing user id")]),
         "patch": op("Block or unblock an Authing user", "authing", body=obj({"blocked": BOOLEAN}),

@@ -11,7 +11,7 @@ authing.conns       poolId:identifier     {id, identifier, userPoolId, type, nam
 authing.users       user id               the user (Authing's v2 field names, no token)
 authing.links       poolId:kind:value     user id; kind unionid, openid (value appid:openid), phone or username
 authing.sms         message id            {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
-authing.sms.latest  poolId:phone          id of the newest message to that phone (the one a code must match)
+authing.sms.latest  poolId:phone          {id, expiresAt}
 authing.revoked     jti                   exp of a token a logout revoked
 authing.files       folder/<24 hex><ext>  {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
 authing.files.use   all                   {count, bytes}
@@ -22,15 +22,19 @@ authing.passwords   user id               the hash of the user's password (never
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
-kept and their bytes (the upload caps read it).
+kept and their bytes (the upload caps read it). ``authing.sms.latest`` names the newest message to
+a phone: the one a code must match.
 ``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the
-"newest code to this phone" pointer, and a file and the count of files kept.
+"newest code to this phone" pointer, and a file and the count of files kept. SMS codes, their
+pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ..core.clock import Clock
+from ..core.pruning import Pruner
 from ..core.store import UNCHANGED, State, Store
 
 POOLS, APPS, CONNS, USERS, LINKS = "authing.pools", "authing.apps", "authing.conns", "authing.users", "authing.links"
@@ -48,8 +52,12 @@ def _link_key(pool_id: str, kind: str, value: str) -> str:
 
 
 class AuthingRepository:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, clock: Clock):
         self.store = store
+        self.pruner = Pruner(store, clock)
+        store.index_expiry(SMS, lambda record: record["expiresAt"])
+        store.index_expiry(SMS_LATEST, lambda pointer: pointer["expiresAt"])
+        store.index_expiry(REVOKED, lambda exp: exp)
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -91,6 +99,12 @@ class AuthingRepository:
     def users(self) -> List[Record]:
         return self.store.values(USERS)
 
+    def users_page(self, offset: int, limit: int) -> List[Record]:
+        return [user for _, user in self.store.page(USERS, offset, limit)]
+
+    def user_count(self) -> int:
+        return self.store.count(USERS)
+
     def update_user(self, user_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
         return self.store.update(USERS, user_id, change)
 
@@ -125,11 +139,15 @@ class AuthingRepository:
     # --- SMS codes --------------------------------------------------------------------------
     def add_sms(self, record: Record) -> None:
         """A message sent, and the pointer that makes it the newest to its phone, at once."""
-        keys = [(SMS, record["id"]), (SMS_LATEST, f"{record['userPoolId']}:{record['phone']}")]
-        self.store.update_many(keys, lambda current: ([record, record["id"]], None))
+        pointer = {"id": record["id"], "expiresAt": record["expiresAt"]}
+        self.store.put_many([(SMS, record["id"], record),
+                             (SMS_LATEST, f"{record['userPoolId']}:{record['phone']}", pointer)])
+        self.pruner.wrote(SMS)
+        self.pruner.wrote(SMS_LATEST)
 
     def newest_sms(self, pool_id: str, phone: str) -> Optional[str]:
-        return self.store.get(SMS_LATEST, f"{pool_id}:{phone}")
+        pointer = self.store.get(SMS_LATEST, f"{pool_id}:{phone}")
+        return pointer["id"] if pointer else None
 
     def update_sms(self, sms_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
         return self.store.update(SMS, sms_id, change)
@@ -140,6 +158,7 @@ class AuthingRepository:
     # --- revoked tokens and files ------------------------------------------------------------
     def revoke(self, jti: str, exp: float) -> None:
         self.store.put(REVOKED, jti, exp)
+        self.pruner.wrote(REVOKED)
 
     def is_revoked(self, jti: str) -> bool:
         return self.store.get(REVOKED, jti) is not None

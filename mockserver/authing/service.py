@@ -34,7 +34,7 @@ class AuthingService:
             raise ValueError("the authing service logs users in through WeChat: register mockserver.wechat before it")
         self.wechat = context.peers["wechat"]
         self.clock, self.random = context.clock, context.random
-        self.repo = AuthingRepository(context.store)
+        self.repo = AuthingRepository(context.store, context.clock)
         self.applications = Apps(self.repo)
         self.directory = Users(self.repo, context.clock, context.random)
         self.tokens = Tokens(self.repo, self.applications, self.directory, context.clock, context.random,

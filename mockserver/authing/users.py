@@ -40,6 +40,10 @@ class Users:
     def all(self) -> List[Record]:
         return self.repo.users()
 
+    def page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        """How many users there are, and ``limit`` of them from the ``offset``-th on (creation order)."""
+        return self.repo.user_count(), self.repo.users_page(offset, limit)
+
     def linked(self, pool_id: str, kind: str, value: Optional[str]) -> Optional[Record]:
         """The user a link points at (None for no value or no link)."""
         if not value:

@@ -11,13 +11,17 @@ A rule names an endpoint (a path such as ``/sns/jscode2session`` or a route name
 - ``latency_ms``: wait that long first (alone, the request is then answered normally).
 
 ``times`` bounds how often a rule fires and ``probability`` makes it fire by chance, drawn from the
-server's seeded random source. Rules live in the store (namespace ``mock.faults``), so every process
-sharing a store shares them; the first active rule that matches, in creation order, fires. A fired
-error, drop or malformed answer replaces the route entirely: the request changes no state.
+server's seeded random source. Rules live in the store (one entry, ``mock.faults``/``rules``: the
+rules in creation order and the next rule's number), so every process sharing a store shares them
+and a request reads them in the same round trip as the clock (``begin_request``); the first active
+rule that matches fires. A fired error, drop or malformed answer replaces the route entirely: the
+request changes no state.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+import functools
+import threading
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute
 from werkzeug.routing import Map, RequestRedirect
@@ -25,10 +29,12 @@ from werkzeug.routing import Map, RequestRedirect
 from ..core.clock import Clock
 from ..core.errors import ControlError, NotFound
 from ..core.ids import RandomSource
-from ..core.store import COUNTERS, UNCHANGED, Store
+from ..core.store import UNCHANGED, Store
 from ..emulation import CallerFacts, EmulatedService
 
 NAMESPACE = "mock.faults"
+#: The one entry that holds every rule: ``{"next": number of the next rule, "rules": [...]}``.
+KEY: Tuple[str, str] = (NAMESPACE, "rules")
 BROKEN_ANSWERS = ("drop", "malformed")
 MATCH_FIELDS = ("appid", "user", "code")
 CORE_RULE_FIELDS = {"endpoint", "match", "drop", "malformed", "latency_ms", "times", "probability"}
@@ -54,6 +60,7 @@ class FaultRules:
         self.owners = {blueprint.name: service for service in services for blueprint in service.blueprints}
         self.fields = rule_fields(services)
         self.actions = [service.fault_error.name for service in services] + list(BROKEN_ANSWERS)
+        self._request = threading.local()  # the rules this thread's request read, if pinned
 
     def owner(self, endpoint: Optional[str]) -> Optional[EmulatedService]:
         """The service whose emulated API serves this route (None for the control plane)."""
@@ -89,23 +96,40 @@ class FaultRules:
         rule.update(self._frequency(spec))
         rule["hits"] = 0
         rule["created_at"] = self.clock.now()
-        number = self.store.incr(COUNTERS, "faults")
-        rule = {"id": f"f{number}", **rule}
-        self.store.put(NAMESPACE, rule["id"], rule)
-        return describe(rule)
+
+        def append(book):
+            book = book or {"next": 1, "rules": []}
+            added = {"id": f"f{book['next']}", **rule}
+            return {"next": book["next"] + 1, "rules": [*book["rules"], added]}, added
+        return describe(self.store.update(*KEY, append))
 
     def list(self) -> List[Dict[str, Any]]:
         return [describe(rule) for rule in self._rules()]
 
     def delete(self, rule_id: str) -> None:
-        if not self.store.delete(NAMESPACE, rule_id):
+        def remove(book):
+            kept = [rule for rule in (book or {}).get("rules", []) if rule["id"] != rule_id]
+            if book is None or len(kept) == len(book["rules"]):
+                return UNCHANGED, False
+            return {**book, "rules": kept}, True
+        if not self.store.update(*KEY, remove):
             raise NotFound(f"no fault rule {rule_id!r}")
 
     def clear(self) -> int:
-        rules = self._rules()
-        for rule in rules:
-            self.store.delete(NAMESPACE, rule["id"])
-        return len(rules)
+        def empty(book):
+            if not book or not book["rules"]:
+                return UNCHANGED, 0
+            return {**book, "rules": []}, len(book["rules"])
+        return self.store.update(*KEY, empty)
+
+    # --- one read per request -------------------------------------------------------------
+    def begin_request(self, book: Optional[Dict[str, Any]]) -> None:
+        """This thread's request uses the rules ``book`` (the stored entry, read by the runtime
+        together with the clock) until ``end_request``."""
+        self._request.rules = (book or {}).get("rules", [])
+
+    def end_request(self) -> None:
+        self._request.rules = None
 
     # --- the request path -----------------------------------------------------------------
     def fire(self, endpoint: str, rule_path: str, facts: CallerFacts) -> Optional[Dict[str, Any]]:
@@ -117,19 +141,16 @@ class FaultRules:
             if rule["probability"] is not None and self.random.random() >= rule["probability"]:
                 continue
 
-            def take(current):
-                if current is None or (current["times"] is not None and current["hits"] >= current["times"]):
-                    return UNCHANGED, None
-                current["hits"] += 1
-                return current, current
-
-            fired = self.store.update(NAMESPACE, rule["id"], take)
+            fired = self.store.update(*KEY, functools.partial(_hit, rule_id=rule["id"]))
             if fired is not None:
                 return fired
         return None
 
     def _rules(self) -> List[Dict[str, Any]]:
-        return sorted(self.store.values(NAMESPACE), key=lambda rule: int(rule["id"][1:]))
+        pinned = getattr(self._request, "rules", None)
+        if pinned is not None:
+            return pinned
+        return (self.store.get(*KEY) or {}).get("rules", [])
 
     @staticmethod
     def _applies(rule: Dict[str, Any], route: Optional[str], rule_path: str, facts: CallerFacts) -> bool:
@@ -229,6 +250,20 @@ class FaultRules:
                 break
         known = sorted({rule.rule for rule, _, _ in rules})
         raise ControlError(f"no emulated route {spec!r}; known paths: {', '.join(known)}")
+
+
+def _hit(book: Optional[Dict[str, Any]], rule_id: str) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """One more hit of a rule, unless it is gone or spent meanwhile: (the new book, the rule as hit)."""
+    if book is None:
+        return UNCHANGED, None
+    rules = book["rules"]
+    for i, rule in enumerate(rules):
+        if rule["id"] == rule_id:
+            if rule["times"] is not None and rule["hits"] >= rule["times"]:
+                return UNCHANGED, None
+            hit = {**rule, "hits": rule["hits"] + 1}
+            return {**book, "rules": [*rules[:i], hit, *rules[i + 1:]]}, hit
+    return UNCHANGED, None
 
 
 def describe(rule: Dict[str, Any]) -> Dict[str, Any]:

@@ -1,7 +1,9 @@
 """The request journal: what clients sent to the emulated APIs and what they got back.
 
-Entries live in the store (namespace ``mock.journal``, keyed by a sequence number), so processes
-sharing a store share one journal. It is a ring buffer: recording entry N drops entry N - size.
+Entries live in the store (namespace ``mock.journal``, keyed by a sequence number: their ``id``),
+so processes sharing a store share one journal. It is a ring buffer: recording entry N drops entry
+N - size, in the same atomic step (``Store.append``). A query reads the entries once (at most
+``size``) and answers the counts over every match with one page of them.
 Secrets are masked before anything is stored: app secrets, access/refresh/id tokens, passwords,
 session keys and Authorization headers in query strings, headers and JSON, form or multipart bodies
 never reach the journal. A body that is none of these (text, broken JSON) is kept as text.
@@ -20,8 +22,9 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl
 
 from ..core.errors import ControlError
-from ..core.store import COUNTERS, Store
+from ..core.store import Store
 from ..http import INVALID_JSON, NO_BODY, parse_json
+from .parsing import page_query
 
 NAMESPACE = "mock.journal"
 MASK = "***"
@@ -217,31 +220,36 @@ class Journal:
         return EntryParts(self.bounds)
 
     def record(self, entry: Dict[str, Any]) -> int:
-        number = self.store.incr(COUNTERS, "journal")
-        self.store.put(NAMESPACE, str(number), {"id": number, **entry})
-        if number > self.size:
-            self.store.delete(NAMESPACE, str(number - self.size))
-        return number
+        return self.store.append(NAMESPACE, entry, self.size)
 
     def entries(self) -> List[Dict[str, Any]]:
-        return sorted(self.store.values(NAMESPACE), key=lambda entry: entry["id"])
+        """Every entry kept, oldest first."""
+        return [{"id": int(key), **entry} for key, entry in self.store.items(NAMESPACE)]
+
+    def count(self) -> int:
+        return self.store.count(NAMESPACE)
+
+    def recent(self, limit: int) -> List[Dict[str, Any]]:
+        """The newest ``limit`` entries, newest first (without reading the others)."""
+        start = max(0, self.count() - limit)
+        return [{"id": int(key), **entry} for key, entry in reversed(self.store.page(NAMESPACE, start, limit))]
 
     def clear(self) -> int:
-        removed = 0
-        for key, _ in self.store.items(NAMESPACE):
-            removed += self.store.delete(NAMESPACE, key)
-        return removed
+        keys = [(NAMESPACE, key) for key, _ in self.store.items(NAMESPACE)]
+        return self.store.update_many(keys, lambda current: ([None] * len(keys), sum(v is not None for v in current)))
 
     def query(self, filters: Dict[str, str]) -> Dict[str, Any]:
         """Entries matching ``path``, ``appid``, ``user``, ``method``, ``since``, ``errcode``,
-        ``status`` (all optional), the last ``limit`` of them, and counts over every match."""
-        unknown = set(filters) - {"path", "appid", "user", "method", "since", "errcode", "status", "limit"}
+        ``status`` (all optional): counts over every match (``count``, which is ``total``,
+        ``by_path``, ``by_errcode``) and one page of them, oldest first — the newest ``limit``
+        after skipping the newest ``offset``."""
+        unknown = set(filters) - {"path", "appid", "user", "method", "since", "errcode", "status", "offset", "limit"}
         if unknown:
             raise ControlError(f"unknown filters {sorted(unknown)}")
         since = _parse(filters, "since", float)
         errcode = _parse(filters, "errcode", int)
         status = _parse(filters, "status", int)
-        limit = _parse(filters, "limit", int)
+        query = page_query(filters)
         path, method = filters.get("path"), (filters.get("method") or "").upper()
         matched = [
             entry for entry in self.entries()
@@ -253,14 +261,17 @@ class Journal:
             and (errcode is None or entry["errcode"] == errcode)
             and (status is None or entry["status"] == status)
         ]
-        shown = matched[-limit:] if limit else matched
+        end = max(0, len(matched) - query.offset)
         errcodes = Counter(entry["errcode"] for entry in matched)
         return {
             "count": len(matched),
+            "total": len(matched),
+            "offset": query.offset,
+            "limit": query.limit,
             "by_path": dict(Counter(entry["path"] for entry in matched)),
             "by_errcode": {"null" if code is None else str(code): n for code, n in errcodes.items()},
             "capacity": self.size,
-            "requests": shown,
+            "requests": matched[max(0, end - query.limit):end],
         }
 
 
@@ -269,9 +280,6 @@ def _parse(filters: Dict[str, str], name: str, kind):
     if value in (None, ""):
         return None
     try:
-        parsed = kind(value)
+        return kind(value)
     except ValueError:
         raise ControlError(f"filter {name!r} must be a{'n integer' if kind is int else ' number'}") from None
-    if name == "limit" and parsed < 1:
-        raise ControlError("filter 'limit' must be positive")
-    return parsed

@@ -61,6 +61,15 @@ def query(name: str, description: str, schema: Dict[str, Any] = STRING) -> Dict[
 
 
 RULE_ID = path_param("rule_id", "fault rule id, e.g. f1")
+#: ``?offset=&limit=`` of every listing (control/parsing.py: page_query).
+PAGE_PARAMS = [query("offset", "entries to skip (default 0)", INTEGER),
+               query("limit", "entries to answer, 1 to 1000 (default 100)", INTEGER)]
+
+
+def paged(name: str, items: Dict[str, Any]) -> Dict[str, Any]:
+    """The answer of a listing: one page under ``name``, with the total."""
+    return obj({name: {"type": "array", "items": items}, "total": INTEGER, "offset": INTEGER, "limit": INTEGER},
+               [name, "total", "offset", "limit"])
 
 FAULT_RULE_FIELDS = {
     "endpoint": {"type": "string", "description": "path (/sns/jscode2session) or route name (jscode2session)"},
@@ -90,10 +99,12 @@ SCHEMAS = {
                       "description": "the parts cut to --journal-max-bytes/--journal-max-fields, "
                                      "with their original sizes in bytes (null: nothing cut)"},
     }, ["id", "time", "method", "path", "status", "errcode", "latency_ms"]),
-    "Journal": obj({"count": INTEGER, "by_path": obj(additionalProperties=INTEGER),
+    "Journal": obj({"count": {"type": "integer", "description": "matches in all (the same as total)"},
+                    "total": INTEGER, "offset": INTEGER, "limit": INTEGER,
+                    "by_path": obj(additionalProperties=INTEGER),
                     "by_errcode": obj(additionalProperties=INTEGER), "capacity": INTEGER,
                     "requests": {"type": "array", "items": ref("JournalEntry")}},
-                   ["count", "by_path", "by_errcode", "capacity", "requests"]),
+                   ["count", "total", "offset", "limit", "by_path", "by_errcode", "capacity", "requests"]),
 }
 
 PATHS: Dict[str, Dict[str, Any]] = {
@@ -131,7 +142,10 @@ PATHS: Dict[str, Dict[str, Any]] = {
             query("user", "WeChat user alias"), query("method", "HTTP method"),
             query("since", "epoch seconds (mock clock), inclusive", NUMBER),
             query("errcode", "WeChat errcode / Authing code; 0 for successes", INTEGER),
-            query("status", "HTTP status", INTEGER), query("limit", "only the last N matches", INTEGER)]),
+            query("status", "HTTP status", INTEGER),
+            query("offset", "newest matches to skip (default 0)", INTEGER),
+            query("limit", "matches to answer, the newest first skipped, oldest first shown: 1 to 1000 "
+                           "(default 100)", INTEGER)]),
         "delete": op("Clear the journal", "journal", obj({"deleted": INTEGER})),
     },
 }

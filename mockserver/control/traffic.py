@@ -30,6 +30,7 @@ DROPPED_LENGTH = 64
 def install(app: Flask) -> None:
     app.before_request(before_request)
     app.after_request(after_request)
+    app.teardown_request(lambda exc: current().end_request())
 
 
 def observed(req: Request) -> bool:
@@ -44,7 +45,8 @@ def before_request() -> Optional[Response]:
         return None
     rt = current()
     started = time.perf_counter()
-    ctx.mock_time = rt.clock.now()  # the first read of a shared store: if it is down, nothing is journaled
+    rt.begin_emulated_request()  # the first read of a shared store: if it is down, nothing is journaled
+    ctx.mock_time = rt.clock.now()
     ctx.mock_started = started
     ctx.mock_facts = CallerFacts()  # what the journal shows if the next line raises
     ctx.mock_facts = facts = caller_facts(req, rt)

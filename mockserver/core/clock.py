@@ -88,6 +88,12 @@ class Clock:
         """From now until ``end_request``, this thread reads the shared state at most once."""
         self._request.active, self._request.state = True, None
 
+    def pin(self, state: Optional[Dict[str, float]]) -> None:
+        """This request's clock is ``state``, read from the store by the caller together with
+        other entries (one round trip for both); only between ``begin_request`` and ``end_request``."""
+        if getattr(self._request, "active", False) and state is not None:
+            self._request.state = state
+
     def end_request(self) -> None:
         self._request.active, self._request.state = False, None
 

@@ -91,6 +91,7 @@ class GuardedStore(Store):
                 setattr(cls, name, _guard(attribute))
 
     def __init__(self, check_interval: float):
+        super().__init__()
         self._check_interval = check_interval
         self._calls = threading.local()
         self._recover: Optional[Callable[[str], None]] = None

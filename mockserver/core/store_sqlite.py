@@ -1,10 +1,16 @@
 """``--state sqlite:///PATH``: state in one SQLite file, surviving restarts, shared by processes.
 
-One table of (namespace, key, JSON value) rows, in write-ahead-log mode. Every write is its own
-transaction, committed before the call returns: a mock killed with ``kill -9`` loses nothing it
-acknowledged (WAL with ``synchronous=NORMAL`` is durable against a process crash; a power cut may
-lose the last commits). ``update`` holds the database's write lock from read to write
-(``BEGIN IMMEDIATE``), so it is atomic across threads and processes alike.
+One table of (namespace, key, JSON value) rows, in write-ahead-log mode, ordered by ``seq``. Every
+write is its own transaction, committed before the call returns: a mock killed with ``kill -9``
+loses nothing it acknowledged (WAL with ``synchronous=NORMAL`` is durable against a process crash;
+a power cut may lose the last commits). ``update`` holds the database's write lock from read to
+write (``BEGIN IMMEDIATE``), so it is atomic across threads and processes alike.
+
+Beside ``entries``: ``expiries`` (namespace, key, time) indexes the entries of namespaces declared
+by ``index_expiry``; ``snapshot`` holds the state last loaded by ``replace_all``/``initialise``
+(its rows' ``seq`` are negative, so its entries come first, in its order; only they are negative)
+and ``store_info`` its digest; ``changed`` lists every entry written since, so a reset to the same state deletes and
+restores only those (a reset to another state reloads everything).
 
 URLs follow SQLAlchemy's convention: ``sqlite:///mock.db`` is relative to the working directory,
 ``sqlite:////var/lib/mock.db`` absolute; ``?timeout=SECONDS`` is how long a call waits for another
@@ -26,7 +32,8 @@ import threading
 from typing import Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl
 
-from .store import INITIALISED, META, UNCHANGED, check_count
+from .snapshots import DigestCache, encode, encoded_state
+from .store import COUNTERS, INITIALISED, META, UNCHANGED, Expiring, State, Value, check_count
 from .store_guard import DEFAULT_CHECK_MS, DEFAULT_TIMEOUT, GuardedStore, backend_options
 
 SCHEMA = """
@@ -36,7 +43,19 @@ CREATE TABLE IF NOT EXISTS entries (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     UNIQUE (namespace, key)
-)
+);
+CREATE INDEX IF NOT EXISTS entries_in_order ON entries (namespace, seq);
+CREATE TABLE IF NOT EXISTS expiries (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS expiries_by_time ON expiries (namespace, at);
+CREATE TABLE IF NOT EXISTS changed (namespace TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (namespace, key))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshot (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL, expires REAL,
+    PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 UPSERT = ("INSERT INTO entries (namespace, key, value) VALUES (?, ?, ?) "
           "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value")
@@ -46,9 +65,39 @@ DELETE = "DELETE FROM entries WHERE namespace = ? AND key = ?"
 
 log = logging.getLogger("mockserver.store")
 
+MARK_CHANGED = "INSERT OR IGNORE INTO changed (namespace, key) VALUES (?, ?)"
+SET_EXPIRY = "INSERT OR REPLACE INTO expiries (namespace, key, at) VALUES (?, ?, ?)"
+DROP_EXPIRY = "DELETE FROM expiries WHERE namespace = ? AND key = ?"
+#: What a reset to the loaded snapshot does: the changed entries back to their snapshot values.
+RESTORE_CHANGED = (
+    "DELETE FROM entries WHERE (namespace, key) IN (SELECT namespace, key FROM changed)",
+    "DELETE FROM expiries WHERE (namespace, key) IN (SELECT namespace, key FROM changed)",
+    "INSERT INTO entries (seq, namespace, key, value) SELECT s.seq, s.namespace, s.key, s.value "
+    "FROM snapshot s JOIN changed c ON s.namespace = c.namespace AND s.key = c.key",
+    "INSERT INTO expiries (namespace, key, at) SELECT s.namespace, s.key, s.expires "
+    "FROM snapshot s JOIN changed c ON s.namespace = c.namespace AND s.key = c.key WHERE s.expires IS NOT NULL",
+    "DELETE FROM changed",
+)
+#: Loading another state: its rows go into ``entries`` (the order index rebuilt after, which is
+#: quicker than keeping it up to date row by row), then ``snapshot`` is copied from them.
+CLEAR_FOR_LOAD = (
+    "DELETE FROM snapshot",
+    "DELETE FROM entries WHERE namespace != :meta",
+    "DELETE FROM expiries WHERE namespace != :meta",
+    "DELETE FROM changed",
+    "DROP INDEX IF EXISTS entries_in_order",
+)
+SNAPSHOT_LOADED = (
+    "CREATE INDEX entries_in_order ON entries (namespace, seq)",
+    "INSERT INTO snapshot (namespace, key, seq, value, expires) SELECT e.namespace, e.key, e.seq, e.value, x.at "
+    "FROM entries e LEFT JOIN expiries x ON x.namespace = e.namespace AND x.key = e.key WHERE e.seq < 0 "
+    "ORDER BY e.namespace, e.key",
+)
 
-def encode(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+def create_schema(db: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";"):
+        db.execute(statement)
 
 
 def file_identity(path: str) -> Optional[Tuple[int, int]]:
@@ -68,13 +117,14 @@ class SqliteStore(GuardedStore):
         super().__init__(check_interval)
         self.path = path
         self._busy_timeout = busy_timeout
+        self._loaded = DigestCache()
         self._local = threading.local()
         self._connections: List[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._file_lock = threading.Lock()
         self._generation = 0  # bumped when the file is opened anew: every thread's connection is stale
         with self._transaction() as db:
-            db.execute(SCHEMA)
+            create_schema(db)
         self._identity = file_identity(path)
 
     @classmethod
@@ -108,8 +158,8 @@ class SqliteStore(GuardedStore):
         with self._file_lock:
             if identity != self._identity:
                 self._generation += 1
-                with self._transaction() as db:  # creates the file and its table if they are gone
-                    db.execute(SCHEMA)
+                with self._transaction() as db:  # creates the file and its tables if they are gone
+                    create_schema(db)
                 self._identity = file_identity(self.path)
                 log.warning("%s was deleted or replaced: opened it anew", self.path)
         return f"{self.path} was deleted or replaced"  # the runtime loads the fixture if it holds no state
@@ -150,20 +200,69 @@ class SqliteStore(GuardedStore):
             raise
         db.execute("COMMIT")
 
+    # Every write goes through these two (inside a transaction), which keep the indexes.
+    def _write(self, db: sqlite3.Connection, namespace: str, key: str, value: Value) -> None:
+        db.execute(UPSERT, (namespace, key, encode(value)))
+        if self.indexed(namespace):
+            at = self.expiry(namespace, value)
+            db.execute(DROP_EXPIRY, (namespace, key)) if at is None else db.execute(SET_EXPIRY, (namespace, key, at))
+        if namespace != META:
+            db.execute(MARK_CHANGED, (namespace, key))
+
+    def _remove(self, db: sqlite3.Connection, namespace: str, key: str) -> bool:
+        removed = db.execute(DELETE, (namespace, key)).rowcount > 0
+        if self.indexed(namespace):
+            db.execute(DROP_EXPIRY, (namespace, key))
+        if namespace != META:
+            # An entry the snapshot has must come back at a reset; one it lacks is simply gone.
+            if db.execute("SELECT 1 FROM snapshot WHERE namespace = ? AND key = ?", (namespace, key)).fetchone():
+                db.execute(MARK_CHANGED, (namespace, key))
+            else:
+                db.execute("DELETE FROM changed WHERE namespace = ? AND key = ?", (namespace, key))
+        return removed
+
     def get(self, namespace, key):
         row = self._db().execute(SELECT, (namespace, key)).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def get_many(self, keys):
+        db = self._db()
+        rows = [db.execute(SELECT, pair).fetchone() for pair in keys]
+        return [None if row is None else json.loads(row[0]) for row in rows]
+
     def put(self, namespace, key, value):
-        self._db().execute(UPSERT, (namespace, key, encode(value)))
+        with self._transaction() as db:
+            self._write(db, namespace, key, value)
+
+    def put_many(self, entries, unless=None):
+        with self._transaction() as db:
+            if unless is not None and db.execute(SELECT, unless).fetchone():
+                return False
+            # as ``_write`` does, one statement for all the entries at each step
+            db.executemany(UPSERT, ((namespace, key, encode(value)) for namespace, key, value in entries))
+            expiring = [(namespace, key, self.expiry(namespace, value)) for namespace, key, value in entries
+                        if self.indexed(namespace)]
+            db.executemany(DROP_EXPIRY, ((namespace, key) for namespace, key, at in expiring if at is None))
+            db.executemany(SET_EXPIRY, (entry for entry in expiring if entry[2] is not None))
+            db.executemany(MARK_CHANGED, ((namespace, key) for namespace, key, _ in entries if namespace != META))
+        return True
 
     def delete(self, namespace, key):
-        return self._db().execute(DELETE, (namespace, key)).rowcount > 0
+        with self._transaction() as db:
+            return self._remove(db, namespace, key)
 
     def items(self, namespace):
         rows = self._db().execute("SELECT key, value FROM entries WHERE namespace = ? ORDER BY seq",
                                   (namespace,))
         return [(key, json.loads(value)) for key, value in rows]
+
+    def page(self, namespace, offset, limit):
+        rows = self._db().execute("SELECT key, value FROM entries WHERE namespace = ? ORDER BY seq LIMIT ? OFFSET ?",
+                                  (namespace, limit, offset))
+        return [(key, json.loads(value)) for key, value in rows]
+
+    def count(self, namespace):
+        return self._db().execute("SELECT COUNT(*) FROM entries WHERE namespace = ?", (namespace,)).fetchone()[0]
 
     def update_many(self, keys, change):
         with self._transaction() as db:
@@ -172,29 +271,79 @@ class SqliteStore(GuardedStore):
             check_count(keys, new_values)
             for (namespace, key), new_value in zip(keys, new_values):
                 if new_value is None:
-                    db.execute(DELETE, (namespace, key))
+                    self._remove(db, namespace, key)
                 elif new_value is not UNCHANGED:
-                    db.execute(UPSERT, (namespace, key, encode(new_value)))
+                    self._write(db, namespace, key, new_value)
         return result
 
-    def replace_all(self, state):
+    def append(self, namespace, value, keep):
         with self._transaction() as db:
-            self._load(db, state)
+            row = db.execute(SELECT, (COUNTERS, namespace)).fetchone()
+            number = (json.loads(row[0]) if row else 0) + 1
+            self._write(db, COUNTERS, namespace, number)
+            self._write(db, namespace, str(number), value)
+            if number > keep:
+                self._remove(db, namespace, str(number - keep))
+        return number
+
+    def expiring(self, namespace, after, limit):
+        db = self._db()
+        db.execute("BEGIN")  # one consistent view for the count and the entries
+        try:
+            total = db.execute("SELECT COUNT(*) FROM expiries WHERE namespace = ? AND at > ?",
+                               (namespace, after)).fetchone()[0]
+            rows = db.execute("SELECT e.key, e.value FROM expiries x JOIN entries e "
+                              "ON e.namespace = x.namespace AND e.key = x.key "
+                              "WHERE x.namespace = ? AND x.at > ? ORDER BY x.at, x.key LIMIT ?",
+                              (namespace, after, limit)).fetchall()
+        finally:
+            db.execute("COMMIT")
+        return Expiring(total, [(key, json.loads(value)) for key, value in rows])
+
+    def prune(self, namespace, before, limit):
+        with self._transaction() as db:
+            expired = [key for key, in db.execute(
+                "SELECT key FROM expiries WHERE namespace = ? AND at < ? ORDER BY at LIMIT ?",
+                (namespace, before, limit))]
+            for key in expired:
+                self._remove(db, namespace, key)
+        return len(expired)
+
+    def replace_all(self, state):
+        digest, rows = self._loaded.digest_for(self, state)
+        with self._transaction() as db:
+            self._load(db, state, digest, rows)
 
     def initialise(self, state):
+        if self.get(META, INITIALISED):  # a resumed store: nothing to encode
+            return False
+        digest, rows = self._loaded.digest_for(self, state)
         with self._transaction() as db:
             if db.execute(SELECT, (META, INITIALISED)).fetchone():
                 return False
-            self._load(db, state)
+            self._load(db, state, digest, rows)
         return True
 
-    @staticmethod
-    def _load(db: sqlite3.Connection, state) -> None:
-        db.execute("DELETE FROM entries WHERE namespace != ?", (META,))
-        db.executemany("INSERT INTO entries (namespace, key, value) VALUES (?, ?, ?)",
-                       ((namespace, key, encode(value))
-                        for namespace, entries in state.items() for key, value in entries.items()))
-        db.execute(UPSERT, (META, INITIALISED, "true"))
+    def _load(self, db: sqlite3.Connection, state: State, digest: str, rows: Optional[list]) -> None:
+        """Back to ``state``: only the changed entries when its snapshot is the one loaded, else
+        everything (the snapshot replaced first)."""
+        loaded = db.execute("SELECT value FROM store_info WHERE name = 'snapshot'").fetchone()
+        if loaded is not None and loaded[0] == digest:
+            for statement in RESTORE_CHANGED:
+                db.execute(statement)
+        else:
+            rows = rows if rows is not None else encoded_state(self, state)
+            for statement in CLEAR_FOR_LOAD:
+                db.execute(statement, {"meta": META} if ":meta" in statement else ())
+            # the state's entries come first, in its order: negative seqs
+            first = -len(rows)
+            db.executemany("INSERT INTO entries (seq, namespace, key, value) VALUES (?, ?, ?, ?)",
+                           ((first + i, namespace, key, value) for i, (namespace, key, value, _) in enumerate(rows)))
+            db.executemany(SET_EXPIRY, ((namespace, key, at) for namespace, key, _, at in rows if at is not None))
+            for statement in SNAPSHOT_LOADED:
+                db.execute(statement)
+            db.execute("INSERT OR REPLACE INTO store_info (name, value) VALUES ('snapshot', ?)", (digest,))
+        self._write(db, META, INITIALISED, True)
 
     def close(self):
         with self._connections_lock:

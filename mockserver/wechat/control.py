@@ -7,8 +7,8 @@ from typing import Any, Dict, Mapping, Tuple
 
 from flask import Blueprint, Response, request
 
-from ..control.dashboard import back
-from ..control.parsing import body, required
+from ..control.dashboard import DASHBOARD_ROWS, back
+from ..control.parsing import body, page, page_query, required
 from ..core.errors import ControlError
 from . import views
 from .routes import wechat
@@ -45,8 +45,10 @@ def messages():
 
 @blueprint.get("/users")
 def list_users():
-    service = wechat()
-    return {"users": [service.describe_user(user) for user in service.users()]}
+    """A page of the users, in creation order (``?offset=&limit=``), with their total."""
+    service, query = wechat(), page_query(request.args)
+    total, users = service.directory.users_page(query.offset, query.limit)
+    return page("users", total, service.describe_users(users), query)
 
 
 @blueprint.post("/users")
@@ -94,8 +96,12 @@ def wx_shim():
 
 
 def dashboard(service: WeChatService, args: Mapping[str, str]) -> Tuple[str, Dict[str, Any]]:
-    """The WeChat section of the dashboard: apps, users (with a mint form), live codes and tokens."""
+    """The WeChat section of the dashboard: apps, the first users (with a mint form), the live
+    codes and tokens that expire soonest, each with its total."""
+    user_count, users = service.directory.users_page(0, DASHBOARD_ROWS)
+    code_count, codes = service.login.live_codes(DASHBOARD_ROWS)
+    token_count, tokens = service.tokens.live(DASHBOARD_ROWS)
     return "wechat_dashboard.html", {
-        "wechat_apps": service.apps(), "wechat_users": [service.describe_user(u) for u in service.users()],
-        "codes": service.login.live_codes(), "tokens": service.tokens.live(),
+        "wechat_apps": service.apps(), "wechat_users": service.describe_users(users), "wechat_user_count": user_count,
+        "codes": codes, "code_count": code_count, "tokens": tokens, "token_count": token_count,
         "minted": args.get("minted"), "minted_user": args.get("user")}

@@ -3,7 +3,7 @@ session or a phone number, the session key and what it encrypts, and the login q
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from ..core.clock import Clock
 from ..core.errors import Conflict, ControlError, NotFound
@@ -82,7 +82,10 @@ class Login:
             raise WeChatError(41002)
         if not secret:
             raise WeChatError(41004)
-        app = self.repo.app(appid)
+        return self._checked_app(self.repo.app(appid), secret)
+
+    @staticmethod
+    def _checked_app(app: Optional[Record], secret: str) -> Record:
         if app is None:
             raise WeChatError(40013)
         if secret != app["secret"]:
@@ -100,12 +103,10 @@ class Login:
             raise WeChatError(41008)
         if grant_type not in (None, "authorization_code"):
             raise WeChatError(40002)
-        app = self.authenticate(appid, secret)
+        found, peek = self.repo.app_and_code(appid, js_code)  # one read: the login's hot path
+        app = self._checked_app(found, secret)
         self._check_login_quota(app)
-        record = self.exchange_code(app["appid"], js_code)
-        user = self.repo.user(record["alias"])
-        if user is None:  # deleted since the code was minted
-            raise WeChatError(40029)
+        record, user = self._take_code(app["appid"], js_code, peek)
         return Session(record["session_key"], self.directory.openid(user, app["appid"]),
                        self.directory.unionid(user, app))
 
@@ -115,36 +116,36 @@ class Login:
         if quota and self.repo.count_call(f"{app['appid']}:login", int(self.clock.now() // 60)) > quota:
             raise WeChatError(45011)
 
-    def exchange_code(self, appid: str, code: str) -> Record:
-        """Take a login code for ``appid`` exactly once; the code's record, or a WeChatError."""
+    def _take_code(self, appid: str, code: str, peek: Optional[Record]) -> Tuple[Record, Record]:
+        """Take a login code for ``appid`` exactly once, in one atomic step with a look at its user
+        (``peek``, the code as read before, names them); (the code's record, the user), or a
+        WeChatError — which leaves the code as it was."""
         now = self.clock.now()
-        peek = self.repo.code(code)
-        if peek and peek["appid"] == appid and peek["used_at"] is None and now - peek["issued_at"] <= CODE_TTL:
-            self._refuse_blocked(peek["alias"])
 
-        def take(record):
+        def take(record, user):
             if record is None:
                 return UNCHANGED, "unknown"
             if record["appid"] != appid or now - record["issued_at"] > CODE_TTL:
                 return UNCHANGED, "invalid"
             if record["used_at"] is not None:
                 return UNCHANGED, "used"
-            record["used_at"] = now
-            return record, record
+            if user is None:  # deleted since the code was minted
+                return UNCHANGED, "invalid"
+            if user.get("blocked"):
+                return UNCHANGED, "blocked"
+            taken = {**record, "used_at": now}
+            return taken, (taken, user)
 
-        outcome = self.repo.update_code(code, take)
+        outcome: Any = "unknown" if peek is None else self.repo.take_code(code, peek["alias"], take)
         if outcome == "unknown" and self.accept_unknown_codes and WELL_FORMED_CODE.match(code):
             outcome = self._adopt_unknown_code(appid, code, now)
         if outcome == "used":
             raise WeChatError(40163)
+        if outcome == "blocked":
+            raise WeChatError(40226)
         if isinstance(outcome, str):
             raise WeChatError(40029)
         return outcome
-
-    def _refuse_blocked(self, alias: str) -> None:
-        owner = self.repo.user(alias)
-        if owner and owner.get("blocked"):
-            raise WeChatError(40226)
 
     def _adopt_unknown_code(self, appid: str, code: str, now: float) -> Any:
         """``--accept-unknown-codes``: a code WeChat's devtools made logs in the configured user."""
@@ -152,12 +153,13 @@ class Login:
             user = self.directory.user(self.accept_unknown_codes)
         except NotFound:
             return "unknown"
-        self._refuse_blocked(user["alias"])
+        if user.get("blocked"):
+            return "blocked"
         record = {"appid": appid, "alias": user["alias"], "session_key": self.random.session_key(),
-                  "issued_at": now, "used_at": now, "adopted": True}
+                  "issued_at": now, "expires_at": now + CODE_TTL, "used_at": now, "adopted": True}
         if not self.repo.adopt_code(code, record, self.directory.openid(user, appid)):
             return "used"
-        return record
+        return record, user
 
     def phone_number(self, app: Record, code: Any) -> PhoneNumber:
         """``/wxa/business/getuserphonenumber``: a phone code, used once, for the number."""
@@ -213,23 +215,26 @@ class Login:
 
     # --- the control plane: what the mini program would receive ---------------------------------
     def mint_login_code(self, appid: str, user_ref: Optional[str]) -> MintedCode:
-        app = self.directory.app(appid)
-        user = self.directory.user(user_ref) if user_ref else self.directory.create_user({})
+        if user_ref:
+            app, user = self.directory.app_and_user(appid, user_ref)
+        else:
+            app, user = self.directory.app(appid), self.directory.create_user({})
         openid = self.directory.openid(user, app["appid"])
         code, session_key = self.random.login_code(), self.random.session_key()
         # As in WeChat, wx.login() itself renews the session key: it is what encryptedData uses.
+        now = self.clock.now()
         self.repo.put_code_and_session(code, {"appid": app["appid"], "alias": user["alias"],
-                                              "session_key": session_key, "issued_at": self.clock.now(),
-                                              "used_at": None}, openid)
+                                              "session_key": session_key, "issued_at": now,
+                                              "expires_at": now + CODE_TTL, "used_at": None}, openid)
         return MintedCode(code, openid)
 
     def mint_phone_code(self, appid: str, user_ref: str) -> str:
-        app, user = self.directory.app(appid), self.directory.user(user_ref)
+        app, user = self.directory.app_and_user(appid, user_ref)
         if not user.get("phone"):
             raise Conflict(f"user {user['alias']!r} has no phone number")
-        code = self.random.phone_code()
-        self.repo.put_phone_code(code, {"appid": app["appid"], "alias": user["alias"],
-                                        "issued_at": self.clock.now(), "used_at": None})
+        code, now = self.random.phone_code(), self.clock.now()
+        self.repo.put_phone_code(code, {"appid": app["appid"], "alias": user["alias"], "issued_at": now,
+                                        "expires_at": now + PHONE_CODE_TTL, "used_at": None})
         return code
 
     def open_data(self, appid: str, user_ref: str, kind: str) -> OpenData:
@@ -259,9 +264,10 @@ class Login:
         return OpenData(kind, crypto.encrypt_data(session_key, iv, payload), iv, raw_data,
                         crypto.raw_data_signature(raw_data, session_key), public)
 
-    def live_codes(self) -> List[Dict[str, Any]]:
-        """Login codes minted and neither used nor expired (what ``wx.login()`` handed out)."""
+    def live_codes(self, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
+        """Login codes minted and neither used nor expired (what ``wx.login()`` handed out): how
+        many, and the ``limit`` that expire soonest."""
         now = self.clock.now()
-        return [{"code": code, **record, "expires_in": int(record["issued_at"] + CODE_TTL - now)}
-                for code, record in self.repo.codes()
-                if record["used_at"] is None and now - record["issued_at"] <= CODE_TTL]
+        live = self.repo.live_codes(now, limit)
+        return live.total, [{"code": code, **record, "expires_in": int(record["issued_at"] + CODE_TTL - now)}
+                            for code, record in live.entries]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..control.openapi import ANY_OBJECT, STRING, obj, op, path_param, ref
+from ..control.openapi import ANY_OBJECT, PAGE_PARAMS, STRING, obj, op, paged, path_param, ref
 from ..emulation import OpenApiPart
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
@@ -34,7 +34,8 @@ PATHS: Dict[str, Dict[str, Any]] = {
                  ["appid", "user"]))},
     "/__mock__/wechat/messages": {"get": op("Subscribe messages sent", "wechat")},
     "/__mock__/users": {
-        "get": op("WeChat users with their openids/unionids", "users"),
+        "get": op("A page of the WeChat users, in creation order, with their openids/unionids and the total",
+                  "users", paged("users", ANY_OBJECT), params=PAGE_PARAMS),
         "post": op("Create a WeChat user (missing fields are made up)", "users", body=ANY_OBJECT, status="201"),
     },
     "/__mock__/users/{ref}": {

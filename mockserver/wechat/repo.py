@@ -6,8 +6,8 @@ namespace          key                    value
 wx.apps            appid                  app: appid, secret, name, open_platform, ...
 wx.users           alias                  user profile (nickname, avatar_url, phone, ...)
 wx.openids         openid                 {alias, appid}: who an openid belongs to
-wx.codes           login code             {appid, alias, session_key, issued_at, used_at}
-wx.phone_codes     phone code             {appid, alias, issued_at, used_at}
+wx.codes           login code             {appid, alias, session_key, issued_at, expires_at, used_at}
+wx.phone_codes     phone code             {appid, alias, issued_at, expires_at, used_at}
 wx.sessions        appid:openid           {session_key, created_at}: the latest login
 wx.tokens          access token           {appid, kind, issued_at, expires_at, superseded}
 wx.app_tokens      appid                  {"token": ..., "stable": ...}: the current ones
@@ -16,14 +16,22 @@ wx.quota           appid:day              calls of /cgi-bin/token that day
 wx.messages        msgid                  subscribe messages sent
 =================  =====================  ==================================================
 
-A user and the openid entries that point at it, and an app and the openids of every user in it,
-are written in one atomic step (``update_many``), so no crash leaves one without the other.
+A user and the openid entries that point at it (and, when it goes, its sessions), and an app and
+the openids of every user in it, are written in one atomic step (``update_many``, ``put_many``),
+so no crash leaves one without the other.
+
+Codes and tokens are indexed by expiry (a code's ends when it is used): the live ones are listed
+from the index, and the expired ones pruned as new ones are written (``core/pruning.py``).
+Sessions have no lifetime (WeChat documents none): there is one per user and app at most, and
+they go with their user.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..core.store import UNCHANGED, State, Store
+from ..core.clock import Clock
+from ..core.pruning import Pruner
+from ..core.store import UNCHANGED, Expiring, State, Store
 
 APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
@@ -32,6 +40,8 @@ NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TO
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
+#: Taking a login code: (its record, its user) → (the new record or ``UNCHANGED``, result).
+CodeChange = Callable[[Optional[Record], Optional[Record]], Tuple[Any, Any]]
 
 
 def _session_key(appid: str, openid: str) -> str:
@@ -40,12 +50,25 @@ def _session_key(appid: str, openid: str) -> str:
 
 def _get(store: Store, namespace: str, key: Any) -> Optional[Record]:
     """The entry under ``key``; None for a key that is not a non-empty string (clients send anything)."""
-    return store.get(namespace, key) if isinstance(key, str) and key else None
+    return store.get(namespace, key) if _is_key(key) else None
+
+
+def _is_key(key: Any) -> bool:
+    return isinstance(key, str) and bool(key)
+
+
+def code_expiry(record: Record) -> float:
+    """A login or phone code stops being live when it is used, else when it expires."""
+    return record["used_at"] if record["used_at"] is not None else record["expires_at"]
 
 
 class WeChatRepository:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, clock: Clock):
         self.store = store
+        self.pruner = Pruner(store, clock)
+        store.index_expiry(CODES, code_expiry)
+        store.index_expiry(PHONE_CODES, code_expiry)
+        store.index_expiry(TOKENS, lambda record: record["expires_at"])
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -68,15 +91,10 @@ class WeChatRepository:
         return self.store.values(APPS)
 
     def add_app(self, app: Record, openids: List[Tuple[str, Record]]) -> bool:
-        """The app and the openid of every user in it, at once; False (and nothing written) when
-        the appid exists."""
-        keys = [(APPS, app["appid"])] + [(OPENIDS, openid) for openid, _ in openids]
-
-        def add(current):
-            if current[0] is not None:
-                return [UNCHANGED] * len(keys), False
-            return [app, *(owner for _, owner in openids)], True
-        return self.store.update_many(keys, add)
+        """The app and the openid of every user in it, in one bulk write; False (and nothing
+        written) when the appid exists."""
+        entries = [(APPS, app["appid"], app)] + [(OPENIDS, openid, owner) for openid, owner in openids]
+        return self.store.put_many(entries, unless=(APPS, app["appid"]))
 
     # --- users ----------------------------------------------------------------------------
     def user(self, alias: Any) -> Optional[Record]:
@@ -84,6 +102,12 @@ class WeChatRepository:
 
     def users(self) -> List[Record]:
         return self.store.values(USERS)
+
+    def users_page(self, offset: int, limit: int) -> List[Record]:
+        return [user for _, user in self.store.page(USERS, offset, limit)]
+
+    def user_count(self) -> int:
+        return self.store.count(USERS)
 
     def openid_owner(self, openid: Any) -> Optional[Record]:
         """``{alias, appid}`` of an openid."""
@@ -115,26 +139,55 @@ class WeChatRepository:
             return updated, updated
         return self.store.update(USERS, alias, merge)
 
-    def remove_user(self, alias: str, openids: List[str]) -> None:
-        """The user and its openid entries, at once."""
-        keys = [(USERS, alias)] + [(OPENIDS, openid) for openid in openids]
+    def remove_user(self, alias: str, openids: List[Tuple[str, str]]) -> None:
+        """The user, its openid entries and its sessions (``(appid, openid)`` pairs), at once."""
+        keys = ([(USERS, alias)] + [(OPENIDS, openid) for _, openid in openids]
+                + [(SESSIONS, _session_key(appid, openid)) for appid, openid in openids])
         self.store.update_many(keys, lambda current: ([None] * len(keys), None))
 
     # --- login codes, phone codes and sessions ----------------------------------------------
     def code(self, code: Any) -> Optional[Record]:
         return _get(self.store, CODES, code)
 
-    def codes(self) -> List[Tuple[str, Record]]:
-        return self.store.items(CODES)
+    def code_or_phone_code(self, code: Any) -> Optional[Record]:
+        """The login code, else the phone code, under ``code`` (one read)."""
+        if not _is_key(code):
+            return None
+        login, phone = self.store.get_many([(CODES, code), (PHONE_CODES, code)])
+        return login or phone
 
-    def update_code(self, code: str, change: Change) -> Any:
-        return self.store.update(CODES, code, change)
+    def app_and_user(self, appid: Any, alias: Any) -> Tuple[Optional[Record], Optional[Record]]:
+        """An app and a user by alias (one read)."""
+        if not (_is_key(appid) and _is_key(alias)):
+            return self.app(appid), self.user(alias)
+        app, user = self.store.get_many([(APPS, appid), (USERS, alias)])
+        return app, user
+
+    def app_and_code(self, appid: Any, code: Any) -> Tuple[Optional[Record], Optional[Record]]:
+        """An app and a login code, as a code exchange needs them first (one read)."""
+        keys = [(APPS, appid)] if _is_key(appid) else []
+        keys += [(CODES, code)] if _is_key(code) else []
+        found = iter(self.store.get_many(keys))
+        return (next(found) if _is_key(appid) else None), (next(found) if _is_key(code) else None)
+
+    def live_codes(self, now: float, limit: int) -> Expiring:
+        """Login codes neither used nor expired at ``now``: how many, and the ``limit`` that
+        expire soonest."""
+        return self.store.expiring(CODES, now, limit)
+
+    def take_code(self, code: str, alias: str, change: CodeChange) -> Any:
+        """Atomically change a login code, given it and its user (``alias``): ``change(code
+        record, user)`` → (new code record or ``UNCHANGED``, result)."""
+        def take(current):
+            new_record, result = change(current[0], current[1])
+            return [new_record, UNCHANGED], result
+        return self.store.update_many([(CODES, code), (USERS, alias)], take)
 
     def put_code_and_session(self, code: str, record: Record, openid: str) -> None:
         """A minted login code and the session key it renews, at once (as ``wx.login()`` does)."""
         session = {"session_key": record["session_key"], "created_at": record["issued_at"]}
-        keys = [(CODES, code), (SESSIONS, _session_key(record["appid"], openid))]
-        self.store.update_many(keys, lambda current: ([record, session], None))
+        self.store.put_many([(CODES, code, record), (SESSIONS, _session_key(record["appid"], openid), session)])
+        self.pruner.wrote(CODES)
 
     def adopt_code(self, code: str, record: Record, openid: str) -> bool:
         """An unknown code taken as ``record`` with its session, unless someone took it first."""
@@ -145,13 +198,13 @@ class WeChatRepository:
             if current[0] is not None:
                 return [UNCHANGED, UNCHANGED], False
             return [record, session], True
-        return self.store.update_many(keys, adopt)
-
-    def phone_code(self, code: Any) -> Optional[Record]:
-        return _get(self.store, PHONE_CODES, code)
+        adopted = self.store.update_many(keys, adopt)
+        self.pruner.wrote(CODES)
+        return adopted
 
     def put_phone_code(self, code: str, record: Record) -> None:
         self.store.put(PHONE_CODES, code, record)
+        self.pruner.wrote(PHONE_CODES)
 
     def update_phone_code(self, code: str, change: Change) -> Any:
         return self.store.update(PHONE_CODES, code, change)
@@ -169,8 +222,13 @@ class WeChatRepository:
     def tokens(self) -> List[Tuple[str, Record]]:
         return self.store.items(TOKENS)
 
+    def live_tokens(self, now: float, limit: int) -> Expiring:
+        """Access tokens not expired at ``now``: how many, and the ``limit`` that expire soonest."""
+        return self.store.expiring(TOKENS, now, limit)
+
     def put_token(self, token: str, record: Record) -> None:
         self.store.put(TOKENS, token, record)
+        self.pruner.wrote(TOKENS)
 
     def delete_token(self, token: str) -> None:
         self.store.delete(TOKENS, token)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 class WeChatService:
     def __init__(self, context: BuildContext):
-        self.repo = WeChatRepository(context.store)
+        self.repo = WeChatRepository(context.store, context.clock)
         self.directory = Directory(self.repo, context.random)
         self.login = Login(self.repo, self.directory, context.clock, context.random,
                            accept_unknown_codes=context.config.accept_unknown_codes)
@@ -69,6 +69,9 @@ class WeChatService:
 
     def describe_user(self, user: Record) -> Dict[str, Any]:
         return self.directory.describe(user)
+
+    def describe_users(self, users: List[Record]) -> List[Dict[str, Any]]:
+        return self.directory.describe_all(users)
 
     def openid(self, user: Record, appid: str) -> str:
         return self.directory.openid(user, appid)

@@ -3,7 +3,7 @@ one until it nears expiry) and the check of the ``access_token`` every other API
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from ..core.clock import Clock
 from ..core.ids import RandomSource
@@ -112,7 +112,9 @@ class AccessTokens:
             raise WeChatError(40001)
         return app
 
-    def live(self) -> List[Dict[str, Any]]:
+    def live(self, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
+        """Access tokens not expired: how many, and the ``limit`` that expire soonest."""
         now = self.clock.now()
-        return [{"token": token, **record, "expires_in": int(record["expires_at"] - now)}
-                for token, record in self.repo.tokens() if record["expires_at"] > now]
+        live = self.repo.live_tokens(now, limit)
+        return live.total, [{"token": token, **record, "expires_in": int(record["expires_at"] - now)}
+                            for token, record in live.entries]

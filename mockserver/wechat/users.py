@@ -30,6 +30,13 @@ class Directory:
     def apps(self) -> List[Record]:
         return self.repo.apps()
 
+    def app_and_user(self, appid: Any, ref: Any) -> Tuple[Record, Record]:
+        """``app(appid)`` and ``user(ref)``, in one read when ``ref`` is an alias."""
+        app, user = self.repo.app_and_user(appid, ref)
+        if app is None:
+            raise NotFound(f"no mini-program app with appid {appid!r}")
+        return app, user or self.user(ref)
+
     def user(self, ref: Any) -> Record:
         """A user by alias or by any of their openids."""
         user = self.repo.user(ref)
@@ -42,6 +49,10 @@ class Directory:
 
     def users(self) -> List[Record]:
         return self.repo.users()
+
+    def users_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        """How many users there are, and ``limit`` of them from the ``offset``-th on (creation order)."""
+        return self.repo.user_count(), self.repo.users_page(offset, limit)
 
     def openid(self, user: Record, appid: str) -> str:
         return self.identities.openid(user, appid)
@@ -59,10 +70,15 @@ class Directory:
 
     def describe(self, user: Record) -> Dict[str, Any]:
         """A user as the control plane shows it: profile plus openid/unionid in every app."""
-        identities = {app["appid"]: {"openid": self.openid(user, app["appid"]), "unionid": self.unionid(user, app)}
-                      for app in self.apps()}
-        profile = {k: v for k, v in user.items() if k not in ("openids", "unionids")}
-        return {**profile, "apps": identities}
+        return self.describe_all([user])[0]
+
+    def describe_all(self, users: List[Record]) -> List[Dict[str, Any]]:
+        """Several users described (the apps read once)."""
+        apps = self.apps()
+        return [{**{k: v for k, v in user.items() if k not in ("openids", "unionids")},
+                 "apps": {app["appid"]: {"openid": self.openid(user, app["appid"]), "unionid": self.unionid(user, app)}
+                          for app in apps}}
+                for user in users]
 
     # --- who is calling: lenient look-ups for the journal and fault criteria (never raise) ----
     def token_appid(self, token: Any) -> Optional[str]:
@@ -71,7 +87,7 @@ class Directory:
 
     def code_owner(self, code: Any) -> Tuple[Optional[str], Optional[str]]:
         """(appid, alias) of a login or phone code, used or not."""
-        record = self.repo.code(code) or self.repo.phone_code(code)
+        record = self.repo.code_or_phone_code(code)
         return (record["appid"], record["alias"]) if record else (None, None)
 
     def openid_owner(self, openid: Any) -> Tuple[Optional[str], Optional[str]]:
@@ -108,7 +124,7 @@ class Directory:
 
     def delete_user(self, ref: str) -> Record:
         user = self.user(ref)
-        self.repo.remove_user(user["alias"], [self.openid(user, app["appid"]) for app in self.apps()])
+        self.repo.remove_user(user["alias"], [(app["appid"], self.openid(user, app["appid"])) for app in self.apps()])
         return user
 
     def create_app(self, fields: Dict[str, Any]) -> Record:

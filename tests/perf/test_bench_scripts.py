@@ -15,6 +15,7 @@ from support import ROOT
     ("bench", ["--quick", "--only", "startup", "login"], "signing one RS256 JWT per flow"),
     ("bench-backends", ["--quick"], "sqlite"),
     ("bench-fixture", ["--tests", "20", "--rounds", "1"], "mockserver"),
+    ("bench-scale", ["--quick", "--users", "2000"], "round trips of one login"),
 ])
 def test_a_benchmark_script_runs(script, args, row):
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], cwd=ROOT, capture_output=True,

@@ -1,5 +1,5 @@
 """A bounded load test on loopback: 20,000 requests from 32 concurrent clients over the WeChat,
-Authing and control-plane endpoints, against a real server process.
+Authing and control-plane endpoints, against a real server process, on each state backend.
 
 Checked: no 5xx; no lost profile update (each (user, field) has one writer client, whose last
 write must be what the server holds, and loginsCount must equal the logins counted by clients);
@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from support.processes import start
+from support.processes import start, state_url
 
 CLIENTS = 32
 TOTAL_REQUESTS = 20_000
@@ -53,11 +53,13 @@ class Client:
         return json.loads(payload) if payload[:1] in (b"{", b"[") else payload
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("load") / "server.log"
-    with open(log, "w") as stderr:  # waitress warns about its queue depth under this load
-        process, url, _ = start("--port", "0", "--threads", "16", "--log-level", "warning", stderr=stderr)
+@pytest.fixture(scope="module", params=["memory", "sqlite", "redis"])
+def server(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("load")
+    state = state_url(request.param, folder, request)
+    with open(folder / "server.log", "w") as stderr:  # waitress warns about its queue depth under this load
+        process, url, _ = start("--port", "0", "--threads", "16", "--log-level", "warning", "--state", state,
+                                stderr=stderr)
         yield url
         process.terminate()
         process.wait(timeout=10)

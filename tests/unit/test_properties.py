@@ -1,5 +1,6 @@
 """Property-based: no input to any route — emulated or control plane — gives a 5xx or an HTML
-error, every error is in the service's own format, and a rejected request changes no state."""
+error, every error is in the service's own format, and a rejected request changes no state; on
+each state backend (memory, SQLite, Redis)."""
 from __future__ import annotations
 
 import json
@@ -11,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockserver import Config, create_app
+from support.processes import state_url
 
-APP = create_app(Config())
+APP = create_app(Config())  # the routes, apps and users are the same on every backend
 RT = APP.extensions["mockserver"]
 KNOWN_APP = RT.wechat.apps()[0]
 KNOWN_USER = RT.wechat.users()[0]["alias"]
@@ -66,19 +68,30 @@ def route_paths():
 PATHS = route_paths()
 
 
-def state():
+@pytest.fixture(scope="module", params=["memory", "sqlite", "redis"])
+def backend(request, tmp_path_factory):
+    """The app on one state backend (memory: the module's own)."""
+    if request.param == "memory":
+        yield APP
+        return
+    app = create_app(Config(state=state_url(request.param, tmp_path_factory.mktemp(request.param), request)))
+    yield app
+    app.extensions["mockserver"].store.close()
+
+
+def state(rt):
     """Everything stored except the journal and bookkeeping (which every request may touch)."""
-    return {**RT.wechat.repo.snapshot(), **RT.authing.repo.snapshot()}
+    return {**rt.wechat.repo.snapshot(), **rt.authing.repo.snapshot()}
 
 
-def probe_still_works(client):
+def probe_still_works(client, rt):
     """What every user does next: list users, open the dashboard, log in. An accepted request
     must not leave the server unable to answer these (bad app fields, a clock moved to infinity)."""
     for path in ("/__mock__/users", "/__mock__/", "/__mock__/apps", "/__mock__/authing/users"):
         assert client.get(path).status_code == 200, path
     prober = client.post("/__mock__/users", json={})  # a fresh user: the example may have blocked others
     assert prober.status_code == 201, prober.get_data()
-    for app in RT.wechat.apps():
+    for app in rt.wechat.apps():
         code = client.post("/__mock__/wechat/login", json={"appid": app["appid"], "user": prober.get_json()["alias"]})
         assert code.status_code == 200, code.get_data()
         answer = client.get("/sns/jscode2session", query_string={
@@ -139,10 +152,11 @@ def assert_own_error_format(url, response):
        query=st.dictionaries(st.sampled_from(PARAM_NAMES), VALUES, max_size=5),
        body=BODIES,
        authorization=st.one_of(st.none(), HEADER_VALUES.map(lambda v: "Bearer " + v), HEADER_VALUES))
-def test_no_input_breaks_any_route(method, path, segment, query, body, authorization):
-    RT.reset()
-    client = APP.test_client()
-    before = state()
+def test_no_input_breaks_any_route(backend, method, path, segment, query, body, authorization):
+    rt = backend.extensions["mockserver"]
+    rt.reset()
+    client = backend.test_client()
+    before = state(rt)
     headers = {"Authorization": authorization} if authorization is not None else {}
     url = path.replace("{}", re.sub(r"[/?#%]", "_", segment) or "x")
     response = client.open(url, method=method, query_string=query, data=body, headers=headers)
@@ -152,10 +166,10 @@ def test_no_input_breaks_any_route(method, path, segment, query, body, authoriza
         assert not response.get_data().lstrip().startswith(b"<")
         assert_own_error_format(url, response)
     if rejected(response):
-        assert state() == before, (method, url, query, body, response.get_data()[:300])
+        assert state(rt) == before, (method, url, query, body, response.get_data()[:300])
     elif url.startswith("/__mock__/") and method != "GET":
-        RT.faults.clear()  # an accepted fault rule may rightly answer the probe with an error
-        probe_still_works(client)
+        rt.faults.clear()  # an accepted fault rule may rightly answer the probe with an error
+        probe_still_works(client, rt)
 
 
 @pytest.mark.parametrize("path", [p for p in PATHS if p.startswith(("/sns/", "/cgi-bin/", "/wxa/"))])

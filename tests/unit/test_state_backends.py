@@ -298,8 +298,13 @@ def test_a_request_reads_the_shared_clock_once(kind, tmp_path, request):
     app = create_app(Config(state=state_url(kind, tmp_path, request)))
     rt, client = app.extensions["mockserver"], app.test_client()
     reads = []
-    get = rt.store.get
+    get, get_many = rt.store.get, rt.store.get_many
     rt.store.get = lambda namespace, key: (reads.append(key) if namespace == META else None) or get(namespace, key)
+
+    def counting_get_many(keys):
+        reads.extend(key for namespace, key in keys if namespace == META)
+        return get_many(keys)
+    rt.store.get_many = counting_get_many
     wx_app, authing_app = rt.wechat.apps()[0], rt.authing.apps()[0]
     code = mint(client, wx_app["appid"])
     reads.clear()
@@ -318,3 +323,201 @@ def test_unknown_state_urls_are_refused():
     for url in ["postgres://x", "sqlite://", "sqlite:///no/such/dir/x.db"]:
         with pytest.raises(ValueError):
             create_store(url)
+
+
+# --- primitives for 100,000 users: bulk writes, pages, counts, the ring buffer, expiry ---------
+def test_get_many_answers_in_order_with_none_for_the_absent(store):
+    store.put("ns", "a", {"n": 1})
+    store.put("other", "b", [2])
+    assert store.get_many([("other", "b"), ("ns", "missing"), ("ns", "a")]) == [[2], None, {"n": 1}]
+    assert store.get_many([]) == []
+
+
+def test_put_many_writes_everything_unless_its_guard_exists(store):
+    assert store.put_many([("apps", "a1", {"id": "a1"}), ("ids", "x", "a1"), ("ids", "y", "a1")],
+                          unless=("apps", "a1")) is True
+    assert store.put_many([("apps", "a1", {"id": "again"}), ("ids", "z", "a1")], unless=("apps", "a1")) is False
+    assert store.items("ids") == [("x", "a1"), ("y", "a1")] and store.get("apps", "a1") == {"id": "a1"}
+    assert store.put_many([("ids", "x", "b2")]) is True  # no guard: overwrites in place
+    assert store.items("ids") == [("x", "b2"), ("y", "a1")]
+
+
+def test_pages_and_counts_follow_insertion_order(store):
+    for i in range(7):
+        store.put("ns", f"k{i}", i)
+    store.delete("ns", "k2")
+    store.put("ns", "k2", "back")
+    assert store.count("ns") == 7 and store.count("empty") == 0
+    assert store.page("ns", 0, 3) == [("k0", 0), ("k1", 1), ("k3", 3)]
+    assert store.page("ns", 5, 10) == [("k6", 6), ("k2", "back")]
+    assert store.page("ns", 7, 10) == [] and store.page("ns", 0, 0) == []
+
+
+def test_append_is_a_ring_buffer_with_its_own_counter(store):
+    numbers = [store.append("ring", {"n": n}, keep=3) for n in range(5)]
+    assert numbers == [1, 2, 3, 4, 5]
+    assert store.items("ring") == [("3", {"n": 2}), ("4", {"n": 3}), ("5", {"n": 4})]
+    assert store.get("mock.counters", "ring") == 5
+
+
+def test_append_numbers_stay_unique_under_threads(store):
+    numbers = []
+
+    def worker():
+        for _ in range(20):
+            numbers.append(store.append("ring", "x", keep=1000))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == list(range(1, 121)) and store.count("ring") == 120
+
+
+def expiring_store(store):
+    store.index_expiry("codes", lambda record: record["expires_at"])
+    return store
+
+
+def test_expiring_lists_the_live_entries_soonest_first(store):
+    store = expiring_store(store)
+    for key, at in [("c", 300), ("a", 100), ("b", 200), ("d", 400)]:
+        store.put("codes", key, {"expires_at": at})
+    store.put("codes", "unreadable", {"no": "expiry"})  # not indexed: never listed nor pruned
+    live = store.expiring("codes", after=150, limit=2)
+    assert live.total == 3 and live.entries == [("b", {"expires_at": 200}), ("c", {"expires_at": 300})]
+    store.update("codes", "d", lambda record: ({"expires_at": 150}, None))  # a used code ends now
+    assert [key for key, _ in store.expiring("codes", after=150, limit=10).entries] == ["b", "c"]
+    store.delete("codes", "b")
+    assert store.expiring("codes", after=0, limit=10).total == 3  # a, d, c
+    store.put_many([("codes", "c", {"no": "expiry"})])  # rewritten without one: out of the index
+    assert [key for key, _ in store.expiring("codes", after=0, limit=10).entries] == ["a", "d"]
+    assert store.expiring("nothing", after=0, limit=10) == (0, [])
+
+
+def test_prune_deletes_the_longest_expired_first_and_no_more_than_asked(store):
+    store = expiring_store(store)
+    store.put_many([("codes", f"k{at}", {"expires_at": at}) for at in (500, 100, 400, 200, 300)])
+    assert store.prune("codes", before=400, limit=2) == 2
+    assert [key for key, _ in store.items("codes")] == ["k500", "k400", "k300"]
+    assert store.prune("codes", before=400, limit=10) == 1
+    assert store.prune("codes", before=400, limit=10) == 0
+    assert store.expiring("codes", after=0, limit=10).total == 2
+    assert store.prune("elsewhere", before=1e12, limit=10) == 0
+
+
+FIXTURE_STATE = {"users": {f"u{i}": {"n": i} for i in range(5)}, "apps": {"a": {"id": "a"}}}
+
+
+def test_a_reset_restores_changed_deleted_and_added_entries_in_their_places(store):
+    store = expiring_store(store)
+    assert store.initialise(FIXTURE_STATE) is True
+    store.put("users", "u1", {"n": "changed"})
+    store.delete("users", "u3")
+    store.put("users", "new", {"n": 9})
+    store.put_many([("users", "u4", "in bulk"), ("apps", "b", {"id": "b"})])
+    store.put("codes", "c", {"expires_at": 10})
+    store.append("journal", {"path": "/x"}, keep=10)
+    store.put(META, "kept", 1)
+    store.replace_all(FIXTURE_STATE)
+    assert store.items("users") == list(FIXTURE_STATE["users"].items())
+    assert store.items("apps") == [("a", {"id": "a"})]
+    assert store.items("codes") == [] and store.expiring("codes", after=0, limit=5).total == 0
+    assert store.items("journal") == [] and store.get("mock.counters", "journal") is None
+    assert store.get(META, "kept") == 1
+    store.put("users", "later", {"n": 10})  # new entries still come after the fixture's
+    assert [key for key, _ in store.items("users")][-2:] == ["u4", "later"]
+
+
+def test_a_reset_to_another_state_reloads_everything(store):
+    store.initialise(FIXTURE_STATE)
+    store.put("users", "u0", {"n": "changed"})
+    other = {"users": {"z": {"n": 26}}}
+    store.replace_all(other)
+    assert store.items("users") == [("z", {"n": 26})] and store.items("apps") == []
+    store.delete("users", "z")
+    store.replace_all(other)
+    assert store.items("users") == [("z", {"n": 26})]
+    store.replace_all(FIXTURE_STATE)
+    assert store.items("users") == list(FIXTURE_STATE["users"].items())
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def shared_url(request, tmp_path):
+    return state_url(request.param, tmp_path, request)
+
+
+def changed_count(store) -> int:
+    """How many entries the shared store has noted as changed since its snapshot was loaded."""
+    if hasattr(store, "_redis"):
+        return store._redis.scard(store._prefix + "changed")
+    return store._db().execute("SELECT COUNT(*) FROM changed").fetchone()[0]
+
+
+def test_a_reset_by_another_process_restores_what_this_one_changed(shared_url):
+    """Two stores on one shared state: the snapshot one loaded is the one the other resets to."""
+    first, second = create_store(shared_url), create_store(shared_url)
+    try:
+        assert first.initialise(FIXTURE_STATE) is True
+        assert second.initialise({"users": {f"u{i}": {"n": i} for i in range(5)}, "apps": {"a": {"id": "a"}}}) is False
+        first.put("users", "u2", "changed")
+        first.put("users", "extra", 1)
+        second.replace_all(FIXTURE_STATE)  # an equal state (another object): same snapshot
+        assert first.items("users") == list(FIXTURE_STATE["users"].items())
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_changed_log_forgets_new_entries_once_they_are_gone(shared_url):
+    store = expiring_store(create_store(shared_url))
+    try:
+        store.initialise(FIXTURE_STATE)
+        for i in range(30):
+            store.put("codes", f"c{i}", {"expires_at": i})
+            store.append("journal", i, keep=5)
+        store.delete("users", "u0")  # a fixture entry: noted, a reset must bring it back
+        assert changed_count(store) == 30 + 5 + 1 + 1  # codes, journal, its counter, u0
+        assert store.prune("codes", before=100, limit=100) == 30
+        assert changed_count(store) == 5 + 1 + 1
+        store.replace_all(FIXTURE_STATE)
+        assert changed_count(store) == 0 and store.get("users", "u0") == {"n": 0}
+    finally:
+        store.close()
+
+
+def test_redis_uploads_the_snapshot_again_when_redis_lost_it(redis_server):
+    from mockserver.core.store_redis import RedisStore
+
+    store = RedisStore.from_url(redis_server.url())
+    try:
+        store.initialise(FIXTURE_STATE)
+        store.put("users", "u1", "changed")
+        for key in store._redis.scan_iter(store._prefix + "*"):
+            store._redis.delete(key)  # as a FLUSHDB would
+        store.replace_all(FIXTURE_STATE)
+        assert store.items("users") == list(FIXTURE_STATE["users"].items()) and store.get(META, "initialised")
+        assert not list(store._redis.scan_iter(store._prefix + "staging:*"))  # loaded, not left behind
+    finally:
+        store.close()
+
+
+def test_redis_drops_an_upload_that_another_process_made_needless(redis_server):
+    from mockserver.core.store_redis import RedisStore
+
+    url = redis_server.url()
+    first, second = RedisStore.from_url(url), RedisStore.from_url(url)
+    upload = second._upload
+
+    def racing_upload(rows, digest):
+        assert first.initialise(FIXTURE_STATE) is True  # the other process gets there first
+        return upload(rows, digest)
+    second._upload = racing_upload
+    try:
+        assert second.initialise(FIXTURE_STATE) is False
+        assert not list(second._redis.scan_iter(second._prefix + "staging:*"))
+        assert second.items("users") == list(FIXTURE_STATE["users"].items())
+    finally:
+        first.close()
+        second.close()

@@ -88,8 +88,10 @@ def test_filters_and_counts(client, rt, wx_app, alias):
     assert last["count"] == 4 and [e["errcode"] for e in last["requests"]] == [40125]
 
 
-@pytest.mark.parametrize("query, message", [({"since": "yesterday"}, "number"), ({"errcode": "x"}, "integer"),
-                                            ({"limit": "0"}, "positive"), ({"colour": "red"}, "unknown filters")])
+@pytest.mark.parametrize("query, message", [
+    ({"since": "yesterday"}, "number"), ({"errcode": "x"}, "integer"), ({"colour": "red"}, "unknown filters"),
+    ({"limit": "0"}, "'limit' must be a whole number from 1 to 1000"),
+    ({"offset": "-1"}, "'offset' must be a whole number from 0 to 1000000000")])
 def test_bad_filters_are_refused(client, query, message):
     response = client.get("/__mock__/requests", query_string=query)
     assert response.status_code == 400 and message in response.get_json()["error"]

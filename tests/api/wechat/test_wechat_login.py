@@ -122,6 +122,21 @@ def test_blocked_user_gets_40226(client, wx_app, alias):
     assert body["errcode"] == 40226
 
 
+def test_a_code_refused_for_its_user_is_left_unused(client, wx_app):
+    """Blocked, or deleted since it was minted: refused, and the code is as it was."""
+    query = {"appid": wx_app["appid"], "secret": wx_app["secret"]}
+    client.post("/__mock__/users", json={"alias": "leaving", "nickname": "离开"})
+    blocked, deleted = mint(client, wx_app["appid"], "yuna")["code"], mint(client, wx_app["appid"], "leaving")["code"]
+    client.patch("/__mock__/users/yuna", json={"blocked": True})
+    assert client.get("/sns/jscode2session", query_string={**query, "js_code": blocked}).get_json()["errcode"] == 40226
+    client.patch("/__mock__/users/yuna", json={"blocked": False})
+    assert "openid" in client.get("/sns/jscode2session", query_string={**query, "js_code": blocked}).get_json()
+    client.delete("/__mock__/users/leaving")
+    assert client.get("/sns/jscode2session", query_string={**query, "js_code": deleted}).get_json()["errcode"] == 40029
+    client.post("/__mock__/users", json={"alias": "leaving", "nickname": "回来"})
+    assert "openid" in client.get("/sns/jscode2session", query_string={**query, "js_code": deleted}).get_json()
+
+
 def test_login_without_user_creates_a_fake_user(client, wx_app):
     before = len(client.get("/__mock__/users").get_json()["users"])
     minted = mint(client, wx_app["appid"])
