@@ -8,25 +8,13 @@ the control plane under ``/__mock__/``; the app is built from ``tests/data/two_p
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import jwt
 import pytest
 
-import mockserver
 from mockserver import Config, create_app
 from mockserver.authing.models import PROTECTED_FIELDS
-from support import DATA, authing_login, mint
-
-FIXTURE = DATA / "two_pools.json"
-DEV_KEY = Path(mockserver.__file__).resolve().parent / "data" / "authing-dev-signing-key.pem"
-
-WX_A, WX_B = "wxaaaaaaaaaaaaaaa1", "wxbbbbbbbbbbbbbbb1"
-POOL_A, APP_A1, APP_A2 = "aaaaaaaaaaaaaaaaaaaaaaa0", "aaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaa2"
-POOL_B, APP_B1 = "bbbbbbbbbbbbbbbbbbbbbbb0", "bbbbbbbbbbbbbbbbbbbbbbb1"
-SECRETS = {app["id"]: app["secret"] for pool in json.loads(FIXTURE.read_text(encoding="utf-8"))["authing"]["user_pools"]
-           for app in pool["apps"]}
+from support import authing_login, mint
+from support.two_pools import APP_A1, APP_A2, APP_B1, DEV_KEY, FIXTURE, POOL_A, POOL_B, SECRETS, WX_A, WX_B
 
 NO_PERMISSION = (1001, "无权限执行此项操作")
 APP_NOT_IN_POOL = (2011, "应用不属于此用户池")
@@ -95,7 +83,7 @@ def v3_error(answer, status):
 
 def forge(claims, kid):
     """Claims signed RS256 with the mock's own (public, test-only) dev key, under header ``kid``."""
-    return jwt.encode(claims, DEV_KEY.read_bytes(), algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(claims, DEV_KEY, algorithm="RS256", headers={"kid": kid})
 
 
 # --- 1. a token is for the app it was issued for -------------------------------------------------

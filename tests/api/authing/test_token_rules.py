@@ -12,23 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 import jwt
 import pytest
 
-import mockserver
 from mockserver import Config, create_app
-from support import DATA, ROOT, authing_login
-
-FIXTURE = DATA / "two_pools.json"
-DEV_KEY = (Path(mockserver.__file__).resolve().parent / "data" / "authing-dev-signing-key.pem").read_bytes()
-WX_A = "wxaaaaaaaaaaaaaaa1"
-POOL_A, APP_A1, APP_A2 = "aaaaaaaaaaaaaaaaaaaaaaa0", "aaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaa2"
-POOL_B, APP_B1 = "bbbbbbbbbbbbbbbbbbbbbbb0", "bbbbbbbbbbbbbbbbbbbbbbb1"
-SECRETS = {app["id"]: app["secret"] for pool in json.loads(FIXTURE.read_text(encoding="utf-8"))["authing"]["user_pools"]
-           for app in pool["apps"]}
+from support import ROOT, authing_login
+from support.two_pools import APP_A1, APP_A2, APP_B1, DEV_KEY, FIXTURE, POOL_A, POOL_B, SECRETS, WX_A
 
 LOCKED = (2005, "用户已被锁定")
 INVALID = (2207, "token 不合法")
