@@ -8,6 +8,7 @@ State tests run on memory, SQLite and Redis.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ import pytest
 import mockserver.authing.graphql as authing_graphql
 from mockserver import Config, create_app
 from mockserver.authing.views import custom_data_entry
-from support import authing_login, graphql, mint
+from support import ROOT, authing_login, graphql, mint
 from support.processes import state_url
 
 EVERY_USER_FIELD = """
@@ -136,3 +137,12 @@ def test_graphql_core_and_the_schema_wait_for_the_first_graphql_request():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.split("\n")[:2] == ["False", "1 1"], result.stderr
+
+
+def test_the_readme_example_runs_as_written():
+    """README's "GraphQL: Authing's schema" example (a loopback MockServer), run as it is written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### GraphQL: Authing's schema")
+    section = text[start:text.index("\n### ", start + 1)]
+    (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    exec(compile(example, "README.md", "exec"), {})
