@@ -86,6 +86,23 @@ def test_a_phone_login_answers_the_phone_country_code(client, rt, authing_app, a
     assert answer == {"data": {"user": {"phone": person["phone"], "phoneCountryCode": "86"}}}
 
 
+def test_every_mutation_answering_a_user_answers_the_same_graphql_user(client, rt, authing_app, alias):
+    user = authing_login(client, alias, authing_app["id"], rt.wechat.apps()[0]["appid"])
+    client.post("/api/v3/update-profile", json={"customData": {"seats": 5}},
+                headers={"x-authing-app-id": authing_app["id"], "Authorization": "Bearer " + user["token"]})
+    fields = "identities { type extIdpId } customData { key value dataType } groups { totalCount }"
+    read = graphql(client, authing_app["id"], user["token"], f"{{ user {{ {fields} }} }}")["data"]["user"]
+    assert read["identities"][0]["type"] == "openid" and read["customData"][0]["value"] == "5"
+    updated = graphql(client, authing_app["id"], user["token"],
+                      f'mutation {{ updateUser(input: {{nickname: "N"}}) {{ {fields} }} }}')
+    assert updated == {"data": {"updateUser": read}}
+    client.post("/api/v2/sms/send", json={"phone": "13900000031"}, headers={"x-authing-app-id": authing_app["id"]})
+    code = client.get("/__mock__/authing/sms").get_json()["codes"][-1]["code"]
+    bound = graphql(client, authing_app["id"], user["token"],
+                    f'mutation {{ bindPhone(phone: "13900000031", phoneCode: "{code}") {{ {fields} }} }}')
+    assert bound == {"data": {"bindPhone": read}}
+
+
 @pytest.mark.parametrize("value, entry", [
     ("pro", ("pro", "STRING")), (5, ("5", "NUMBER")), (0.25, ("0.25", "NUMBER")), (True, ("true", "BOOLEAN")),
     (False, ("false", "BOOLEAN")), ({"a": [1, "二"]}, ('{"a":[1,"二"]}', "OBJECT")), ([], ("[]", "OBJECT")),
