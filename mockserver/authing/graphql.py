@@ -1,21 +1,24 @@
 """``POST /graphql/v2``: the operations the Authing SDKs send, answered by graphql-core.
 
-Queries are parsed, validated against a schema of the fields the SDKs use, and executed; so
+Queries are parsed, validated against Authing's schema (``schema/*.graphql``) and executed; so
 operations are matched by their top-level field whatever the client's printing of them, and the
 answer holds exactly the fields the client selected. A resolver's ``AuthingError`` becomes
 Authing's GraphQL error, ``{"message": {"code", "message", "data"}}``.
 
 A query is parsed once and at most ``MAX_QUERY_TOKENS`` tokens of it: validation compares fields
-pairwise (thousands of aliases took seconds), and the largest document the SDKs send has 160 tokens
-(their introspection query 163).
+pairwise (thousands of aliases took seconds), and the largest document the SDKs send has 161 tokens
+(of authing-js-sdk 4.23.55's 142, which select every field of the types they ask for; the Python
+SDK's introspection query has 163).
 """
 from __future__ import annotations
 
+import functools
 import logging
+from pathlib import Path
 from typing import Any, Dict
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, build_schema, execute_sync, parse, validate
-from graphql.type import GraphQLObjectType, GraphQLScalarType
+from graphql.type import GraphQLObjectType, GraphQLScalarType, GraphQLSchema
 
 from ..core.store import StoreUnavailable
 from . import views
@@ -26,51 +29,12 @@ from .service import AuthingService
 log = logging.getLogger(__name__)
 MAX_QUERY_TOKENS = 500
 
-_USER_FIELDS = """
-  id: String! arn: String! userPoolId: String! status: String username: String email: String
-  emailVerified: Boolean phone: String phoneVerified: Boolean unionid: String openid: String
-  identities: [Identity] nickname: String registerSource: [String!] photo: String password: String
-  oauth: String token: String tokenExpiredAt: String loginsCount: Int lastLogin: String lastIP: String
-  signedUp: String blocked: Boolean isDeleted: Boolean device: String browser: String company: String
-  name: String givenName: String familyName: String middleName: String profile: String
-  preferredUsername: String website: String gender: String birthdate: String zoneinfo: String
-  locale: String address: String formatted: String streetAddress: String locality: String
-  region: String postalCode: String city: String province: String country: String createdAt: String
-  updatedAt: String externalId: String
-"""
+SCHEMA_DIR = Path(__file__).with_name("schema")
 
-_INPUT_FIELDS = """
-  email: String unionid: String openid: String emailVerified: Boolean phone: String
-  phoneVerified: Boolean username: String nickname: String password: String photo: String
-  company: String browser: String device: String oauth: String tokenExpiredAt: String
-  loginsCount: Int lastLogin: String lastIP: String blocked: Boolean name: String givenName: String
-  familyName: String middleName: String profile: String preferredUsername: String website: String
-  gender: String birthdate: String zoneinfo: String locale: String address: String formatted: String
-  streetAddress: String locality: String region: String postalCode: String city: String
-  province: String country: String externalId: String
-"""
 
-SCHEMA = build_schema(f"""
-type Identity {{
-  openid: String userIdInIdp: String userId: String connectionId: String isSocial: Boolean
-  provider: String userPoolId: String refreshToken: String accessToken: String
-}}
-type User {{ {_USER_FIELDS} }}
-type JWTTokenStatusDetail {{ id: String userPoolId: String arn: String }}
-scalar Epoch
-type JWTTokenStatus {{ code: Int message: String status: Boolean exp: Epoch iat: Epoch data: JWTTokenStatusDetail }}
-type RefreshToken {{ token: String iat: Epoch exp: Epoch }}
-input UpdateUserInput {{ {_INPUT_FIELDS} }}
-type Query {{
-  user(id: String): User
-  checkLoginStatus(token: String): JWTTokenStatus
-}}
-type Mutation {{
-  updateUser(id: String, input: UpdateUserInput!, emailToken: String, phoneToken: String): User
-  bindPhone(phone: String!, phoneCode: String!, phoneCountryCode: String): User
-  refreshToken(id: String, tenantId: String): RefreshToken
-}}
-""")
+def sdl() -> str:
+    """Every ``*.graphql`` of ``schema/``, sorted by name, joined: one file per part of Authing's schema."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(SCHEMA_DIR.glob("*.graphql")))
 
 
 def _resolver(method):
@@ -85,25 +49,32 @@ def _refreshed(service: AuthingService, caller: Caller, args: Dict[str, Any]) ->
 
 
 _RESOLVERS = {
-    ("Query", "user"): lambda service, caller, args: views.presented(service.account.user(caller, args.get("id"))),
+    ("Query", "user"): lambda service, caller, args: views.graphql_user(service.account.user(caller, args.get("id"))),
     ("Query", "checkLoginStatus"): lambda service, caller, args: views.login_status(
         service.tokens.check_login_status(caller, args.get("token"))),
-    ("Mutation", "updateUser"): lambda service, caller, args: views.presented(
+    ("Mutation", "updateUser"): lambda service, caller, args: views.graphql_user(
         service.account.update_user(caller, args.get("id"), args["input"])),
-    ("Mutation", "bindPhone"): lambda service, caller, args: views.presented(
+    ("Mutation", "bindPhone"): lambda service, caller, args: views.graphql_user(
         service.account.bind_phone(caller, args["phone"], args["phoneCode"])),
     ("Mutation", "refreshToken"): _refreshed,
 }
-for (_type, _field), _method in _RESOLVERS.items():
-    _object = SCHEMA.get_type(_type)
-    assert isinstance(_object, GraphQLObjectType)
-    _object.fields[_field].resolve = _resolver(_method)
-# Token times in seconds: GraphQL's Int stops at 2**31 - 1 (2038), the mock's clock goes further.
-# Only answers carry them and clients never name the type, so this changes nothing they see.
-_epoch = SCHEMA.get_type("Epoch")
-assert isinstance(_epoch, GraphQLScalarType)
-# graphql-core types serialize as a static method, though it replaces it per scalar itself.
-_epoch.serialize = int  # type: ignore[method-assign,assignment]
+
+
+@functools.lru_cache(maxsize=None)
+def schema() -> GraphQLSchema:
+    """The schema with its resolvers, built by the first GraphQL request (not at start-up)."""
+    built = build_schema(sdl())
+    for (type_name, field), method in _RESOLVERS.items():
+        owner = built.get_type(type_name)
+        assert isinstance(owner, GraphQLObjectType)
+        owner.fields[field].resolve = _resolver(method)
+    # Token times in seconds: GraphQL's Int stops at 2**31 - 1 (2038), the mock's clock goes further.
+    # Only answers carry them and clients never name the type, so this changes nothing they see.
+    epoch = built.get_type("Epoch")
+    assert isinstance(epoch, GraphQLScalarType)
+    # graphql-core types serialize as a static method, though it replaces it per scalar itself.
+    epoch.serialize = int  # type: ignore[method-assign,assignment]
+    return built
 
 
 def _error(err: GraphQLError) -> Dict[str, Any]:
@@ -150,10 +121,11 @@ def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any
         return {"data": None, "errors": [_error(err)]}
     if _is_introspection(document, operation_name):
         return {"data": None}
-    invalid = validate(SCHEMA, document)
+    built = schema()
+    invalid = validate(built, document)
     if invalid:
         return {"data": None, "errors": [_error(err) for err in invalid]}
-    result = execute_sync(SCHEMA, document, variable_values=variables or {}, operation_name=operation_name,
+    result = execute_sync(built, document, variable_values=variables or {}, operation_name=operation_name,
                           context_value={"service": service, "caller": caller})
     for failure in result.errors or ():
         if isinstance(failure.original_error, StoreUnavailable):  # answered as on every route: one error, no data

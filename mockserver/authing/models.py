@@ -75,9 +75,11 @@ PROFILE_FIELDS = {
     "address", "formatted", "streetAddress", "locality", "region", "postalCode", "city", "province",
     "country", "externalId",
 }
-#: Fields of UpdateUserInput only an administrator (or a dedicated flow) may change.
+#: Fields of UpdateUserInput only an administrator (or a dedicated flow) may change: the phone's
+#: country code goes with the phone (bindPhone), the rest are the directory's (expiry, departments).
 PROTECTED_FIELDS = {"email", "emailVerified", "phone", "phoneVerified", "unionid", "openid", "password",
-                    "oauth", "tokenExpiredAt", "loginsCount", "lastLogin", "lastIP", "blocked"}
+                    "oauth", "tokenExpiredAt", "loginsCount", "lastLogin", "lastIP", "blocked",
+                    "phoneCountryCode", "mainDepartmentId", "mainDepartmentCode", "expiredAt", "directManagement"}
 
 
 def iso(epoch: float) -> str:

@@ -5,6 +5,7 @@ that family's shape (see ``errors.py`` for the table and why v2 and GraphQL erro
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any, Dict, Optional
 from urllib.parse import urlencode
@@ -139,6 +140,41 @@ def presented(value: Presented) -> Dict[str, Any]:
     return shown
 
 
+#: The ``type`` of a WeChat identity: the kind of id it is known by.
+IDENTITY_TYPE = "openid"
+#: What Authing answers for a user's roles, groups, departments and resources: the mock has none.
+_NO_PAGE = {"totalCount": 0, "list": []}
+
+
+def graphql_user(value: Presented) -> Dict[str, Any]:
+    """A user as GraphQL's ``User`` (``schema/core.graphql``): the v2 user, its identities with
+    their ``type`` and ``extIdpId``, its custom data as typed entries, and empty pages of the
+    roles, groups, departments and resources the mock does not model. Fields missing here
+    (``password``, ``oauth``, ``expiredAt``, ...) answer null."""
+    shown = presented(value)
+    shown["identities"] = [{**i, "type": IDENTITY_TYPE, "extIdpId": i.get("connectionId")}
+                           for i in value.user.get("identities") or []]
+    shown["customData"] = [custom_data_entry(key, item)
+                           for key, item in (value.user.get("customData") or {}).items()]
+    for field in ("roles", "groups", "departments", "authorizedResources"):
+        shown[field] = _NO_PAGE
+    return shown
+
+
+def custom_data_entry(key: str, value: Any) -> Dict[str, Any]:
+    """One custom data value as Authing's ``UserCustomData``: the value as a string, typed by
+    ``dataType`` the way authing-js-sdk parses it back (JSON for numbers, booleans and objects)."""
+    if isinstance(value, bool):
+        kind, text = "BOOLEAN", json.dumps(value)
+    elif isinstance(value, (int, float)):
+        kind, text = "NUMBER", json.dumps(value)
+    elif isinstance(value, (dict, list)):
+        kind, text = "OBJECT", json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    else:
+        kind, text = "STRING", value
+    return {"key": key, "value": text, "label": None, "dataType": kind}
+
+
 def v3_user(user: Record, with_identities: bool = False, with_custom_data: bool = False) -> Dict[str, Any]:
     shown = {
         "userId": user["id"], "createdAt": user["createdAt"], "updatedAt": user["updatedAt"],
@@ -154,7 +190,7 @@ def v3_user(user: Record, with_identities: bool = False, with_custom_data: bool 
     }
     if with_identities:
         shown["identities"] = [{"identityId": f"{i['connectionId']}:{i['openid']}", "extIdpId": i["connectionId"],
-                                "provider": i["provider"], "type": "openid", "userIdInIdp": i["userIdInIdp"],
+                                "provider": i["provider"], "type": IDENTITY_TYPE, "userIdInIdp": i["userIdInIdp"],
                                 "originConnIds": [i["connectionId"]]} for i in user.get("identities") or []]
     if with_custom_data:
         shown["customData"] = user.get("customData") or {}

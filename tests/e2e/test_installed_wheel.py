@@ -90,6 +90,10 @@ def test_the_installed_wheel_runs_the_command_the_plugin_and_intercept(wheel, tm
         health = run(str(python), "-c", f"import requests; print(requests.get('{url}/__mock__/').status_code)",
                      cwd=work, env=env).stdout
         assert health.strip() == "200"  # the dashboard: the services' templates are in the wheel
+        status = run(str(python), "-c", f"import requests; print(requests.post('{url}/graphql/v2', json={{"
+                     "'query': '{ checkLoginStatus(token: \"x\") { code status } }'}).json())",
+                     cwd=work, env=env).stdout
+        assert "'status': False" in status, status  # Authing's GraphQL schema files are in the wheel
         banner = ""
         while "local CA" not in banner:
             banner += command.stdout.readline()

@@ -144,8 +144,8 @@ def test_http_errors_are_http_200_for_v2_and_graphql_only(client, method, path, 
 @pytest.mark.parametrize("path, family", [("/api/v2/upload", "v2"), ("/graphql/v2", "graphql"),
                                           ("/api/v3/update-profile", "v3")])
 def test_too_large_and_unexpected_failures_follow_the_same_rule(path, family, monkeypatch):
+    import mockserver.authing.graphql as graphql  # the module itself: the package's `graphql` is its route module
     from mockserver import Config, create_app
-    from mockserver.authing import graphql
 
     app = create_app(Config(max_body_bytes=1024))
     client, runtime = app.test_client(), app.extensions["mockserver"]

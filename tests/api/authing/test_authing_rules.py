@@ -223,7 +223,8 @@ PROTECTED_VALUES = {
     "email": "alice@example.com", "emailVerified": True, "phone": "13000000000", "phoneVerified": True,
     "unionid": "o-forged-unionid", "openid": "o-forged-openid", "password": "secret", "oauth": "{}",
     "tokenExpiredAt": "2099-01-01T00:00:00.000Z", "loginsCount": 99, "lastLogin": "2099-01-01T00:00:00.000Z",
-    "lastIP": "10.0.0.1", "blocked": True,
+    "lastIP": "10.0.0.1", "blocked": True, "phoneCountryCode": "+1", "mainDepartmentId": "d1",
+    "mainDepartmentCode": "sales", "expiredAt": "2099-01-01T00:00:00.000Z", "directManagement": "u1",
 }
 
 
