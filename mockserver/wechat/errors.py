@@ -1,7 +1,9 @@
-"""WeChat's wire format for errors: HTTP 200, ``{"errcode": N, "errmsg": "..., rid: ..."}``."""
+"""WeChat's wire format for errors: HTTP 200, ``{"errcode": N, "errmsg": "... rid: ..."}`` (the
+ending and some texts per path family: ``views.errmsg_of``)."""
 from __future__ import annotations
 
-#: The errmsgs the real service sends, by errcode (``rid`` is appended when rendering).
+#: The errmsgs the real service sends, by errcode (``rid`` is appended when rendering; a path
+#: family may send a newer text, ``views.FAMILY_ERRMSGS``).
 ERRMSG = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",

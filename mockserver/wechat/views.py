@@ -1,18 +1,19 @@
 """WeChat's answers: domain values → the JSON the real service sends, and its error bodies.
 
 Every answer is HTTP 200 JSON, compact and without a trailing newline (co-wechat-api fails on
-control characters); errors are ``{"errcode": N, "errmsg": "..., rid: ..."}``.
+control characters); errors are ``{"errcode": N, "errmsg": "... rid: ..."}``, the errmsg's ending
+and some texts depending on the path family (``errmsg_of``).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from flask import Response
+from flask import Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
 from .crypto import dumps
-from .errors import WeChatError
+from .errors import ERRMSG, WeChatError
 from .login import MintedCode, OpenData, PhoneNumber, Session, decrypted_phone
 from .tokens import AccessToken
 
@@ -32,10 +33,33 @@ def ok(**fields: Any) -> Dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok", **fields}
 
 
+#: What comes between an errmsg and its rid, by path family: ``sns/*`` (the older login and OAuth
+#: servers) write ``invalid code, rid: …``; ``cgi-bin/*``, ``wxa/*`` and the rest ``invalid appid rid: …``.
+RID_SEPARATORS = (("/sns/", ", rid: "),)
+RID_SEPARATOR = " rid: "
+#: Newer texts one path family sends instead of the errmsg of ``ERRMSG`` (same errcode).
+FAMILY_ERRMSGS = {
+    ("/cgi-bin/", 40001): ERRMSG[40001] + ", could get access_token by getStableAccessToken, "
+                                          "more details at https://mmbizurl.cn/s/JtxxFh33r",
+}
+
+
+def errmsg_of(exc: WeChatError, path: str, rid: str) -> str:
+    """The errmsg WeChat writes for ``exc`` on ``path``: the family's text (for an errmsg not
+    overridden), then the family's separator and the rid."""
+    family = "/" + path.lstrip("/").split("/", 1)[0] + "/"
+    text = exc.errmsg
+    if text == ERRMSG.get(exc.errcode):
+        text = FAMILY_ERRMSGS.get((family, exc.errcode), text)
+    separator = next((sep for prefix, sep in RID_SEPARATORS if family == prefix), RID_SEPARATOR)
+    return f"{text}{separator}{rid}"
+
+
 def render_error(exc: WeChatError, now: Optional[float] = None) -> Response:
     rt = current()
     rid = rt.random.rid(rt.clock.now() if now is None else now)
-    return wechat_json({"errcode": exc.errcode, "errmsg": f"{exc.errmsg}, rid: {rid}"})
+    path = request.path if has_request_context() else ""
+    return wechat_json({"errcode": exc.errcode, "errmsg": errmsg_of(exc, path, rid)})
 
 
 def render_backend_error(exc: Exception) -> Response:
