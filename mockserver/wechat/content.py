@@ -1,7 +1,6 @@
-"""Content: the text security check and the mini-program QR codes."""
+"""Content security: the text and image checks."""
 from __future__ import annotations
 
-import io
 import re
 from typing import Any, NamedTuple, Optional
 
@@ -10,9 +9,7 @@ from .errors import WeChatError
 from .repo import Record
 from .users import Directory
 
-SCENE_CHARS = re.compile(r"^[A-Za-z0-9!#$&'()*+,/:;=?@\-._~]+$")
 RISKY_MARKER, REVIEW_MARKER = "MOCK_RISKY", "MOCK_REVIEW"
-ENV_VERSIONS = ("release", "trial", "develop")
 
 
 class Verdict(NamedTuple):
@@ -41,27 +38,3 @@ class Content:
             raise WeChatError(40097)
         self.directory.user_in_app(app["appid"], openid)
         return Verdict(suggest, label, self.random.hex(24))
-
-    def unlimited_qr_code(self, app: Record, scene: Any, page: Any, check_path: Any, env_version: Any,
-                          width: Any) -> bytes:
-        """``/wxa/getwxacodeunlimit``: a PNG QR code that decodes to the scene."""
-        if not isinstance(scene, str) or not 0 < len(scene) <= 32:
-            raise WeChatError(40169)
-        if not SCENE_CHARS.match(scene):
-            raise WeChatError(40129)
-        if page is not None:
-            if not isinstance(page, str) or page.startswith("/") or "?" in page:
-                raise WeChatError(41030)
-            if check_path and app["pages"] and page not in app["pages"]:
-                raise WeChatError(41030)
-        if env_version not in ENV_VERSIONS:
-            raise WeChatError(40097)
-        if not isinstance(width, int) or isinstance(width, bool):
-            raise WeChatError(47001)
-        import segno  # imported on first use: most runs never draw a QR code
-
-        qr = segno.make_qr(scene, error="m")
-        scale = max(2, min(1280, max(280, width)) // (qr.symbol_size()[0]))
-        out = io.BytesIO()
-        qr.save(out, kind="png", scale=scale, border=4)
-        return out.getvalue()

@@ -17,7 +17,8 @@ PHONE = re.compile(r"^\d{5,15}$")
 #: What a pinned openid or unionid may be (real ones: "o" and 27 of these characters).
 PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
-APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
+APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota",
+              "wxacode_limit"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids"}
@@ -46,6 +47,9 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     quota = app.get("login_minute_quota")
     require(quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota > 0), where,
             "login_minute_quota must be a positive integer (or absent: no limit)")
+    limit = app.get("wxacode_limit")
+    require(limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0), where,
+            "wxacode_limit must be a positive integer (or absent: WeChat's 100,000)")
     return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
             **app}
 

@@ -13,6 +13,7 @@ wx.tokens          access token           {appid, kind, issued_at, expires_at, s
 wx.app_tokens      appid                  {"token": ..., "stable": ...}: the current ones
 wx.quota           appid:day              calls of /cgi-bin/token that day
                    appid:login:minute     jscode2session calls that minute (login_minute_quota)
+                   appid:wxacodes         codes getwxacode and createwxaqrcode made (wxacode_limit)
 wx.messages        msgid                  subscribe messages sent
 =================  =====================  ==================================================
 
@@ -242,6 +243,13 @@ class WeChatRepository:
 
     def update_current_tokens(self, appid: str, change: Change) -> Any:
         return self.store.update(APP_TOKENS, appid, change)
+
+    def count_within(self, counter: str, limit: int) -> bool:
+        """One more against a counter that never resets, unless it holds ``limit`` already (False)."""
+        def count(held):
+            held = held or 0
+            return (UNCHANGED, False) if held >= limit else (held + 1, True)
+        return self.store.update(QUOTA, counter, count)
 
     def count_call(self, counter: str, period: int) -> int:
         """Calls counted against ``counter`` in this period (a day, a minute) so far, this one

@@ -107,11 +107,15 @@ def subscribe_send():
 
 
 def get_wxa_code_unlimit():
-    app = token_app()
-    body = json_object()
-    png = wechat().content.unlimited_qr_code(app, body.get("scene"), body.get("page"), body.get("check_path", True),
-                                             body.get("env_version", "release"), body.get("width", 430))
-    return Response(png, status=200, content_type="image/png")
+    return views.jpeg(wechat().wxacodes.unlimited(token_app(), json_object()))
+
+
+def get_wxa_code():
+    return views.jpeg(wechat().wxacodes.limited(token_app(), json_object()))
+
+
+def create_wxa_qrcode():
+    return views.jpeg(wechat().wxacodes.square(token_app(), json_object()))
 
 
 #: path → (allowed methods, handler)
@@ -126,6 +130,8 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/msg_sec_check": (("POST",), msg_sec_check),
     "/cgi-bin/message/subscribe/send": (("POST",), subscribe_send),
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
+    "/wxa/getwxacode": (("POST",), get_wxa_code),
+    "/cgi-bin/wxaapp/createwxaqrcode": (("POST",), create_wxa_qrcode),
 }
 
 

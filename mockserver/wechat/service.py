@@ -18,6 +18,7 @@ from .users import Directory
 if TYPE_CHECKING:
     from .content import Content
     from .messages import Messages
+    from .wxacodes import WxaCodes
 
 
 class WeChatService:
@@ -41,6 +42,12 @@ class WeChatService:
         from .messages import Messages
 
         return Messages(self.repo, self.directory, self.clock, self.random)
+
+    @cached_property
+    def wxacodes(self) -> "WxaCodes":
+        from .wxacodes import WxaCodes
+
+        return WxaCodes(self.repo)
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

@@ -28,6 +28,12 @@ def wechat_json(body: Dict[str, Any]) -> Response:
     return Response(dumps(body), status=200, content_type=JSON_TYPE)
 
 
+def jpeg(image: bytes) -> Response:
+    """An image answer (the mini-program codes): JPEG bytes, which typed clients tell from an
+    error by the content type."""
+    return Response(image, status=200, content_type="image/jpeg")
+
+
 def ok(**fields: Any) -> Dict[str, Any]:
     """A successful answer of the APIs that say so: ``errcode`` 0 first."""
     return {"errcode": 0, "errmsg": "ok", **fields}
