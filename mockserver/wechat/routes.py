@@ -94,8 +94,20 @@ def get_paid_unionid():
 def msg_sec_check():
     app = token_app()
     body = json_object()
-    return views.security_verdict(wechat().content.security_check(
-        app, body.get("content"), body.get("version"), body.get("scene"), body.get("openid")))
+    content, version = wechat().content, body.get("version")
+    if str(version if version is not None else 1) != "2":
+        content.text_check_v1(body.get("content"))
+        return views.ok()
+    return views.security_verdict(content.text_check(app, body.get("content"), body.get("scene"), body.get("openid")))
+
+
+def img_sec_check():
+    from .content import MAX_IMAGE_BYTES  # the content module is imported on first use (start-up time)
+
+    token_app()
+    media = request.files.get("media")
+    wechat().content.image_check(media.read(MAX_IMAGE_BYTES + 1) if media is not None else None)
+    return views.ok()
 
 
 def subscribe_send():
@@ -128,6 +140,7 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/resetusersessionkey": (("GET", "POST"), reset_user_session_key),
     "/wxa/getpaidunionid": (("GET",), get_paid_unionid),
     "/wxa/msg_sec_check": (("POST",), msg_sec_check),
+    "/wxa/img_sec_check": (("POST",), img_sec_check),
     "/cgi-bin/message/subscribe/send": (("POST",), subscribe_send),
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
     "/wxa/getwxacode": (("POST",), get_wxa_code),

@@ -35,7 +35,7 @@ class WeChatService:
     def content(self) -> "Content":
         from .content import Content
 
-        return Content(self.directory, self.random)
+        return Content(self.repo, self.directory, self.clock, self.random)
 
     @cached_property
     def messages(self) -> "Messages":

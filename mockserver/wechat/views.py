@@ -112,11 +112,8 @@ def phone_info(value: PhoneNumber) -> Dict[str, Any]:
 
 
 def security_verdict(value: Verdict) -> Dict[str, Any]:
-    if value.trace_id is None:  # the v1 API says only that the text passed
-        return ok()
-    detail = {"strategy": "content_model", "errcode": 0, "suggest": value.suggest, "label": value.label,
-              "prob": 90 if value.suggest != "pass" else 0}
-    return ok(detail=[detail], trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
+    """``msg_sec_check`` v2's answer (v1 says only ``ok``)."""
+    return ok(detail=value.detail, trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
 
 
 # --- what the mini program receives (the control plane's answers) ------------------------------
