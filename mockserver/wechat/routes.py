@@ -49,7 +49,7 @@ def token_app() -> Record:
 
 
 def jscode2session():
-    q = request.args
+    q = request.args  # the query alone: a POST's body is not read (41002 without a query)
     return views.session(wechat().login.code_to_session(q.get("appid"), q.get("secret"), q.get("js_code"),
                                                         q.get("grant_type")))
 
@@ -132,7 +132,7 @@ def create_wxa_qrcode():
 
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
-    "/sns/jscode2session": (("GET",), jscode2session),
+    "/sns/jscode2session": (("GET", "POST"), jscode2session),
     "/cgi-bin/token": (("GET",), token),
     "/cgi-bin/stable_token": (("POST",), stable_token),
     "/wxa/business/getuserphonenumber": (("POST",), get_user_phone_number),

@@ -27,7 +27,7 @@ class WeChatService:
         self.directory = Directory(self.repo, context.random)
         self.login = Login(self.repo, self.directory, context.clock, context.random,
                            accept_unknown_codes=context.config.accept_unknown_codes)
-        self.tokens = AccessTokens(self.repo, self.login, context.clock, context.random)
+        self.tokens = AccessTokens(self.repo, context.clock, context.random)
         self.clock, self.random = context.clock, context.random
 
     # Made, and their modules imported, on first use: each module costs ~0.3 ms of start-up.

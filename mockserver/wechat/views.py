@@ -106,9 +106,9 @@ def access_token(value: AccessToken) -> Dict[str, Any]:
 
 
 def phone_info(value: PhoneNumber) -> Dict[str, Any]:
-    """``getuserphonenumber``'s ``phone_info``: here ``countryCode`` is a number."""
-    return {**decrypted_phone(value), "countryCode": int(value.country_code),
-            "watermark": {"timestamp": value.timestamp, "appid": value.appid}}
+    """``getuserphonenumber``'s ``phone_info`` (``countryCode`` the string ``"86"``, as in open data:
+    typed clients fail to parse a number)."""
+    return {**decrypted_phone(value), "watermark": {"timestamp": value.timestamp, "appid": value.appid}}
 
 
 def security_verdict(value: Verdict) -> Dict[str, Any]:

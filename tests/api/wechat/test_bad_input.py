@@ -32,7 +32,7 @@ def test_wechat_routes_answer_garbage_with_errcodes(client, rt, path, method, bo
 
 
 def test_wrong_method_gets_require_method_errors(client):
-    assert client.post("/sns/jscode2session").get_json()["errcode"] == 43001
+    assert client.post("/wxa/getpaidunionid").get_json()["errcode"] == 43001
     assert client.get("/wxa/msg_sec_check").get_json()["errcode"] == 43002
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from support import wechat_session
+from support import RID, wechat_session
 from mockserver.wechat import crypto
 
 
@@ -25,7 +26,7 @@ def test_get_user_phone_number(client, wx_app, alias, token):
     assert answer["errcode"] == 0 and answer["errmsg"] == "ok"
     info = answer["phone_info"]
     assert info["phoneNumber"] == info["purePhoneNumber"] == phone
-    assert info["countryCode"] == 86 and info["watermark"]["appid"] == wx_app["appid"]
+    assert info["countryCode"] == "86" and info["watermark"]["appid"] == wx_app["appid"]
     assert client.post(url, json={"code": code["code"]}).get_json()["errcode"] == 40029  # single use
 
 
@@ -123,3 +124,9 @@ def test_wxa_code_unlimited_is_a_qr_image_of_the_scene(wechatpy_client):
 def test_wxa_code_unlimited_errors_are_json(client, token, body, errcode):
     answer = client.post(f"/wxa/getwxacodeunlimit?access_token={token}", json=body)
     assert answer.content_type.startswith("application/json") and answer.get_json()["errcode"] == errcode
+
+
+def test_a_bad_phone_code_gets_an_errmsg_with_a_hint(client, token):
+    answer = client.post(f"/wxa/business/getuserphonenumber?access_token={token}", json={"code": "f" * 64}).get_json()
+    assert answer["errcode"] == 40029
+    assert re.fullmatch(r"invalid code hint: \[[A-Za-z0-9]{9}-[A-Za-z0-9]{6}\] rid: " + RID, answer["errmsg"]), answer
