@@ -39,13 +39,22 @@ ERRMSG = {
     45029: "qrcode count out of limit",
     47001: "data format error",
     47003: "argument invalid!",
-    48001: "api unauthorized",
     61010: "user has not accessed the mini program in 2 hours",  # the errcode is documented, not its text
+    48001: "api unauthorized",
     87008: "invalid sig_method",
     87009: "invalid signature",
     87014: "risky content",
     89002: "open not exists",
     89300: "invalid trade",
+    20001: "template not found",  # deltemplate's documented errcode (its text unconfirmed)
+    200012: "template count reach limit",  # the errcode is documented, not this text
+    200014: "tid does not exist",
+    200016: "invalid parameter start",
+    200017: "invalid parameter limit",
+    200018: "missing parameter ids",
+    200019: "invalid parameter ids",
+    200020: "invalid keywords",
+    200021: "invalid parameter sceneDesc",  # the errcode is documented, not this text
 }
 
 

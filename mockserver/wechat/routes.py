@@ -14,7 +14,7 @@ from .repo import Record
 from .service import WeChatService
 
 blueprint = Blueprint("wechat", __name__)
-PREFIXES = ("/sns/", "/cgi-bin/", "/wxa/")
+PREFIXES = ("/sns/", "/cgi-bin/", "/wxa/", "/wxaapi/")
 
 
 def wechat() -> WeChatService:
@@ -112,10 +112,49 @@ def img_sec_check():
 
 def subscribe_send():
     app = token_app()
-    body = json_object()
-    msgid = wechat().messages.send_subscribe_message(app, body.get("touser"), body.get("template_id"),
-                                                     body.get("data"), body.get("page"))
-    return views.ok(msgid=msgid)
+    return views.ok(msgid=wechat().messages.send_subscribe_message(app, json_object()))
+
+
+def template_categories():
+    token_app()
+    return views.ok(data=wechat().templates.categories())
+
+
+def public_template_titles():
+    token_app()
+    q = request.args
+    count, titles = wechat().templates.titles(q.get("ids"), q.get("start"), q.get("limit"))
+    return views.ok(count=count, data=titles)
+
+
+def public_template_keywords():
+    token_app()
+    keywords = wechat().templates.keywords(request.args.get("tid"))
+    return views.ok(count=len(keywords), data=keywords)
+
+
+def add_template():
+    """JSON, or a form as WeChat's documentation advises (``kidList=1&kidList=2``)."""
+    app = token_app()
+    if request.form:
+        form = request.form
+        body = {"tid": form.get("tid"), "kidList": form.getlist("kidList"), "sceneDesc": form.get("sceneDesc")}
+    else:
+        body = json_object()
+    template_id = wechat().templates.add(app, body.get("tid"), body.get("kidList"), body.get("sceneDesc"))
+    return views.ok(priTmplId=template_id)
+
+
+def delete_template():
+    app = token_app()
+    body = request.form.to_dict() if request.form else json_object()
+    wechat().templates.delete(app, body.get("priTmplId"))
+    return views.ok()
+
+
+def app_templates():
+    app = token_app()
+    return views.ok(data=list(wechat().templates.of_app(app["appid"]).values()))
 
 
 def get_wxa_code_unlimit():
@@ -142,6 +181,12 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/msg_sec_check": (("POST",), msg_sec_check),
     "/wxa/img_sec_check": (("POST",), img_sec_check),
     "/cgi-bin/message/subscribe/send": (("POST",), subscribe_send),
+    "/wxaapi/newtmpl/getcategory": (("GET",), template_categories),
+    "/wxaapi/newtmpl/getpubtemplatetitles": (("GET",), public_template_titles),
+    "/wxaapi/newtmpl/getpubtemplatekeywords": (("GET",), public_template_keywords),
+    "/wxaapi/newtmpl/addtemplate": (("POST",), add_template),
+    "/wxaapi/newtmpl/deltemplate": (("POST",), delete_template),
+    "/wxaapi/newtmpl/gettemplate": (("GET",), app_templates),
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
     "/wxa/getwxacode": (("POST",), get_wxa_code),
     "/cgi-bin/wxaapp/createwxaqrcode": (("POST",), create_wxa_qrcode),

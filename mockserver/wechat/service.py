@@ -18,6 +18,8 @@ from .users import Directory
 if TYPE_CHECKING:
     from .content import Content
     from .messages import Messages
+    from .subscribe_templates import SubscribeTemplates
+    from .subscriptions import Subscriptions
     from .wxacodes import WxaCodes
 
 
@@ -41,7 +43,20 @@ class WeChatService:
     def messages(self) -> "Messages":
         from .messages import Messages
 
-        return Messages(self.repo, self.directory, self.clock, self.random)
+        return Messages(self.repo, self.directory, self.templates, self.clock, self.random)
+
+    @cached_property
+    def templates(self) -> "SubscribeTemplates":
+        from .subscribe_templates import SubscribeTemplates
+
+        return SubscribeTemplates(self.repo, self.random)
+
+    @cached_property
+    def subscriptions(self) -> "Subscriptions":
+        """Consent to subscribe messages: ``subscriptions.record_consent`` is the one entry point."""
+        from .subscriptions import Subscriptions
+
+        return Subscriptions(self.repo, self.directory, self.templates, self.clock)
 
     @cached_property
     def wxacodes(self) -> "WxaCodes":

@@ -6,7 +6,7 @@ and some texts depending on the path family (``errmsg_of``).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from flask import Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
@@ -17,8 +17,9 @@ from .errors import ERRMSG, WeChatError
 from .login import MintedCode, OpenData, PhoneNumber, Session, decrypted_phone
 from .tokens import AccessToken
 
-if TYPE_CHECKING:  # only a type here; the content module loads with its first use
+if TYPE_CHECKING:  # only types here; these modules load with their first use
     from .content import Verdict
+    from .subscriptions import ConsentChange
 
 JSON_TYPE = "application/json; encoding=utf-8"
 MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
@@ -119,6 +120,13 @@ def security_verdict(value: Verdict) -> Dict[str, Any]:
 # --- what the mini program receives (the control plane's answers) ------------------------------
 def minted_code(value: MintedCode) -> Dict[str, Any]:
     return {"code": value.code, "errMsg": "login:ok", "openid": value.openid}
+
+
+def consent_answer(openid: str, changes: "List[ConsentChange]") -> Dict[str, Any]:
+    """What ``wx.requestSubscribeMessage`` resolves — ``{template id: "accept" | "reject"}`` — with
+    the user's openid and the kind of each template."""
+    return {"openid": openid, "results": {c.template_id: c.status for c in changes},
+            "kinds": {c.template_id: c.kind for c in changes}}
 
 
 def phone_code(code: str) -> Dict[str, Any]:

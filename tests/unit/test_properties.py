@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockserver import Config, create_app
+from mockserver.wechat.routes import PREFIXES as WECHAT_PREFIXES
 from support import rid_ending
 from support.processes import state_url
 
@@ -31,7 +32,11 @@ PARAM_NAMES = ["appid", "secret", "js_code", "grant_type", "access_token", "open
                # the OIDC provider's
                "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint",
                "code_challenge", "code_challenge_method", "code_verifier", "refresh_token", "username", "password",
-               "post_logout_redirect_uri", "id_token_hint", "token_type_hint"]
+               "post_logout_redirect_uri", "id_token_hint", "token_type_hint",
+               # mini-program codes, subscribe templates and consents
+               "path", "width", "is_hyaline", "check_path", "auto_color", "line_color", "env_version", "data",
+               "miniprogram_state", "tid", "kidList", "sceneDesc", "priTmplId", "ids", "start", "limit",
+               "template_ids", "accept"]
 VALUES = st.one_of(
     st.text(max_size=40),
     st.sampled_from([KNOWN_APP["appid"], KNOWN_APP["secret"], KNOWN_USER, "authorization_code",
@@ -123,7 +128,7 @@ def assert_own_error_format(url, response):
     """A rejection is written the way the service that owns the path writes its errors."""
     payload = response.get_json()
     assert isinstance(payload, dict), (url, payload)
-    if url.startswith(("/sns/", "/cgi-bin/", "/wxa/")):  # WeChat: HTTP 200, errcode + errmsg with rid
+    if url.startswith(WECHAT_PREFIXES):  # WeChat: HTTP 200, errcode + errmsg with rid
         assert response.status_code == 200 and isinstance(payload["errcode"], int) and payload["errcode"] != 0
         assert rid_ending(url).search(payload["errmsg"]), payload
     elif url.startswith("/api/v3/"):
@@ -173,7 +178,7 @@ def test_no_input_breaks_any_route(backend, method, path, segment, query, body, 
         probe_still_works(client, rt)
 
 
-@pytest.mark.parametrize("path", [p for p in PATHS if p.startswith(("/sns/", "/cgi-bin/", "/wxa/"))])
+@pytest.mark.parametrize("path", [p for p in PATHS if p.startswith(WECHAT_PREFIXES)])
 def test_wechat_errors_carry_errcode_and_rid(path):
     response = APP.test_client().open(path, method="PATCH", data=b"\x00")
     payload = response.get_json()

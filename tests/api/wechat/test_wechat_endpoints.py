@@ -88,25 +88,6 @@ def test_msg_sec_check(wechatpy_client, client, wx_app, alias, token):
     assert bad_scene["errcode"] == 40097
 
 
-def test_subscribe_message(wechatpy_client, client, wx_app, alias):
-    openid = wechat_session(client, wx_app, alias)["openid"]
-    sent = wechatpy_client.wxa.send_subscribe_message(openid, "tmpl-1", {"thing1": {"value": "已发货"}}, page="index")
-    assert sent["errcode"] == 0 and sent["msgid"] > 0
-    inbox = client.get("/__mock__/wechat/messages").get_json()["messages"]
-    assert inbox[-1]["msgid"] == sent["msgid"] and inbox[-1]["data"] == {"thing1": {"value": "已发货"}}
-
-    with pytest.raises(WeChatClientException) as info:
-        wechatpy_client.wxa.send_subscribe_message(openid, "tmpl-1", {"thing3": {"value": ""}})
-    assert info.value.errcode == 47003 and "data.thing3.value is emtpy" in info.value.errmsg
-    with pytest.raises(WeChatClientException) as info:
-        wechatpy_client.wxa.send_subscribe_message("o" + "y" * 27, "tmpl-1", {})
-    assert info.value.errcode == 40003
-    client.patch(f"/__mock__/users/{alias}", json={"rejects_subscribe_messages": True})
-    with pytest.raises(WeChatClientException) as info:
-        wechatpy_client.wxa.send_subscribe_message(openid, "tmpl-1", {"thing1": {"value": "x"}})
-    assert info.value.errcode == 43101
-
-
 def test_wxa_code_unlimited_is_a_qr_image_of_the_scene(wechatpy_client):
     import zxingcpp
     from PIL import Image
