@@ -7,13 +7,12 @@ import io
 import pytest
 import zxingcpp
 from PIL import Image
-from wechatpy.exceptions import WeChatClientException
 
 
 @pytest.fixture
 def token(client, wx_app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()["access_token"]
+    query = {"grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}
+    return client.get("/cgi-bin/token", query_string=query).get_json()["access_token"]
 
 
 def decoded(image: bytes):
