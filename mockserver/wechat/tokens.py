@@ -61,7 +61,7 @@ class AccessTokens:
 
         def swap(cur):  # compare-and-swap: only if no one replaced the token we looked at meanwhile
             cur = cur or {}
-            if cur.get("stable") != current or (fresh and not _may_force(cur.get("forced"), now)):
+            if cur.get("stable") != current:
                 return UNCHANGED, cur.get("stable")
             swapped = {**cur, "stable": token}
             if force_refresh:  # every forced call counts, whether or not a token was due anyway

@@ -96,6 +96,7 @@ def test_wechatpy_check_image_security(wechatpy_client):
 
 @pytest.mark.parametrize("media, errcode", [
     (picture(751, 100), 40006),
+    (picture(100, 1335, "JPEG"), 40006),
     (picture(100, 1335, "GIF"), 40006),
     (picture(extra=b"\0" * (1024 * 1024)), 40006),
     (b"just some text", 40004),

@@ -94,7 +94,10 @@ def test_a_long_term_consent_lasts_until_withdrawn(client, shop):
 
 def test_a_rejection_withdraws_one_time_consents_too(client, shop):
     consent(client, shop, ["order-shipped"])
+    consent(client, shop, ["order-shipped"])
     consent(client, shop, ["order-shipped"], accept=False)
+    held = client.get("/__mock__/wechat/subscriptions", query_string={"appid": shop["appid"], "user": "yuna"})
+    assert held.get_json()["consents"]["order-shipped"]["remaining"] == 0
     assert send(client, shop)["errcode"] == 43101
 
 

@@ -48,6 +48,12 @@ def test_wechatpy_create_qrcode_is_a_jpeg_of_the_path(wechatpy_client):
     assert texts == ["pages/index/index"] and picture.size[0] >= 280
 
 
+@pytest.mark.parametrize("width, side", [(1, 280), (280, 280), (9999, 1280)])
+def test_the_width_is_kept_within_280_and_1280(client, token, width, side):
+    image = client.post(f"/wxa/getwxacode?access_token={token}", json={"path": "pages/a", "width": width}).data
+    assert Image.open(io.BytesIO(image)).size == (side, side)
+
+
 def test_the_same_code_twice_is_the_same_bytes(client, token):
     body = {"scene": "a=1", "width": 1280}
     first = client.post(f"/wxa/getwxacodeunlimit?access_token={token}", json=body)
