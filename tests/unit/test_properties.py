@@ -183,3 +183,30 @@ def test_wechat_errors_carry_errcode_and_rid(path):
     response = APP.test_client().open(path, method="PATCH", data=b"\x00")
     payload = response.get_json()
     assert response.status_code == 200 and payload["errcode"] != 0 and rid_ending(path).search(payload["errmsg"])
+
+
+IMAGE_STARTS = [b"", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"GIF89a", b"\xff\xd8", b"\xff\xd8\xff\xc0\x00\x11\x08"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=bool(os.environ.get("CI")))
+@given(start=st.sampled_from(IMAGE_STARTS), rest=st.binary(max_size=64), field=st.sampled_from(["media", "file"]),
+       form=st.dictionaries(st.sampled_from(["tid", "kidList", "sceneDesc", "priTmplId"]), VALUES, max_size=3),
+       path=st.sampled_from(["/wxa/img_sec_check", "/wxaapi/newtmpl/addtemplate", "/wxaapi/newtmpl/deltemplate"]))
+def test_no_multipart_upload_or_form_breaks_the_wechat_routes(start, rest, field, form, path):
+    """Uploads and forms (the bodies the first property test does not send): WeChat's answer, an
+    errcode when refused, and no state changed by a refusal."""
+    import io
+
+    RT.reset()
+    client = APP.test_client()
+    token = client.get("/cgi-bin/token", query_string={
+        "grant_type": "client_credential", "appid": KNOWN_APP["appid"], "secret": KNOWN_APP["secret"]}).get_json()
+    before = state(RT)
+    response = client.post(f"{path}?access_token={token['access_token']}", data={**form, field: (io.BytesIO(start + rest), "a.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and response.content_type.startswith("application/json")
+    payload = response.get_json()
+    assert payload["errcode"] not in (40001, 41001), payload  # past the token, to the route's own checks
+    if payload["errcode"] != 0:
+        assert rid_ending(path).search(payload["errmsg"]) and state(RT) == before, payload
