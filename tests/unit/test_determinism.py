@@ -74,3 +74,28 @@ def test_openids_of_one_app_share_a_prefix_of_six_characters_and_differ_across_a
         assert len({openid[:6] for openid in ids}) == 1 and len(set(ids)) == len(ids), ids
         assert all(len(openid) == 28 and openid[0] == "o" for openid in ids)
     assert openids[first][0][:6] != openids[other][0][:6]
+
+
+def templates_and_messages(seed: int):
+    """Template ids, msgids and trace ids: all drawn from the seeded source."""
+    app = create_app(Config(seed=seed, clock_start=1_800_000_000, clock_frozen=True))
+    client = app.test_client()
+    wx_app = app.extensions["mockserver"].wechat.apps()[0]
+    token = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": wx_app["appid"],
+                                                       "secret": wx_app["secret"]}).get_json()["access_token"]
+    added = client.post(f"/wxaapi/newtmpl/addtemplate?access_token={token}", json={"tid": 1822, "kidList": [1, 2]})
+    template_id = added.get_json()["priTmplId"]
+    openid = client.post("/__mock__/wechat/subscriptions", json={
+        "appid": wx_app["appid"], "user": "yuna", "template_ids": [template_id]}).get_json()["openid"]
+    sent = client.post(f"/cgi-bin/message/subscribe/send?access_token={token}", json={
+        "touser": openid, "template_id": template_id,
+        "data": {"amount1": {"value": "¥1"}, "time2": {"value": "12:00"}}}).get_json()
+    client.post("/__mock__/wechat/login", json={"appid": wx_app["appid"], "user": "yuna"})  # a visit, for v2
+    checked = client.post(f"/wxa/msg_sec_check?access_token={token}", json={
+        "content": "hi", "version": 2, "scene": 1, "openid": openid}).get_json()
+    return template_id, sent["msgid"], checked["trace_id"]
+
+
+def test_templates_messages_and_trace_ids_follow_the_seed():
+    assert templates_and_messages(5) == templates_and_messages(5)
+    assert templates_and_messages(5)[0] != templates_and_messages(6)[0]
