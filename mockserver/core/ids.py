@@ -88,7 +88,9 @@ class RandomSource:
         return self.hex(32)
 
     def openid(self, user_key: str, appid: str) -> str:
-        return "o" + self.derive("openid", user_key, appid)
+        """``o``, five characters of the app's own (WeChat's openids of one app share their first
+        six), then 22 of the user's in that app."""
+        return "o" + self.derive("openid-prefix", appid, length=5) + self.derive("openid", user_key, appid)[:22]
 
     def unionid(self, user_key: str, open_platform: str) -> str:
         return "o" + self.derive("unionid", user_key, open_platform)
@@ -96,6 +98,10 @@ class RandomSource:
     def rid(self, now: float) -> str:
         """The ``rid`` WeChat appends to errmsgs: unix time in hex, then two random groups."""
         return f"{int(now) & 0xFFFFFFFF:08x}-{self.hex(8)}-{self.hex(8)}"
+
+    def hint(self) -> str:
+        """The ``hint: [...]`` some newer errmsgs carry (``qKhDWV0sf-0s77ta``)."""
+        return self.chars(9, ALPHANUMERIC) + "-" + self.chars(6, ALPHANUMERIC)
 
     def msgid(self) -> int:
         return self.integer(10 ** 17, 2 ** 63 - 1)

@@ -9,7 +9,8 @@
  * createWx options: `server` (required), `appid`, `user` (an alias or openid; without it the first
  * wx.login makes a new WeChat user and this wx object stays that user, as on a phone), `adminToken`
  * (for a mock started with --admin-token: sent as "Authorization: Bearer <token>" on the shim's
- * control-plane calls only, never on wx.request/wx.uploadFile), `images`, `storage`.
+ * control-plane calls only, never on wx.request/wx.uploadFile), `images`, `storage`, `subscribeAnswer`
+ * (what the user taps in requestSubscribeMessage: true, false or {tmplId: bool}; default: allow).
  *
  * Plain JavaScript with no dependencies. In Node it uses the `http`/`https`/`fs` modules. Outside
  * Node it falls back to `fetch`, which helps only on a page served by the mock itself (its own
@@ -77,7 +78,9 @@
         },
         function (reason) {
           var text = reason && reason.message !== undefined ? reason.message : String(reason);
-          return { ok: false, value: { errMsg: api + ":fail " + text } };
+          var failure = { errMsg: api + ":fail " + text };
+          if (reason && reason.errCode !== undefined) failure.errCode = reason.errCode;
+          return { ok: false, value: failure };
         }
       );
     if (hasCallback(options)) {
@@ -300,6 +303,10 @@
       appid: config.appid || null,
       user: config.user || null, // null until the first wx.login (or a call that needs a user) makes one
       chosenImages: (config.images || []).slice(),
+      // What the user taps in requestSubscribeMessage's dialog: true ("allow" every template),
+      // false, or {templateId: true/false}; null: the mock's default for the user (allow, unless
+      // the fixture says they reject subscribe messages).
+      subscribeAnswer: config.subscribeAnswer === undefined ? null : config.subscribeAnswer,
     };
     var pendingUser = null; // while a user is being made: a Promise of it, shared by every caller
 
@@ -324,7 +331,9 @@
           throw new Error("mockserver answered " + res.statusCode + " with a non-JSON body from " + path);
         }
         if (res.statusCode < 200 || res.statusCode >= 300) {
-          throw new Error((data && (data.message || data.errMsg || data.error)) || "mockserver status " + res.statusCode);
+          var refused = new Error((data && (data.message || data.errMsg || data.error)) || "mockserver status " + res.statusCode);
+          if (data && data.errCode !== undefined) refused.errCode = data.errCode;
+          throw refused;
         }
         return data;
       });
@@ -502,6 +511,20 @@
       getUserInfo: function (options) {
         return asyncApi("getUserInfo", options, function () {
           return encryptedData("userInfo").then(userInfoResult);
+        });
+      },
+
+      // The subscription dialog: the user's answer (wx.mock.setSubscribeAnswer) is recorded as
+      // consent, one message per "accept" of a one-time template. Resolves {errMsg, [tmplId]: "accept" | "reject"}.
+      requestSubscribeMessage: function (options) {
+        return asyncApi("requestSubscribeMessage", options, function (opts) {
+          return identity().then(function (body) {
+            body.template_ids = opts.tmplIds;
+            if (state.subscribeAnswer !== null) body.accept = state.subscribeAnswer;
+            return controlPlane("/__mock__/wechat/subscriptions", body);
+          }).then(function (answer) {
+            return Object.assign({}, answer.results);
+          });
         });
       },
 
@@ -690,6 +713,10 @@
               }
             );
           });
+        },
+        // How the user answers the next requestSubscribeMessage dialogs: true, false or {tmplId: bool}.
+        setSubscribeAnswer: function (answer) {
+          state.subscribeAnswer = answer === undefined ? null : answer;
         },
         // Files that the next wx.chooseImage calls "pick" (local paths). With none, the pick is cancelled.
         setChosenImages: function (paths) {

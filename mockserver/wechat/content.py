@@ -1,67 +1,91 @@
-"""Content: the text security check and the mini-program QR codes."""
+"""Content security: the text check (``msg_sec_check`` v1 and v2) and the image check
+(``img_sec_check``). What the mock flags: WeChat's documented test string, and the markers
+``MOCK_RISKY`` (risky) and ``MOCK_REVIEW`` (needs review) in a text or an image's bytes."""
 from __future__ import annotations
 
-import io
-import re
-from typing import Any, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
+from ..core.clock import Clock
 from ..core.ids import RandomSource
 from .errors import WeChatError
-from .repo import Record
+from .images import image_info
+from .repo import Record, WeChatRepository
 from .users import Directory
 
-SCENE_CHARS = re.compile(r"^[A-Za-z0-9!#$&'()*+,/:;=?@\-._~]+$")
 RISKY_MARKER, REVIEW_MARKER = "MOCK_RISKY", "MOCK_REVIEW"
-ENV_VERSIONS = ("release", "trial", "develop")
+#: The string WeChat's documentation gives for testing the check: always risky.
+TEST_STRING = "特3456书yuuo莞6543李zxcz蒜7782法fgnv级"
+#: v2 checks only users who opened the mini program (a login) in the last two hours (61010 else).
+RECENT_VISIT = 7200
+SCENES = (1, 2, 3, 4)
+#: img_sec_check's limits: 1 MB, 750 × 1334 px, PNG, JPEG or GIF.
+MAX_IMAGE_BYTES, MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT = 1024 * 1024, 750, 1334
+LABELS = {"pass": 100, "review": 21000, "risky": 20006}
 
 
 class Verdict(NamedTuple):
-    """What ``msg_sec_check`` v2 answers: ``trace_id`` is None for the v1 API."""
+    """What ``msg_sec_check`` v2 answers: ``detail`` per strategy, the ``result``, a ``trace_id``."""
     suggest: str
     label: int
-    trace_id: Optional[str]
+    detail: List[Dict[str, Any]]
+    trace_id: str
+
+
+def _flagged(text: str) -> Optional[str]:
+    """The keyword that makes a text risky or worth a review, if any."""
+    for keyword in (TEST_STRING, RISKY_MARKER, REVIEW_MARKER):
+        if keyword in text:
+            return keyword
+    return None
+
+
+def _suggestion(keyword: Optional[str]) -> str:
+    return "pass" if keyword is None else "review" if keyword == REVIEW_MARKER else "risky"
 
 
 class Content:
-    def __init__(self, directory: Directory, random: RandomSource):
+    def __init__(self, repo: WeChatRepository, directory: Directory, clock: Clock, random: RandomSource):
+        self.repo = repo
         self.directory = directory
+        self.clock = clock
         self.random = random
 
-    def security_check(self, app: Record, content: Any, version: Any, scene: Any, openid: Any) -> Verdict:
-        """``/wxa/msg_sec_check``: text with MOCK_RISKY is risky, MOCK_REVIEW needs review."""
+    def text_check_v1(self, content: Any) -> None:
+        """``/wxa/msg_sec_check`` v1: 87014 for a risky text, else nothing to say."""
         if not isinstance(content, str) or not content:
             raise WeChatError(47001)
-        suggest, label = ("risky", 20006) if RISKY_MARKER in content else \
-            ("review", 21000) if REVIEW_MARKER in content else ("pass", 100)
-        if str(version if version is not None else 1) != "2":
-            if suggest == "risky":
-                raise WeChatError(87014)
-            return Verdict(suggest, label, None)
-        if scene not in (1, 2, 3, 4):
+        if _suggestion(_flagged(content)) == "risky":
+            raise WeChatError(87014)
+
+    def text_check(self, app: Record, content: Any, scene: Any, openid: Any) -> Verdict:
+        """``/wxa/msg_sec_check`` v2: a verdict for a user who used the mini program lately."""
+        if not isinstance(content, str) or not content:
+            raise WeChatError(47001)
+        if scene not in SCENES or isinstance(scene, bool):
             raise WeChatError(40097)
         self.directory.user_in_app(app["appid"], openid)
-        return Verdict(suggest, label, self.random.hex(24))
+        session = self.repo.session(app["appid"], openid)
+        now = self.clock.now()
+        if session is None or now - session["created_at"] > RECENT_VISIT:
+            raise WeChatError(61010)
+        keyword = _flagged(content)
+        suggest = _suggestion(keyword)
+        label = LABELS[suggest]
+        by_keyword: Dict[str, Any] = {"strategy": "keyword", "errcode": 0}
+        if keyword is not None:
+            by_keyword.update(suggest=suggest, label=label, level=90, keyword=keyword)
+        by_model = {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90}
+        return Verdict(suggest, label, [by_keyword, by_model], self.random.rid(now))
 
-    def unlimited_qr_code(self, app: Record, scene: Any, page: Any, check_path: Any, env_version: Any,
-                          width: Any) -> bytes:
-        """``/wxa/getwxacodeunlimit``: a PNG QR code that decodes to the scene."""
-        if not isinstance(scene, str) or not 0 < len(scene) <= 32:
-            raise WeChatError(40169)
-        if not SCENE_CHARS.match(scene):
-            raise WeChatError(40129)
-        if page is not None:
-            if not isinstance(page, str) or page.startswith("/") or "?" in page:
-                raise WeChatError(41030)
-            if check_path and app["pages"] and page not in app["pages"]:
-                raise WeChatError(41030)
-        if env_version not in ENV_VERSIONS:
-            raise WeChatError(40097)
-        if not isinstance(width, int) or isinstance(width, bool):
-            raise WeChatError(47001)
-        import segno  # imported on first use: most runs never draw a QR code
-
-        qr = segno.make_qr(scene, error="m")
-        scale = max(2, min(1280, max(280, width)) // (qr.symbol_size()[0]))
-        out = io.BytesIO()
-        qr.save(out, kind="png", scale=scale, border=4)
-        return out.getvalue()
+    def image_check(self, image: Optional[bytes]) -> None:
+        """``/wxa/img_sec_check``: an image within WeChat's limits, risky if its bytes hold
+        ``MOCK_RISKY`` (87014)."""
+        if not image:
+            raise WeChatError(41005)
+        info = image_info(image)
+        if info is None:
+            raise WeChatError(40004)
+        if len(image) > MAX_IMAGE_BYTES or info.width > MAX_IMAGE_WIDTH or info.height > MAX_IMAGE_HEIGHT:
+            raise WeChatError(40006)
+        if RISKY_MARKER.encode() in image:
+            raise WeChatError(87014)

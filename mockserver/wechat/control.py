@@ -40,7 +40,32 @@ def encrypted_data():
 
 @blueprint.get("/wechat/messages")
 def messages():
-    return {"messages": wechat().messages.sent()}
+    """The subscribe messages sent, in the order sent (``?offset=&limit=``), with their total."""
+    query = page_query(request.args)
+    total, sent = wechat().messages.sent(query.offset, query.limit)
+    return page("messages", total, sent, query)
+
+
+@blueprint.post("/wechat/subscriptions")
+def record_consent():
+    """A user's answer to ``wx.requestSubscribeMessage`` (the shim posts here too)."""
+    from .subscriptions import RequestRefused  # the consent module is imported on first use
+
+    data = body()
+    try:
+        openid, changes = wechat().subscriptions.record_consent(
+            required(data, "appid"), required(data, "user"), data.get("template_ids"), data.get("accept"))
+    except RequestRefused as exc:
+        return {"error": exc.message, "errCode": exc.err_code}, 400
+    return views.consent_answer(openid, changes)
+
+
+@blueprint.get("/wechat/subscriptions")
+def consents():
+    """What a user allowed an app to send (``?appid=&user=``)."""
+    query = request.args.to_dict()
+    openid, held = wechat().subscriptions.consents(required(query, "appid"), required(query, "user"))
+    return {"openid": openid, "consents": held}
 
 
 @blueprint.get("/users")

@@ -76,14 +76,6 @@ class Login:
         self.accept_unknown_codes = accept_unknown_codes
 
     # --- the API ---------------------------------------------------------------------------
-    def authenticate(self, appid: Optional[str], secret: Optional[str]) -> Record:
-        """The app whose appid and secret a call gives, or the error WeChat answers."""
-        if not appid:
-            raise WeChatError(41002)
-        if not secret:
-            raise WeChatError(41004)
-        return self._checked_app(self.repo.app(appid), secret)
-
     @staticmethod
     def _checked_app(app: Optional[Record], secret: str) -> Record:
         if app is None:
@@ -162,9 +154,10 @@ class Login:
         return record, user
 
     def phone_number(self, app: Record, code: Any) -> PhoneNumber:
-        """``/wxa/business/getuserphonenumber``: a phone code, used once, for the number."""
+        """``/wxa/business/getuserphonenumber``: a phone code, used once, for the number (else
+        40029 with a ``hint``, as WeChat writes it)."""
         if not code or not isinstance(code, str):
-            raise WeChatError(40029)
+            raise self._invalid_phone_code()
         now = self.clock.now()
 
         def take(record):
@@ -176,8 +169,11 @@ class Login:
         record = self.repo.update_phone_code(code, take)
         user = record and self.repo.user(record["alias"])
         if not user:
-            raise WeChatError(40029)
+            raise self._invalid_phone_code()
         return phone_number_of(user, app["appid"], int(now))
+
+    def _invalid_phone_code(self) -> WeChatError:
+        return WeChatError(40029, f"hint: [{self.random.hint()}]")
 
     def _checked_session(self, app: Record, openid: Any, signature: Any, sig_method: Any) -> Record:
         if sig_method != "hmac_sha256":

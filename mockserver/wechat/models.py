@@ -9,6 +9,7 @@ from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import RandomSource
 from ..core.store import State
 from .repo import WeChatRepository
+from .subscribe_templates import app_template, check_fixture_template
 
 APPID = re.compile(r"^wx[0-9a-f]{16}$")
 SECRET = re.compile(r"^[0-9a-f]{32}$")
@@ -17,7 +18,8 @@ PHONE = re.compile(r"^\d{5,15}$")
 #: What a pinned openid or unionid may be (real ones: "o" and 27 of these characters).
 PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
-APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
+APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota",
+              "wxacode_limit"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids"}
@@ -35,10 +37,16 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
             "appid must be 'wx' followed by 16 lowercase hex characters")
     require(isinstance(app.get("secret"), str) and bool(SECRET.match(app["secret"])), where,
             "secret must be 32 lowercase hex characters")
-    for key in ("pages", "subscribe_templates"):
-        value = app.get(key, [])
-        require(isinstance(value, list) and all(isinstance(v, str) for v in value), where,
-                f"{key} must be a list of strings")
+    pages = app.get("pages", [])
+    require(isinstance(pages, list) and all(isinstance(v, str) for v in pages), where,
+            "pages must be a list of strings")
+    templates = app.get("subscribe_templates", [])
+    require(isinstance(templates, list), where, "subscribe_templates must be a list")
+    for i, template in enumerate(templates):
+        problem = check_fixture_template(template)
+        require(problem is None, f"{where}.subscribe_templates[{i}]", problem or "")
+    ids = [app_template(template)["priTmplId"] for template in templates]
+    require(len(set(ids)) == len(ids), where, "subscribe_templates must not repeat a template id")
     require(isinstance(app.get("name", ""), str), where, "name must be a string")
     platform = app.get("open_platform")
     require(platform is None or (isinstance(platform, str) and platform != ""), where,
@@ -46,8 +54,21 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     quota = app.get("login_minute_quota")
     require(quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota > 0), where,
             "login_minute_quota must be a positive integer (or absent: no limit)")
+    limit = app.get("wxacode_limit")
+    require(limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0), where,
+            "wxacode_limit must be a positive integer (or absent: WeChat's 100,000)")
     return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
             **app}
+
+
+def split_templates(app: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """A checked app without its ``subscribe_templates``, and those templates by id (what the
+    repository keeps apart: ``addtemplate`` and ``deltemplate`` change them)."""
+    templates = {}
+    for given in app["subscribe_templates"]:
+        template = app_template(given)
+        templates[template["priTmplId"]] = template
+    return {k: v for k, v in app.items() if k != "subscribe_templates"}, templates
 
 
 def check_user(user: Any, where: str) -> Dict[str, Any]:
@@ -97,7 +118,12 @@ class Identities:
     def initial_state(self, section: Any, where: str) -> State:
         """The store entries a fixture's ``wechat`` section describes (FixtureError if it is wrong)."""
         require(isinstance(section, dict), where, "must be an object")
-        apps = [check_app(app, f"{where}.apps[{i}]") for i, app in enumerate(section.get("apps", []))]
+        apps, templates = [], {}
+        for i, given in enumerate(section.get("apps", [])):
+            app, found = split_templates(check_app(given, f"{where}.apps[{i}]"))
+            apps.append(app)
+            if found:
+                templates[app["appid"]] = found
         users = [check_user(user, f"{where}.users[{i}]") for i, user in enumerate(section.get("users", []))]
         by_appid: Dict[str, Dict[str, Any]] = {}
         by_alias: Dict[str, Dict[str, Any]] = {}
@@ -119,4 +145,4 @@ class Identities:
                     raise FixtureError(f"{where}: openid {openid} of {user['alias']!r} is already "
                                        f"{taken['alias']!r}'s")
                 owners[openid] = owner
-        return WeChatRepository.state(by_appid, by_alias, owners)
+        return WeChatRepository.state(by_appid, by_alias, owners, templates)

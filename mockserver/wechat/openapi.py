@@ -7,7 +7,17 @@ from ..control.openapi import ANY_OBJECT, PAGE_PARAMS, STRING, obj, op, paged, p
 from ..emulation import OpenApiPart
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
-SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"])}
+SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"]),
+           "ConsentAnswer": obj({"openid": STRING,
+                                 "results": {"type": "object", "additionalProperties": {
+                                     "type": "string", "enum": ["accept", "reject"]}},
+                                 "kinds": {"type": "object", "additionalProperties": {
+                                     "type": "string", "enum": ["one-time", "long-term"]}}},
+                                ["openid", "results", "kinds"])}
+CONSENT_REQUEST = obj({"appid": STRING, "user": STRING, "template_ids": {"type": "array", "items": STRING},
+                       "accept": {"description": "true, false or {template id: true/false}; absent: the user's "
+                                                 "default (accept, unless rejects_subscribe_messages)"}},
+                      ["appid", "user", "template_ids"])
 
 #: The fields of a fault rule that answers a WeChat error.
 FAULT_FIELDS: Dict[str, Any] = {
@@ -32,7 +42,18 @@ PATHS: Dict[str, Dict[str, Any]] = {
         "encryptedData + iv (+ rawData, signature) for the user's current session key", "wechat",
         body=obj({"appid": STRING, "user": STRING, "kind": {"type": "string", "enum": ["userInfo", "phoneNumber"]}},
                  ["appid", "user"]))},
-    "/__mock__/wechat/messages": {"get": op("Subscribe messages sent", "wechat")},
+    "/__mock__/wechat/messages": {"get": op("A page of the subscribe messages sent, in the order sent, with the total",
+                                            "wechat", paged("messages", ANY_OBJECT), params=PAGE_PARAMS)},
+    "/__mock__/wechat/subscriptions": {
+        "post": op("A user's answer to wx.requestSubscribeMessage: consent given or withdrawn (one message per "
+                   "accept of a one-time template; 400 with the mini program's errCode for a bad request)",
+                   "wechat", ref("ConsentAnswer"), body=CONSENT_REQUEST),
+        "get": op("What a user allowed an app to send, by template id", "wechat",
+                  obj({"openid": STRING, "consents": ANY_OBJECT}),
+                  params=[{"name": "appid", "in": "query", "required": True, "schema": STRING},
+                          {"name": "user", "in": "query", "required": True, "schema": STRING,
+                           "description": "alias or openid"}]),
+    },
     "/__mock__/users": {
         "get": op("A page of the WeChat users, in creation order, with their openids/unionids and the total",
                   "users", paged("users", ANY_OBJECT), params=PAGE_PARAMS),

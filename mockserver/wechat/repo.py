@@ -13,7 +13,10 @@ wx.tokens          access token           {appid, kind, issued_at, expires_at, s
 wx.app_tokens      appid                  {"token": ..., "stable": ...}: the current ones
 wx.quota           appid:day              calls of /cgi-bin/token that day
                    appid:login:minute     jscode2session calls that minute (login_minute_quota)
+                   appid:wxacodes         codes getwxacode and createwxaqrcode made (wxacode_limit)
 wx.messages        msgid                  subscribe messages sent
+wx.templates       appid                  {priTmplId: template}: the app's subscribe templates
+wx.subscriptions   appid:openid           {template id: consent}: what the user allowed
 =================  =====================  ==================================================
 
 A user and the openid entries that point at it (and, when it goes, its sessions), and an app and
@@ -36,7 +39,9 @@ from ..core.store import UNCHANGED, Expiring, State, Store
 APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
-NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES)
+TEMPLATES, SUBSCRIPTIONS = "wx.templates", "wx.subscriptions"
+NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
+              TEMPLATES, SUBSCRIPTIONS)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -72,8 +77,9 @@ class WeChatRepository:
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
-    def state(apps: Dict[str, Record], users: Dict[str, Record], openids: Dict[str, Record]) -> State:
-        return {APPS: apps, USERS: users, OPENIDS: openids}
+    def state(apps: Dict[str, Record], users: Dict[str, Record], openids: Dict[str, Record],
+              templates: Dict[str, Record]) -> State:
+        return {APPS: apps, USERS: users, OPENIDS: openids, TEMPLATES: templates}
 
     @staticmethod
     def appids_in(state: State) -> List[str]:
@@ -90,10 +96,12 @@ class WeChatRepository:
     def apps(self) -> List[Record]:
         return self.store.values(APPS)
 
-    def add_app(self, app: Record, openids: List[Tuple[str, Record]]) -> bool:
-        """The app and the openid of every user in it, in one bulk write; False (and nothing
-        written) when the appid exists."""
+    def add_app(self, app: Record, openids: List[Tuple[str, Record]], templates: Record) -> bool:
+        """The app, the openid of every user in it and its subscribe templates, in one bulk
+        write; False (and nothing written) when the appid exists."""
         entries = [(APPS, app["appid"], app)] + [(OPENIDS, openid, owner) for openid, owner in openids]
+        if templates:
+            entries.append((TEMPLATES, app["appid"], templates))
         return self.store.put_many(entries, unless=(APPS, app["appid"]))
 
     # --- users ----------------------------------------------------------------------------
@@ -243,6 +251,13 @@ class WeChatRepository:
     def update_current_tokens(self, appid: str, change: Change) -> Any:
         return self.store.update(APP_TOKENS, appid, change)
 
+    def count_within(self, counter: str, limit: int) -> bool:
+        """One more against a counter that never resets, unless it holds ``limit`` already (False)."""
+        def count(held):
+            held = held or 0
+            return (UNCHANGED, False) if held >= limit else (held + 1, True)
+        return self.store.update(QUOTA, counter, count)
+
     def count_call(self, counter: str, period: int) -> int:
         """Calls counted against ``counter`` in this period (a day, a minute) so far, this one
         included; the first call of a period drops the last period's count, so counters do not
@@ -252,9 +267,42 @@ class WeChatRepository:
             self.store.delete(QUOTA, f"{counter}:{period - 1}")
         return calls
 
-    # --- messages ---------------------------------------------------------------------------
-    def put_message(self, record: Record) -> None:
-        self.store.put(MESSAGES, str(record["msgid"]), record)
+    # --- subscribe templates, consents and messages -----------------------------------------
+    def templates(self, appid: str) -> Dict[str, Record]:
+        return self.store.get(TEMPLATES, appid) or {}
 
-    def messages(self) -> List[Record]:
-        return self.store.values(MESSAGES)
+    def add_template(self, appid: str, template: Record, limit: int) -> bool:
+        """One more template for the app, unless it has ``limit`` already (False)."""
+        def add(held):
+            held = held or {}
+            if len(held) >= limit:
+                return UNCHANGED, False
+            return {**held, template["priTmplId"]: template}, True
+        return self.store.update(TEMPLATES, appid, add)
+
+    def delete_template(self, appid: str, template_id: str) -> bool:
+        def delete(held):
+            if not held or template_id not in held:
+                return UNCHANGED, False
+            return {k: v for k, v in held.items() if k != template_id}, True
+        return self.store.update(TEMPLATES, appid, delete)
+
+    def update_consents(self, appid: str, openid: str, change: Change) -> Any:
+        return self.store.update(SUBSCRIPTIONS, f"{appid}:{openid}", change)
+
+    def consents(self, appid: str, openid: str) -> Record:
+        return self.store.get(SUBSCRIPTIONS, f"{appid}:{openid}") or {}
+
+    def take_consent_and_send(self, appid: str, openid: str, record: Record, change: Change) -> bool:
+        """The user's consents changed by ``change`` (→ new consents or ``UNCHANGED``, whether it
+        found a consent) and, when it did, the message written, in one atomic step."""
+        keys = [(SUBSCRIPTIONS, f"{appid}:{openid}"), (MESSAGES, str(record["msgid"]))]
+
+        def take(current):
+            consents, found = change(current[0])
+            return ([consents, record] if found else [UNCHANGED, UNCHANGED]), found
+        return self.store.update_many(keys, take)
+
+    def messages_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        """How many messages were sent, and ``limit`` of them from the ``offset``-th on."""
+        return self.store.count(MESSAGES), [message for _, message in self.store.page(MESSAGES, offset, limit)]

@@ -14,7 +14,7 @@ from .repo import Record
 from .service import WeChatService
 
 blueprint = Blueprint("wechat", __name__)
-PREFIXES = ("/sns/", "/cgi-bin/", "/wxa/")
+PREFIXES = ("/sns/", "/cgi-bin/", "/wxa/", "/wxaapi/")
 
 
 def wechat() -> WeChatService:
@@ -49,7 +49,7 @@ def token_app() -> Record:
 
 
 def jscode2session():
-    q = request.args
+    q = request.args  # the query alone: a POST's body is not read (41002 without a query)
     return views.session(wechat().login.code_to_session(q.get("appid"), q.get("secret"), q.get("js_code"),
                                                         q.get("grant_type")))
 
@@ -94,29 +94,84 @@ def get_paid_unionid():
 def msg_sec_check():
     app = token_app()
     body = json_object()
-    return views.security_verdict(wechat().content.security_check(
-        app, body.get("content"), body.get("version"), body.get("scene"), body.get("openid")))
+    content, version = wechat().content, body.get("version")
+    if str(version if version is not None else 1) != "2":
+        content.text_check_v1(body.get("content"))
+        return views.ok()
+    return views.security_verdict(content.text_check(app, body.get("content"), body.get("scene"), body.get("openid")))
+
+
+def img_sec_check():
+    from .content import MAX_IMAGE_BYTES  # the content module is imported on first use (start-up time)
+
+    token_app()
+    media = request.files.get("media")
+    wechat().content.image_check(media.read(MAX_IMAGE_BYTES + 1) if media is not None else None)
+    return views.ok()
 
 
 def subscribe_send():
     app = token_app()
-    body = json_object()
-    msgid = wechat().messages.send_subscribe_message(app, body.get("touser"), body.get("template_id"),
-                                                     body.get("data"), body.get("page"))
-    return views.ok(msgid=msgid)
+    return views.ok(msgid=wechat().messages.send_subscribe_message(app, json_object()))
+
+
+def template_categories():
+    token_app()
+    return views.ok(data=wechat().templates.categories())
+
+
+def public_template_titles():
+    token_app()
+    q = request.args
+    count, titles = wechat().templates.titles(q.get("ids"), q.get("start"), q.get("limit"))
+    return views.ok(count=count, data=titles)
+
+
+def public_template_keywords():
+    token_app()
+    keywords = wechat().templates.keywords(request.args.get("tid"))
+    return views.ok(count=len(keywords), data=keywords)
+
+
+def add_template():
+    """JSON, or a form as WeChat's documentation advises (``kidList=1&kidList=2``)."""
+    app = token_app()
+    if request.form:
+        form = request.form
+        body = {"tid": form.get("tid"), "kidList": form.getlist("kidList"), "sceneDesc": form.get("sceneDesc")}
+    else:
+        body = json_object()
+    template_id = wechat().templates.add(app, body.get("tid"), body.get("kidList"), body.get("sceneDesc"))
+    return views.ok(priTmplId=template_id)
+
+
+def delete_template():
+    app = token_app()
+    body = request.form.to_dict() if request.form else json_object()
+    wechat().templates.delete(app, body.get("priTmplId"))
+    return views.ok()
+
+
+def app_templates():
+    app = token_app()
+    return views.ok(data=list(wechat().templates.of_app(app["appid"]).values()))
 
 
 def get_wxa_code_unlimit():
-    app = token_app()
-    body = json_object()
-    png = wechat().content.unlimited_qr_code(app, body.get("scene"), body.get("page"), body.get("check_path", True),
-                                             body.get("env_version", "release"), body.get("width", 430))
-    return Response(png, status=200, content_type="image/png")
+    return views.jpeg(wechat().wxacodes.unlimited(token_app(), json_object()))
+
+
+def get_wxa_code():
+    return views.jpeg(wechat().wxacodes.limited(token_app(), json_object()))
+
+
+def create_wxa_qrcode():
+    return views.jpeg(wechat().wxacodes.square(token_app(), json_object()))
 
 
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
-    "/sns/jscode2session": (("GET",), jscode2session),
+    "/sns/jscode2session": (("GET", "POST"), jscode2session),
     "/cgi-bin/token": (("GET",), token),
     "/cgi-bin/stable_token": (("POST",), stable_token),
     "/wxa/business/getuserphonenumber": (("POST",), get_user_phone_number),
@@ -124,8 +179,17 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/resetusersessionkey": (("GET", "POST"), reset_user_session_key),
     "/wxa/getpaidunionid": (("GET",), get_paid_unionid),
     "/wxa/msg_sec_check": (("POST",), msg_sec_check),
+    "/wxa/img_sec_check": (("POST",), img_sec_check),
     "/cgi-bin/message/subscribe/send": (("POST",), subscribe_send),
+    "/wxaapi/newtmpl/getcategory": (("GET",), template_categories),
+    "/wxaapi/newtmpl/getpubtemplatetitles": (("GET",), public_template_titles),
+    "/wxaapi/newtmpl/getpubtemplatekeywords": (("GET",), public_template_keywords),
+    "/wxaapi/newtmpl/addtemplate": (("POST",), add_template),
+    "/wxaapi/newtmpl/deltemplate": (("POST",), delete_template),
+    "/wxaapi/newtmpl/gettemplate": (("GET",), app_templates),
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
+    "/wxa/getwxacode": (("POST",), get_wxa_code),
+    "/cgi-bin/wxaapp/createwxaqrcode": (("POST",), create_wxa_qrcode),
 }
 
 

@@ -18,6 +18,9 @@ from .users import Directory
 if TYPE_CHECKING:
     from .content import Content
     from .messages import Messages
+    from .subscribe_templates import SubscribeTemplates
+    from .subscriptions import Subscriptions
+    from .wxacodes import WxaCodes
 
 
 class WeChatService:
@@ -26,7 +29,7 @@ class WeChatService:
         self.directory = Directory(self.repo, context.random)
         self.login = Login(self.repo, self.directory, context.clock, context.random,
                            accept_unknown_codes=context.config.accept_unknown_codes)
-        self.tokens = AccessTokens(self.repo, self.login, context.clock, context.random)
+        self.tokens = AccessTokens(self.repo, context.clock, context.random)
         self.clock, self.random = context.clock, context.random
 
     # Made, and their modules imported, on first use: each module costs ~0.3 ms of start-up.
@@ -34,13 +37,32 @@ class WeChatService:
     def content(self) -> "Content":
         from .content import Content
 
-        return Content(self.directory, self.random)
+        return Content(self.repo, self.directory, self.clock, self.random)
 
     @cached_property
     def messages(self) -> "Messages":
         from .messages import Messages
 
-        return Messages(self.repo, self.directory, self.clock, self.random)
+        return Messages(self.repo, self.directory, self.templates, self.clock, self.random)
+
+    @cached_property
+    def templates(self) -> "SubscribeTemplates":
+        from .subscribe_templates import SubscribeTemplates
+
+        return SubscribeTemplates(self.repo, self.random)
+
+    @cached_property
+    def subscriptions(self) -> "Subscriptions":
+        """Consent to subscribe messages: ``subscriptions.record_consent`` is the one entry point."""
+        from .subscriptions import Subscriptions
+
+        return Subscriptions(self.repo, self.directory, self.templates, self.clock)
+
+    @cached_property
+    def wxacodes(self) -> "WxaCodes":
+        from .wxacodes import WxaCodes
+
+        return WxaCodes(self.repo)
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

@@ -9,12 +9,13 @@ from ..core.clock import Clock
 from ..core.ids import RandomSource
 from ..core.store import UNCHANGED
 from .errors import WeChatError
-from .login import Login
 from .repo import Record, WeChatRepository
 
 TOKEN_TTL = 7200
 TOKEN_GRACE = 300
 DAILY_TOKEN_QUOTA = 2000
+#: ``stable_token``'s ``force_refresh``: 20 a day, 30 s apart; past that the current token is kept.
+DAILY_FORCED_REFRESHES, FORCED_REFRESH_INTERVAL = 20, 30
 WELL_FORMED_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,512}$")
 
 
@@ -24,16 +25,14 @@ class AccessToken(NamedTuple):
 
 
 class AccessTokens:
-    def __init__(self, repo: WeChatRepository, login: Login, clock: Clock, random: RandomSource):
+    def __init__(self, repo: WeChatRepository, clock: Clock, random: RandomSource):
         self.repo = repo
-        self.login = login
         self.clock = clock
         self.random = random
 
     def fetch(self, grant_type: Optional[str], appid: Optional[str], secret: Optional[str]) -> AccessToken:
         """``/cgi-bin/token``: a new token; the previous one keeps working 5 more minutes."""
-        self._check_grant(grant_type, appid, secret)
-        app = self.login.authenticate(appid, secret)
+        app = self._granted_app(grant_type, appid, secret)
         now = self.clock.now()
         if self.repo.count_call(f"{app['appid']}", int(now // 86400)) > DAILY_TOKEN_QUOTA:
             raise WeChatError(45009)
@@ -45,15 +44,18 @@ class AccessTokens:
         return AccessToken(token, TOKEN_TTL)
 
     def fetch_stable(self, grant_type: Any, appid: Any, secret: Any, force_refresh: Any) -> AccessToken:
-        """``/cgi-bin/stable_token``: the same token until 5 minutes before it expires."""
-        self._check_grant(grant_type, appid, secret)
+        """``/cgi-bin/stable_token``: the same token until 5 minutes before it expires; a
+        ``force_refresh`` replaces it, within its limits (``_may_force``)."""
+        app = self._granted_app(grant_type, appid, secret)
         if type(force_refresh) is not bool:
             raise WeChatError(47001)
-        app = self.login.authenticate(appid, secret)
         now = self.clock.now()
-        current = self.repo.current_tokens(app["appid"]).get("stable")
+        held = self.repo.current_tokens(app["appid"])
+        current = held.get("stable")
         record = self.repo.token(current)
-        if current and record and not force_refresh and record["expires_at"] - now > TOKEN_GRACE:
+        fresh = current is not None and record is not None and record["expires_at"] - now > TOKEN_GRACE
+        if fresh and (not force_refresh or not _may_force(held.get("forced"), now)):
+            assert current is not None and record is not None
             return AccessToken(current, int(record["expires_at"] - now))
         token = self._new_token(app["appid"], "stable", now)
 
@@ -61,7 +63,10 @@ class AccessTokens:
             cur = cur or {}
             if cur.get("stable") != current:
                 return UNCHANGED, cur.get("stable")
-            return {**cur, "stable": token}, token
+            swapped = {**cur, "stable": token}
+            if force_refresh:  # every forced call counts, whether or not a token was due anyway
+                swapped["forced"] = _counted_force(cur.get("forced"), now)
+            return swapped, token
 
         winner = self.repo.update_current_tokens(app["appid"], swap)
         if winner != token:  # a concurrent call renewed it first: everyone gets that one token
@@ -73,15 +78,21 @@ class AccessTokens:
             self._supersede(current, now)
         return AccessToken(token, TOKEN_TTL)
 
-    @staticmethod
-    def _check_grant(grant_type: Any, appid: Any, secret: Any) -> None:
-        """Both token APIs check the appid, then the secret, then the grant type, in that order."""
+    def _granted_app(self, grant_type: Any, appid: Any, secret: Any) -> Record:
+        """The app both token APIs grant a token, checked in WeChat's order: the appid (missing,
+        unknown), the secret's presence, the grant type, then the secret."""
         if not appid:
             raise WeChatError(41002)
+        app = self.repo.app(appid)
+        if app is None:
+            raise WeChatError(40013)
         if not secret:
             raise WeChatError(41004)
         if grant_type != "client_credential":
             raise WeChatError(40002)
+        if secret != app["secret"]:
+            raise WeChatError(40125)
+        return app
 
     def _new_token(self, appid: str, kind: str, now: float) -> str:
         token = self.random.access_token()
@@ -118,3 +129,17 @@ class AccessTokens:
         live = self.repo.live_tokens(now, limit)
         return live.total, [{"token": token, **record, "expires_in": int(record["expires_at"] - now)}
                             for token, record in live.entries]
+
+
+def _may_force(forced: Optional[Record], now: float) -> bool:
+    """Whether a ``force_refresh`` is allowed after the app's earlier ones today (``forced``:
+    ``{day, count, at}``)."""
+    if not forced or forced["day"] != int(now // 86400):
+        return True
+    return forced["count"] < DAILY_FORCED_REFRESHES and now - forced["at"] >= FORCED_REFRESH_INTERVAL
+
+
+def _counted_force(forced: Optional[Record], now: float) -> Record:
+    day = int(now // 86400)
+    count = forced["count"] + 1 if forced and forced["day"] == day else 1
+    return {"day": day, "count": count, "at": now}

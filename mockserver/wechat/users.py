@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..core.errors import Conflict, ControlError, NotFound
 from ..core.ids import RandomSource
 from .errors import WeChatError
-from .models import APP_FIELDS, USER_FIELDS, Identities, check_app, check_user
+from .models import APP_FIELDS, USER_FIELDS, Identities, check_app, check_user, split_templates
 from .repo import Record, WeChatRepository
 
 AVATAR_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -133,11 +133,11 @@ class Directory:
         if unknown:
             raise ControlError(f"unknown app fields {sorted(unknown)}")
         try:
-            app = check_app(fields, "app")
+            app, templates = split_templates(check_app(fields, "app"))
         except ValueError as exc:
             raise ControlError(str(exc)) from None
         openids = [entry for user in self.users() for entry in self.identities.openid_entries(user, [app])]
-        if not self.repo.add_app(app, openids):
+        if not self.repo.add_app(app, openids, templates):
             raise Conflict(f"an app with appid {app['appid']} already exists")
         return app
 

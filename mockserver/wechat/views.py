@@ -1,23 +1,25 @@
 """WeChat's answers: domain values → the JSON the real service sends, and its error bodies.
 
 Every answer is HTTP 200 JSON, compact and without a trailing newline (co-wechat-api fails on
-control characters); errors are ``{"errcode": N, "errmsg": "..., rid: ..."}``.
+control characters); errors are ``{"errcode": N, "errmsg": "... rid: ..."}``, the errmsg's ending
+and some texts depending on the path family (``errmsg_of``).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from flask import Response
+from flask import Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
 from .crypto import dumps
-from .errors import WeChatError
+from .errors import ERRMSG, WeChatError
 from .login import MintedCode, OpenData, PhoneNumber, Session, decrypted_phone
 from .tokens import AccessToken
 
-if TYPE_CHECKING:  # only a type here; the content module loads with its first use
+if TYPE_CHECKING:  # only types here; these modules load with their first use
     from .content import Verdict
+    from .subscriptions import ConsentChange
 
 JSON_TYPE = "application/json; encoding=utf-8"
 MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
@@ -27,15 +29,44 @@ def wechat_json(body: Dict[str, Any]) -> Response:
     return Response(dumps(body), status=200, content_type=JSON_TYPE)
 
 
+def jpeg(image: bytes) -> Response:
+    """An image answer (the mini-program codes): JPEG bytes, which typed clients tell from an
+    error by the content type."""
+    return Response(image, status=200, content_type="image/jpeg")
+
+
 def ok(**fields: Any) -> Dict[str, Any]:
     """A successful answer of the APIs that say so: ``errcode`` 0 first."""
     return {"errcode": 0, "errmsg": "ok", **fields}
 
 
+#: What comes between an errmsg and its rid, by path family: ``sns/*`` (the older login and OAuth
+#: servers) write ``invalid code, rid: …``; ``cgi-bin/*``, ``wxa/*`` and the rest ``invalid appid rid: …``.
+RID_SEPARATORS = (("/sns/", ", rid: "),)
+RID_SEPARATOR = " rid: "
+#: Newer texts one path family sends instead of the errmsg of ``ERRMSG`` (same errcode).
+FAMILY_ERRMSGS = {
+    ("/cgi-bin/", 40001): ERRMSG[40001] + ", could get access_token by getStableAccessToken, "
+                                          "more details at https://mmbizurl.cn/s/JtxxFh33r",
+}
+
+
+def errmsg_of(exc: WeChatError, path: str, rid: str) -> str:
+    """The errmsg WeChat writes for ``exc`` on ``path``: the family's text (for an errmsg not
+    overridden), then the family's separator and the rid."""
+    family = "/" + path.lstrip("/").split("/", 1)[0] + "/"
+    text = exc.errmsg
+    if text == ERRMSG.get(exc.errcode):
+        text = FAMILY_ERRMSGS.get((family, exc.errcode), text)
+    separator = next((sep for prefix, sep in RID_SEPARATORS if family == prefix), RID_SEPARATOR)
+    return f"{text}{separator}{rid}"
+
+
 def render_error(exc: WeChatError, now: Optional[float] = None) -> Response:
     rt = current()
     rid = rt.random.rid(rt.clock.now() if now is None else now)
-    return wechat_json({"errcode": exc.errcode, "errmsg": f"{exc.errmsg}, rid: {rid}"})
+    path = request.path if has_request_context() else ""
+    return wechat_json({"errcode": exc.errcode, "errmsg": errmsg_of(exc, path, rid)})
 
 
 def render_backend_error(exc: Exception) -> Response:
@@ -76,22 +107,26 @@ def access_token(value: AccessToken) -> Dict[str, Any]:
 
 
 def phone_info(value: PhoneNumber) -> Dict[str, Any]:
-    """``getuserphonenumber``'s ``phone_info``: here ``countryCode`` is a number."""
-    return {**decrypted_phone(value), "countryCode": int(value.country_code),
-            "watermark": {"timestamp": value.timestamp, "appid": value.appid}}
+    """``getuserphonenumber``'s ``phone_info`` (``countryCode`` the string ``"86"``, as in open data:
+    typed clients fail to parse a number)."""
+    return {**decrypted_phone(value), "watermark": {"timestamp": value.timestamp, "appid": value.appid}}
 
 
 def security_verdict(value: Verdict) -> Dict[str, Any]:
-    if value.trace_id is None:  # the v1 API says only that the text passed
-        return ok()
-    detail = {"strategy": "content_model", "errcode": 0, "suggest": value.suggest, "label": value.label,
-              "prob": 90 if value.suggest != "pass" else 0}
-    return ok(detail=[detail], trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
+    """``msg_sec_check`` v2's answer (v1 says only ``ok``)."""
+    return ok(detail=value.detail, trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
 
 
 # --- what the mini program receives (the control plane's answers) ------------------------------
 def minted_code(value: MintedCode) -> Dict[str, Any]:
     return {"code": value.code, "errMsg": "login:ok", "openid": value.openid}
+
+
+def consent_answer(openid: str, changes: "List[ConsentChange]") -> Dict[str, Any]:
+    """What ``wx.requestSubscribeMessage`` resolves — ``{template id: "accept" | "reject"}`` — with
+    the user's openid and the kind of each template."""
+    return {"openid": openid, "results": {c.template_id: c.status for c in changes},
+            "kinds": {c.template_id: c.kind for c in changes}}
 
 
 def phone_code(code: str) -> Dict[str, Any]:

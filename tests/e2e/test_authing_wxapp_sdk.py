@@ -13,9 +13,11 @@ import subprocess
 import jwt
 import pytest
 import requests
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
 
 from mockserver import MockServer
-from support import JS_DIR, ROOT
+from support import JS_DIR, ROOT, WECHAT_HOST, RedirectAdapter
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"avatar"
 
@@ -148,3 +150,25 @@ def test_wx_shim_sends_the_admin_token_on_control_plane_calls_only(node):
         run_shim_check(node, "adminToken", {"server": server.url, "wxAppid": rt.wechat.apps()[0]["appid"],
                                             "user": rt.wechat.users()[0]["alias"],
                                             "adminToken": "wx-shim-admin-token"})
+
+
+def test_wx_shim_request_subscribe_message_records_consent(node, live, client):
+    """tests/js/wx_shim_check.js subscribe: the dialog's answers (allow by default, per template,
+    createWx's subscribeAnswer) and the mini program's errCodes; then what the backend may send."""
+    templates = [{"priTmplId": "order", "content": "订单号:{{character_string1.DATA}}\n"},
+                 {"priTmplId": "paid", "content": "金额:{{amount1.DATA}}\n"},
+                 {"priTmplId": "bus", "content": "线路:{{thing1.DATA}}\n", "type": 3}]
+    app = client.post("/__mock__/apps", json={"subscribe_templates": templates}).get_json()
+    run_shim_check(node, "subscribe", {"server": live.url, "wxAppid": app["appid"], "user": "yuna",
+                                       "templates": ["order", "paid", "bus"]})
+    held = client.get("/__mock__/wechat/subscriptions", query_string={"appid": app["appid"], "user": "yuna"}).get_json()
+    assert {k: (v["status"], v["remaining"]) for k, v in held["consents"].items()} == {
+        "order": ("accept", 2), "paid": ("reject", 0), "bus": ("reject", 0)}
+    backend = WeChatClient(app["appid"], app["secret"])
+    backend._http.mount(WECHAT_HOST, RedirectAdapter(live.url))
+    for _ in range(2):
+        assert backend.wxa.send_subscribe_message(held["openid"], "order", {"character_string1": {"value": "T1"}})[
+            "errcode"] == 0
+    with pytest.raises(WeChatClientException) as info:
+        backend.wxa.send_subscribe_message(held["openid"], "order", {"character_string1": {"value": "T1"}})
+    assert info.value.errcode == 43101

@@ -38,7 +38,7 @@ from support.stores import FlakyStore
 TIMEOUT = 1  # the mock's backend timeout in these tests (seconds)
 BOUND = TIMEOUT + 2  # the longest any client here waits for an answer (the default timeout is 5 s)
 MESSAGE = "服务暂时不可用，请稍后再试"
-RID = re.compile(r"^system error, rid: ([0-9a-f]{8})-[0-9a-f]{8}-[0-9a-f]{8}$")
+RID = re.compile(r"^system error(?:, | )rid: ([0-9a-f]{8})-[0-9a-f]{8}-[0-9a-f]{8}$")  # sns: ", rid"
 REDIS_LOST = "Redis holds none of this mock's state (restarted without persistence, flushed or evicted)"
 
 

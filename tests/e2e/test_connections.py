@@ -100,7 +100,7 @@ def test_slow_senders_do_not_hold_the_worker_threads(tls, tmp_path):
                               json={"grant_type": "client_credential", "appid": wx["appid"], "secret": wx["secret"]})
         assert token.json()["expires_in"] == 7200
         for sock in slow:  # the slow ones finish and are answered too
-            assert b'"errcode":41004' in answer_to(sock, body[5:])  # appsecret missing
+            assert b'"errcode":40013' in answer_to(sock, body[5:])  # invalid appid (checked first)
     finally:
         for sock in slow:
             sock.close()

@@ -281,6 +281,35 @@ const CHECKS = {
   },
 };
 
+// requestSubscribeMessage against an app whose templates cfg.templates names (one-time, one-time, long-term).
+CHECKS.subscribe = async function (cfg) {
+  const [order, paid, bus] = cfg.templates;
+  const wx = createWx({ server: cfg.server, appid: cfg.wxAppid, user: cfg.user });
+  // By default the user taps "allow" for every template asked for.
+  assert.deepStrictEqual(await wx.requestSubscribeMessage({ tmplIds: [order, paid] }), {
+    [order]: "accept", [paid]: "accept", errMsg: "requestSubscribeMessage:ok" });
+  wx.mock.setSubscribeAnswer({ [paid]: false });
+  const calls = await calledBack((callbacks) => wx.requestSubscribeMessage(Object.assign({ tmplIds: [order, paid] }, callbacks)));
+  assert.deepStrictEqual(calls.map((c) => c[0]), ["success", "complete"]);
+  assert.deepStrictEqual(calls[0][1], { [order]: "accept", [paid]: "reject", errMsg: "requestSubscribeMessage:ok" });
+  wx.mock.setSubscribeAnswer(false);
+  assert.deepStrictEqual(await wx.requestSubscribeMessage({ tmplIds: [bus] }), { [bus]: "reject", errMsg: "requestSubscribeMessage:ok" });
+  wx.mock.setSubscribeAnswer(undefined); // back to the default
+  // The mini program's own failures, with their errCode.
+  await assert.rejects(wx.requestSubscribeMessage({ tmplIds: [] }), {
+    errMsg: "requestSubscribeMessage:fail TmplIds can't be empty", errCode: 10001 });
+  await assert.rejects(wx.requestSubscribeMessage({ tmplIds: [order, bus] }), {
+    errMsg: "requestSubscribeMessage:fail Templates type must be same", errCode: 20002 });
+  await assert.rejects(wx.requestSubscribeMessage({ tmplIds: ["unknown"] }), {
+    errMsg: "requestSubscribeMessage:fail No template data return, verify the template id exist", errCode: 20001 });
+  const failed = await calledBack((callbacks) => wx.requestSubscribeMessage(Object.assign({ tmplIds: ["a", "b", "c", "d"] }, callbacks)));
+  assert.deepStrictEqual(failed.map((c) => c[0]), ["fail", "complete"]);
+  assert.strictEqual(failed[0][1].errCode, 20003);
+  // createWx's own answer for every dialog.
+  const refuser = createWx({ server: cfg.server, appid: cfg.wxAppid, user: cfg.user, subscribeAnswer: false });
+  assert.deepStrictEqual(await refuser.requestSubscribeMessage({ tmplIds: [bus] }), { [bus]: "reject", errMsg: "requestSubscribeMessage:ok" });
+};
+
 async function main() {
   const check = CHECKS[process.argv[2]];
   if (!check) throw new Error("unknown check " + process.argv[2] + "; one of " + Object.keys(CHECKS).join(", "));

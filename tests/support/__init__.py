@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import re
 import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
@@ -19,6 +20,12 @@ DATA = TESTS / "data"
 JS_DIR = TESTS / "js"
 WECHAT_HOST = "https://api.weixin.qq.com"
 AUTHING_AUTH = "/connections/social/wechat-miniprogram/auth"
+RID = "[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"
+
+
+def rid_ending(path: str) -> "re.Pattern[str]":
+    """How a WeChat errmsg on ``path`` ends: ``, rid: …`` on ``/sns/``, `` rid: …`` elsewhere."""
+    return re.compile((", rid: " if path.startswith("/sns/") else "(?<!,) rid: ") + RID + "$")
 
 
 def mint(client, appid: str, user: Optional[str] = None) -> Dict[str, Any]:

@@ -52,11 +52,50 @@ def test_reset_returns_to_fixture_state_and_replays_identically():
 
 def test_derived_ids_stay_the_same_across_versions():
     """Teams pin the mock's openids in their own tests: a change of derivation would break them.
-    These values were computed before the derivation was last optimised."""
+    These values were computed before the derivation was last optimised (the openid's when its
+    per-app prefix came: issue 13)."""
     app = create_app(Config(seed=0))
     rt = app.extensions["mockserver"]
     appid = rt.wechat.apps()[0]["appid"]
     minted = app.test_client().post("/__mock__/wechat/login", json={"appid": appid, "user": "yuna"}).get_json()
-    assert minted["openid"] == "oP7DmKLw2zC7BWvSCw7Lh_qs3Nqh"
+    assert minted["openid"] == "orx4BRP7DmKLw2zC7BWvSCw7Lh_q"
     assert rt.random.derive("openid", "someone", "wx0000000000000000") == "Aso9YJjL2sJgm6UJm1hobtQQ9fe"
     assert rt.random.derive("x", length=40, alphabet="0123456789abcdef") == "54cf09ba4b5fc076b8319c71b06fc409c923c067"
+
+
+def test_openids_of_one_app_share_a_prefix_of_six_characters_and_differ_across_apps():
+    app = create_app(Config(seed=0))
+    rt = app.extensions["mockserver"]
+    other = app.test_client().post("/__mock__/apps", json={"name": "second"}).get_json()["appid"]
+    first = rt.wechat.apps()[0]["appid"]
+    users = rt.wechat.users()[:5]
+    openids = {appid: [rt.wechat.openid(user, appid) for user in users] for appid in (first, other)}
+    for appid, ids in openids.items():
+        assert len({openid[:6] for openid in ids}) == 1 and len(set(ids)) == len(ids), ids
+        assert all(len(openid) == 28 and openid[0] == "o" for openid in ids)
+    assert openids[first][0][:6] != openids[other][0][:6]
+
+
+def templates_and_messages(seed: int):
+    """Template ids, msgids and trace ids: all drawn from the seeded source."""
+    app = create_app(Config(seed=seed, clock_start=1_800_000_000, clock_frozen=True))
+    client = app.test_client()
+    wx_app = app.extensions["mockserver"].wechat.apps()[0]
+    token = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": wx_app["appid"],
+                                                       "secret": wx_app["secret"]}).get_json()["access_token"]
+    added = client.post(f"/wxaapi/newtmpl/addtemplate?access_token={token}", json={"tid": 1822, "kidList": [1, 2]})
+    template_id = added.get_json()["priTmplId"]
+    openid = client.post("/__mock__/wechat/subscriptions", json={
+        "appid": wx_app["appid"], "user": "yuna", "template_ids": [template_id]}).get_json()["openid"]
+    sent = client.post(f"/cgi-bin/message/subscribe/send?access_token={token}", json={
+        "touser": openid, "template_id": template_id,
+        "data": {"amount1": {"value": "¥1"}, "time2": {"value": "12:00"}}}).get_json()
+    client.post("/__mock__/wechat/login", json={"appid": wx_app["appid"], "user": "yuna"})  # a visit, for v2
+    checked = client.post(f"/wxa/msg_sec_check?access_token={token}", json={
+        "content": "hi", "version": 2, "scene": 1, "openid": openid}).get_json()
+    return template_id, sent["msgid"], checked["trace_id"]
+
+
+def test_templates_messages_and_trace_ids_follow_the_seed():
+    assert templates_and_messages(5) == templates_and_messages(5)
+    assert templates_and_messages(5)[0] != templates_and_messages(6)[0]

@@ -49,7 +49,7 @@ def test_errmsg_override_and_fault_on_a_token_route(wechatpy_client, client):
     with pytest.raises(WeChatClientException) as info:
         wechatpy_client.fetch_access_token()
     assert info.value.errcode == 40013
-    assert info.value.errmsg.startswith("invalid appid hint: [abc], rid: ")
+    assert info.value.errmsg.startswith("invalid appid hint: [abc] rid: ")
     assert wechatpy_client.fetch_access_token()["expires_in"] == 7200
 
 

@@ -188,3 +188,12 @@ def test_accept_unknown_codes_refuses_a_blocked_user(wx_app):
     answer = client.get("/sns/jscode2session", query_string={
         "appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": "0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P"})
     assert answer.get_json()["errcode"] == 40226
+
+
+def test_jscode2session_reads_only_the_query_string(client, wx_app, alias):
+    code = mint(client, wx_app["appid"], alias)["code"]
+    query = {"appid": wx_app["appid"], "secret": wx_app["secret"], "js_code": code, "grant_type": "authorization_code"}
+    for body in ({"data": query}, {"json": query}):
+        answer = client.post("/sns/jscode2session", **body).get_json()
+        assert answer["errcode"] == 41002 and answer["errmsg"].startswith("appid missing, rid: ")
+    assert "openid" in client.get("/sns/jscode2session", query_string=query).get_json()  # the code was not used

@@ -123,3 +123,42 @@ def test_wechatpy_refetches_the_token_and_retries(wechatpy_client, live, rt, wx_
     result = wechatpy_client.wxa.check_text_security("你好")
     assert result["errcode"] == 0
     assert wechatpy_client.access_token != cached
+
+
+@pytest.mark.parametrize("overrides, errcode", [
+    ({"appid": "wx1111111111111111", "grant_type": None}, 40013),  # the appid first, then the grant type
+    ({"appid": "wx1111111111111111", "secret": None}, 40013),
+    ({"grant_type": None, "secret": "0" * 32}, 40002),
+    ({"grant_type": None, "secret": None}, 41004),
+])
+def test_both_token_apis_check_the_appid_before_the_rest(client, wx_app, overrides, errcode):
+    assert fetch(client, wx_app, **overrides)["errcode"] == errcode
+    body = {k: v for k, v in {"grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"],
+                              **overrides}.items() if v is not None}
+    assert client.post("/cgi-bin/stable_token", json=body).get_json()["errcode"] == errcode
+
+
+def test_stable_token_force_refresh_is_limited_to_one_per_30_seconds(client, rt, wx_app):
+    first = stable(client, wx_app, force_refresh=True)["access_token"]
+    rt.clock.advance(29)
+    kept = stable(client, wx_app, force_refresh=True)
+    assert kept["access_token"] == first and kept["expires_in"] in (7171, 7170)
+    assert use(client, first)["errcode"] == 0  # not invalidated
+    rt.clock.advance(1)
+    assert stable(client, wx_app, force_refresh=True)["access_token"] != first
+
+
+def test_stable_token_force_refresh_is_limited_to_20_a_day(client, rt, wx_app):
+    rt.clock.set(86400 * 20000 + 60)  # early in a day of the clock
+    tokens = []
+    for _ in range(20):
+        tokens.append(stable(client, wx_app, force_refresh=True)["access_token"])
+        rt.clock.advance(31)
+    assert len(set(tokens)) == 20
+    assert stable(client, wx_app, force_refresh=True)["access_token"] == tokens[-1]
+    assert use(client, tokens[-1])["errcode"] == 0
+    rt.clock.set(86400 * 20001 + 60)  # the next day
+    plain = stable(client, wx_app)["access_token"]  # (the last one expired overnight)
+    forced = stable(client, wx_app, force_refresh=True)["access_token"]
+    assert forced != plain  # allowed again
+    assert stable(client, wx_app, force_refresh=True)["access_token"] == forced  # 30 s apart still
