@@ -12,6 +12,7 @@ pairwise (thousands of aliases took seconds), and the largest document the SDKs 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, build_schema, execute_sync, parse, validate
@@ -21,56 +22,21 @@ from ..core.store import StoreUnavailable
 from . import views
 from .caller import Caller
 from .errors import BAD_REQUEST, SYSTEM_BUSY, AuthingError
+from .graphql_logins import RESOLVERS as RESOLVERS_OF_LOGINS
 from .service import AuthingService
 
 log = logging.getLogger(__name__)
 MAX_QUERY_TOKENS = 500
 
-_USER_FIELDS = """
-  id: String! arn: String! userPoolId: String! status: String username: String email: String
-  emailVerified: Boolean phone: String phoneVerified: Boolean unionid: String openid: String
-  identities: [Identity] nickname: String registerSource: [String!] photo: String password: String
-  oauth: String token: String tokenExpiredAt: String loginsCount: Int lastLogin: String lastIP: String
-  signedUp: String blocked: Boolean isDeleted: Boolean device: String browser: String company: String
-  name: String givenName: String familyName: String middleName: String profile: String
-  preferredUsername: String website: String gender: String birthdate: String zoneinfo: String
-  locale: String address: String formatted: String streetAddress: String locality: String
-  region: String postalCode: String city: String province: String country: String createdAt: String
-  updatedAt: String externalId: String
-"""
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
-_INPUT_FIELDS = """
-  email: String unionid: String openid: String emailVerified: Boolean phone: String
-  phoneVerified: Boolean username: String nickname: String password: String photo: String
-  company: String browser: String device: String oauth: String tokenExpiredAt: String
-  loginsCount: Int lastLogin: String lastIP: String blocked: Boolean name: String givenName: String
-  familyName: String middleName: String profile: String preferredUsername: String website: String
-  gender: String birthdate: String zoneinfo: String locale: String address: String formatted: String
-  streetAddress: String locality: String region: String postalCode: String city: String
-  province: String country: String externalId: String
-"""
 
-SCHEMA = build_schema(f"""
-type Identity {{
-  openid: String userIdInIdp: String userId: String connectionId: String isSocial: Boolean
-  provider: String userPoolId: String refreshToken: String accessToken: String
-}}
-type User {{ {_USER_FIELDS} }}
-type JWTTokenStatusDetail {{ id: String userPoolId: String arn: String }}
-scalar Epoch
-type JWTTokenStatus {{ code: Int message: String status: Boolean exp: Epoch iat: Epoch data: JWTTokenStatusDetail }}
-type RefreshToken {{ token: String iat: Epoch exp: Epoch }}
-input UpdateUserInput {{ {_INPUT_FIELDS} }}
-type Query {{
-  user(id: String): User
-  checkLoginStatus(token: String): JWTTokenStatus
-}}
-type Mutation {{
-  updateUser(id: String, input: UpdateUserInput!, emailToken: String, phoneToken: String): User
-  bindPhone(phone: String!, phoneCode: String!, phoneCountryCode: String): User
-  refreshToken(id: String, tenantId: String): RefreshToken
-}}
-""")
+def schema_sdl() -> str:
+    """Every ``*.graphql`` file of ``schema/``, in sorted order (``core`` first declares Query and Mutation)."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(SCHEMA_DIR.glob("*.graphql")))
+
+
+SCHEMA = build_schema(schema_sdl())
 
 
 def _resolver(method):
@@ -93,6 +59,7 @@ _RESOLVERS = {
     ("Mutation", "bindPhone"): lambda service, caller, args: views.presented(
         service.account.bind_phone(caller, args["phone"], args["phoneCode"])),
     ("Mutation", "refreshToken"): _refreshed,
+    **RESOLVERS_OF_LOGINS,
 }
 for (_type, _field), _method in _RESOLVERS.items():
     _object = SCHEMA.get_type(_type)

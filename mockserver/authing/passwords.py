@@ -45,14 +45,21 @@ class Passwords:
         self.repo = repo
         self.random = random
 
+    def hashed(self, password: str) -> str:
+        """A new salted hash of ``password`` (for a user written together with it)."""
+        return hash_password(password, self.random.hex(16))
+
     def set(self, user_id: str, password: str) -> None:
-        self.repo.set_password_hash(user_id, hash_password(password, self.random.hex(16)))
+        self.repo.set_password_hash(user_id, self.hashed(password))
 
     def set_checked(self, user_id: str, password: Any) -> None:
         """The control plane's: a password must be a non-empty string of at most 128 characters."""
         if not isinstance(password, str) or not 0 < len(password) <= MAX_LENGTH:
             raise ControlError(f"password must be a non-empty string of at most {MAX_LENGTH} characters")
         self.set(user_id, password)
+
+    def has(self, user_id: str) -> bool:
+        return self.repo.password_hash(user_id) is not None
 
     def check(self, user_id: str, password: Any) -> bool:
         return matches(password, self.repo.password_hash(user_id))
