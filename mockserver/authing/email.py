@@ -3,16 +3,15 @@ plane lists (``GET /__mock__/authing/emails``); its code is taken once (``passco
 Addresses are compared without case, as Authing does ("邮箱，不区分大小写")."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List
 
 from . import errors as E
 from .apps import Apps
 from .caller import Caller
 from .errors import AuthingError
+from .models import EMAIL
 from .passcodes import CODE_TTL, V2_CHANNEL, Passcodes
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 MAX_EMAIL_LENGTH = 254
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, build_schema, execute_sync, parse, validate
 from graphql.type import GraphQLObjectType, GraphQLScalarType
@@ -73,10 +73,10 @@ assert isinstance(_epoch, GraphQLScalarType)
 _epoch.serialize = int  # type: ignore[method-assign,assignment]
 
 
-def _error(err: GraphQLError) -> Dict[str, Any]:
+def _error(err: GraphQLError, language: Optional[str] = None) -> Dict[str, Any]:
     original = err.original_error
     if isinstance(original, AuthingError):
-        body = views.graphql_error(original)
+        body = views.graphql_error(original, language)
     elif original is not None and err.path:  # executing a field failed: the mock's bug, logged, answered as one
         log.error("unexpected error in a GraphQL resolver", exc_info=original)
         body = {"message": {"code": SYSTEM_BUSY, "message": "系统繁忙，请稍后再试", "data": None}}
@@ -127,5 +127,5 @@ def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any
             raise failure.original_error
     answer: Dict[str, Any] = {"data": result.data}
     if result.errors:
-        answer["errors"] = [_error(err) for err in result.errors]
+        answer["errors"] = [_error(err, caller.language) for err in result.errors]
     return answer

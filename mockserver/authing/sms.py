@@ -2,16 +2,14 @@
 once (``passcodes.py`` holds the rules they share with email codes)."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List
 
 from . import errors as E
 from .apps import Apps
 from .caller import Caller
 from .errors import AuthingError
+from .models import PHONE
 from .passcodes import V2_CHANNEL, Passcodes
-
-PHONE = re.compile(r"^\+?\d{5,15}$")
 
 
 def checked_phone(phone: Any) -> str:

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
 from .errors import BAD_REQUEST, SERVER_ERROR, SERVER_ERROR_MESSAGE, SYSTEM_BUSY, V3_STATUS, AuthingError
+from .messages import in_language
 from .models import iso
 from .repo import Record
 from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
@@ -76,8 +77,8 @@ def v3_error(exc: AuthingError, request_id: str) -> Dict[str, Any]:
     return body
 
 
-def graphql_error(exc: AuthingError) -> Dict[str, Any]:
-    return {"message": {"code": exc.code, "message": exc.message, "data": exc.data}}
+def graphql_error(exc: AuthingError, language: Optional[str] = None) -> Dict[str, Any]:
+    return {"message": {"code": exc.code, "message": in_language(exc.message, language), "data": exc.data}}
 
 
 def oidc_error(exc: AuthingError) -> Dict[str, Any]:
@@ -99,6 +100,9 @@ def render_error(exc: AuthingError, status: int = 200) -> Response:
     error (404, 405, 413) or of a failure (500): v3 and OIDC answer with it, v2 and GraphQL always
     with 200 — their SDKs read ``code`` only from a 2xx answer (see errors.py)."""
     kind = family(request.path)
+    language = request.headers.get("x-authing-lang")
+    if language == "en-US":
+        exc = AuthingError(exc.code, in_language(exc.message, language), exc.data, exc.oidc_error)
     if kind == "v3":
         response = jsonify(v3_error(exc, current().random.hex(32)))
     elif kind == "graphql":
