@@ -11,11 +11,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from support import DATA
+from support.processes import state_url
 
 from mockserver import Config, create_app
 from mockserver.core.fixtures import FixtureError
-from support import DATA
-from support.processes import state_url
 
 FIXTURE = str(DATA / "signin_users.json")
 APP = "d1d1d1d1d1d1d1d1d1d1d1d1"
@@ -190,7 +190,8 @@ def test_phone_passcode_signin_takes_the_newest_code_once(client, rt):
     assert (sent["phone"], sent["channel"], sent["used"]) == ("13700137000", "CHANNEL_LOGIN", False)
     ok = signin(client, "PASSCODE", passCodePayload={"phone": "13700137000", "passCode": sent["code"]})
     assert ok["statusCode"] == 200
-    assert jwt.decode(ok["data"]["id_token"], options={"verify_signature": False})["sub"] == user_named(rt, "carol")["id"]
+    claims = jwt.decode(ok["data"]["id_token"], options={"verify_signature": False})
+    assert claims["sub"] == user_named(rt, "carol")["id"]
     again = signin(client, "PASSCODE", passCodePayload={"phone": "13700137000", "passCode": sent["code"]})
     assert error(again) == {"statusCode": 400, "message": "验证码不正确", "apiCode": 2001}
     assert last_sms(client)["used"] is True
@@ -297,8 +298,8 @@ def test_update_password(client):
 def test_bind_email_and_phone(client, rt):
     h = bearer(client, "dave", "dave-pass-1")
     send_email(client, "erin@example.com", "CHANNEL_BIND_EMAIL")
-    taken = client.post("/api/v3/bind-email", json={"email": "erin@example.com", "passCode": last_email(client)["code"]},
-                        headers=h).get_json()
+    taken = client.post("/api/v3/bind-email", headers=h,
+                        json={"email": "erin@example.com", "passCode": last_email(client)["code"]}).get_json()
     assert error(taken) == {"statusCode": 400, "message": "邮箱已被绑定", "apiCode": 2026}
     send_email(client, "dave@example.com", "CHANNEL_BIND_EMAIL")
     bad = client.post("/api/v3/bind-email", json={"email": "dave@example.com", "passCode": "x"}, headers=h).get_json()
