@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .account import Account
     from .email import Emails
     from .files import Files
+    from .hosted_login import HostedLogin
     from .logins.passcode import PasscodeLogin
     from .logins.password import PasswordLogin
     from .logins.v3 import V3Credentials
@@ -116,9 +117,16 @@ class AuthingService:
         from .oidc_grants import Grants
 
         authorization = Authorization(self.repo, self.applications, self.directory, self.wechat, self.clock,
-                                      self.random, lambda: self.wechat_miniprogram)
+                                      self.random, lambda: self.wechat_miniprogram, lambda: self.hosted_login)
         grants = Grants(self.repo, self.directory, self.tokens, self.passwords, self.clock, self.random)
         return Oidc(self.repo, self.applications, self.tokens, self.clock, authorization, grants)
+
+    @cached_property
+    def hosted_login(self) -> "HostedLogin":
+        from .hosted_login import HostedLogin
+
+        return HostedLogin(self.directory, self.password_login, self.passcode_login, self.registration, self.sms,
+                           self.emails)
 
     @cached_property
     def wechat_miniprogram(self) -> "WeChatMiniProgramLogin":

@@ -281,12 +281,17 @@ def redirect_to(value: Redirect) -> Response:
     return response
 
 
-def picker(value: Picker) -> Response:
-    """The login page: a button per person (``data-persona="<alias>"``); user fields are escaped."""
+def picker(value: Picker, action: str, csrf_token: str) -> Response:
+    """The login page: a button per person (``data-persona="<alias>"``) and the login and register
+    forms (posted to ``action`` with ``csrf_token``); user fields are escaped. 400 after a refused
+    submission (its message on the page)."""
     response = Response(render_template("oidc_login.html", app=value.app, personas=value.personas,
-                                        params=value.params))
+                                        params=value.params, error=value.error, notice=value.notice,
+                                        refill=value.refill, action=action, csrf_token=csrf_token),
+                        status=400 if value.error else 200)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 
