@@ -31,13 +31,13 @@ from .caller import Caller
 from .errors import AuthingError
 from .oidc_clients import invalid_request, uri_allowed
 from .repo import AuthingRepository, Record
+from .scopes import granted_scope
 from .users import Users
 
 if TYPE_CHECKING:
     from .hosted_login import HostedLogin, Submission
     from .logins.wechat_miniprogram import WeChatMiniProgramLogin
 
-SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access")
 RESPONSE_MODES = ("query", "fragment", "form_post")
 PROMPTS = {"none", "login", "consent", "select_account"}
 CODE_CHALLENGE_METHODS = ("S256", "plain")
@@ -77,15 +77,6 @@ class Refused(Exception):
         super().__init__(description)
         self.error = error
         self.description = description
-
-
-def granted_scope(requested: str) -> str:
-    """The requested scopes this provider knows, in order, once each (others are ignored)."""
-    chosen: List[str] = []
-    for scope in requested.split():
-        if scope in SCOPES and scope not in chosen:
-            chosen.append(scope)
-    return " ".join(chosen)
 
 
 class Authorization:

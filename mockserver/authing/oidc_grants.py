@@ -23,12 +23,12 @@ from ..core.clock import Clock
 from ..core.ids import RandomSource
 from ..core.store import UNCHANGED
 from . import errors as E
-from .authorize import granted_scope
 from .caller import Caller
 from .errors import AuthingError
 from .oidc_clients import AuthenticatedClient, invalid_request
 from .passwords import Passwords
 from .repo import AuthingRepository, Record
+from .scopes import granted_scope
 from .tokens import Tokens
 from .users import Users, refuse_blocked
 

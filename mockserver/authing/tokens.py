@@ -17,6 +17,7 @@ from .caller import Caller
 from .errors import AuthingError, bad_request
 from .models import MAX_TOKEN_LIFETIME
 from .repo import AuthingRepository, Record
+from .scopes import granted_scope
 from .signing import SigningKey, TokenCodec, TokenRejected, Verified
 from .users import Users, refuse_blocked
 
@@ -153,8 +154,6 @@ class Tokens:
     def token_set(self, user: Record, app: Record, caller: Caller, requested_scope: Optional[str] = None) -> TokenSet:
         """A v3 sign-in's tokens, for the scope asked (the known scopes of it; default
         ``V3_SCOPE``), with a refresh token when it has ``offline_access``."""
-        from .authorize import granted_scope  # the OIDC provider's module, loaded on first use
-
         scope = granted_scope(requested_scope) if requested_scope else V3_SCOPE
         id_token = self.issue(user, app, caller.issuer)
         access = self.access_token(user, app, caller.issuer, scope)
