@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from support import DATA
+from support import DATA, ROOT
 from support.processes import state_url
 
 from mockserver import Config, create_app
@@ -362,3 +363,13 @@ def test_fixture_users_are_the_same_on_every_load(rt):
     assert [(u["id"], u["nickname"]) for u in again.authing.users()] == first
     erin = next(u for u in rt.authing.users() if u.get("email") == "erin@example.com")
     assert erin["nickname"] and erin["nickname"] == erin["name"]  # made by Faker
+
+
+# --- README ------------------------------------------------------------------------------------------
+def test_readme_example_runs_as_written():
+    """README's "Log in with a password or a code, or register" example (a loopback MockServer)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Log in with a password or a code, or register")
+    section = text[start:text.index("\n### ", start + 1)]
+    example = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    exec(compile(example, "README.md", "exec"), {})
