@@ -1,5 +1,6 @@
 """Resolvers of ``schema/logins.graphql``: v2's password, code and registration mutations, email
 codes, password changes and resets, binding an email, unbinding, and custom data (udv).
+``loginByPhoneCode`` registers an unknown phone, as Authing's SMS guide says.
 
 v2 SDKs encrypt every password with the key of ``/api/v2/.well-known``, so each one is decrypted
 here (``credentials.decrypted``: 2016 when it is not such a ciphertext). Logins and registrations
@@ -40,9 +41,11 @@ def password_login(kind: str) -> Resolver:
 
 
 def login_by_phone_code(service: AuthingService, caller: Caller, args: Dict[str, Any]) -> Dict[str, Any]:
+    """An unknown phone gets a new user (Authing's SMS guide: "用户不存在会自动创建账号"; the v2
+    SDKs send no ``autoRegister``), unless ``autoRegister`` is false."""
     given = args["input"]
     user = service.passcode_login.login(caller, service.applications.pool_for(caller), "phone", given["phone"],
-                                        given["code"], given.get("autoRegister") is True)
+                                        given["code"], given.get("autoRegister") is not False)
     return logged_in(service, caller, user)
 
 

@@ -6,7 +6,8 @@ Actions (the ``mock_action`` button pressed):
 
 - ``password``: the first of ``email``, ``username``, ``phone`` given, and ``password``;
 - ``send_code``: a code to ``phone`` (SMS) or else ``email``, then the page again, with a notice;
-- ``code``: ``phone`` or else ``email``, and ``code`` (the newest code sent there);
+- ``code``: ``phone`` or else ``email``, and ``code`` (the newest code sent there); an unknown
+  phone or address gets a new user ("用户不存在会自动创建账号", Authing's guide to its hosted page);
 - ``register``: ``email`` or ``username`` with ``password``, or ``phone``/``email`` with ``code``;
   the new user is then logged in.
 
@@ -91,7 +92,7 @@ class HostedLogin:
             kind = first_of(fields, "phone", "email")
             if kind is None:
                 raise bad_request("请填写手机号或邮箱")
-            return self.passcodes.login(caller, pool_id, kind, fields[kind], fields.get("code"))
+            return self.passcodes.login(caller, pool_id, kind, fields[kind], fields.get("code"), auto_register=True)
         if action == "register":
             return self.users.logged_in(self._register(pool_id, fields), caller, lambda current: {})
         raise bad_request("mock_action 必须是 " + "、".join(ACTIONS) + " 之一")

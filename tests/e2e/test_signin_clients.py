@@ -66,3 +66,25 @@ def test_pypi_authing_password_and_sms_code_sign_in(live, rt, http):
     profile = AuthenticationClient(app_id=app["id"], app_host=live.url,
                                    access_token=by_code["data"]["access_token"]).get_profile()
     assert profile["data"]["userId"] == registered["data"]["userId"] and profile["data"]["workStatus"] == "Active"
+
+
+def test_authing_js_sdk_v2_logins_with_encrypted_passwords(node, live, rt):
+    app = rt.authing.apps()[0]
+    report = run(node, "authing_js_sdk_v2_logins.js", {"server": live.url, "appId": app["id"]})
+    registered = report["registerByEmail"]["result"]
+    assert registered["email"] == "js@example.com" and registered["token"] is None and registered["password"] is None
+    logged_in = report["loginByEmail"]["result"]
+    assert logged_in["id"] == registered["id"] and claims(logged_in["token"])["sub"] == registered["id"]
+    assert report["wrongPassword"]["thrown"] == {"code": 2006, "message": "密码不正确", "data": None}
+    assert report["loginByUsername"]["result"]["id"] == report["registerByUsername"]["result"]["id"]
+    phone_user = report["loginByPhoneCode"]["result"]
+    assert phone_user["phone"] == "13000130000" and phone_user["token"]
+    assert report["updatePassword"]["result"]["id"] == phone_user["id"]  # had no password: sets one
+    jsuser = report["loginByUsernameAgain"]["result"]
+    assert report["updatePasswordWithOld"]["result"]["id"] == jsuser["id"]
+    assert report["sendEmail"]["result"] == {"message": "发送成功", "code": 200}
+    assert report["bindEmail"]["result"]["email"] == "js-user@example.com"
+    assert report["listUdv"]["result"] == [{"key": "school", "dataType": "STRING", "value": "清华大学",
+                                            "label": "school"}]
+    assert report["resetPasswordByEmailCode"]["result"] == {"message": "重置密码成功", "code": 200}
+    assert report["loginAfterReset"]["result"]["id"] == registered["id"]

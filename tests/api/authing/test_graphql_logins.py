@@ -89,6 +89,16 @@ def test_login_by_phone_code(client):
         "code": 429, "message": "发送过于频繁，请稍后再试", "data": None}
 
 
+def test_login_by_phone_code_registers_an_unknown_phone_unless_told_not_to(client):
+    client.post("/api/v2/sms/send", json={"phone": "13200132000"}, headers=H)
+    code = client.get("/__mock__/authing/sms").get_json()["codes"][-1]["code"]
+    query = mutation("loginByPhoneCode", "LoginByPhoneCodeInput")
+    refused = gql(client, query, {"input": {"phone": "13200132000", "code": code, "autoRegister": False}})
+    assert code_of(refused) == (2004, "用户不存在")
+    made = gql(client, query, {"input": {"phone": "13200132000", "code": code}})["data"]["loginByPhoneCode"]
+    assert made["phone"] == "13200132000" and made["registerSource"] == ["basic:phone-code"] and made["token"]
+
+
 def test_registrations(client):
     query = mutation("registerByEmail", "RegisterByEmailInput")
     made = gql(client, query, {"input": {"email": "ivan@example.com", "password": enc(client, "ivan-pass-1"),

@@ -131,6 +131,9 @@ def test_send_code_without_scripts_then_code_login(client, rt):
     assert subject(client, submit(client, "code", email="erin@example.com", code=mail["code"])) == user_id(
         rt, email="erin@example.com")
     assert shown_error(submit(client, "send_code", email="erin@example.com")) == "发送过于频繁，请稍后再试"
+    submit(client, "send_code", phone="13100131000")  # nobody's phone: the login registers it
+    code = client.get("/__mock__/authing/sms").get_json()["codes"][-1]["code"]
+    assert subject(client, submit(client, "code", phone="13100131000", code=code)) == user_id(rt, phone="13100131000")
     assert shown_error(submit(client, "send_code")) == "请填写手机号或邮箱"
 
 

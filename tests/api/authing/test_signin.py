@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 
 import jwt
 import pytest
@@ -373,3 +374,44 @@ def test_readme_example_runs_as_written():
     section = text[start:text.index("\n### ", start + 1)]
     example = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
     exec(compile(example, "README.md", "exec"), {})
+
+
+# --- racing requests ----------------------------------------------------------------------------------
+def race(app, count, request):
+    """``count`` threads sending ``request(client)`` at once; their answers."""
+    barrier, answers = threading.Barrier(count), []
+
+    def run():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(request(client))
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_racing_registrations_make_one_user(app, rt):
+    answers = race(app, 12, lambda c: c.post("/api/v3/signup", headers=H, json={
+        "connection": "PASSWORD", "passwordPayload": {"email": "race@example.com", "password": "race-pass-1"}}
+    ).get_json())
+    assert sorted(a["statusCode"] for a in answers) == [200] + [400] * 11
+    assert {a["apiCode"] for a in answers if a["statusCode"] == 400} == {2026}
+    assert [u["email"] for u in rt.authing.users()].count("race@example.com") == 1
+    assert app.test_client().post("/api/v3/signin", headers=H, json={"connection": "PASSWORD", "passwordPayload": {
+        "email": "race@example.com", "password": "race-pass-1"}}).get_json()["statusCode"] == 200
+
+
+def test_racing_sends_give_one_code(app, client):
+    answers = race(app, 12, lambda c: send_sms(c, "13700137000"))
+    assert sorted(a["statusCode"] for a in answers) == [200] + [429] * 11
+    assert len(client.get("/__mock__/authing/sms").get_json()["codes"]) == 1
+
+
+def test_racing_code_logins_take_the_code_once(app, client):
+    send_sms(client, "13700137000")
+    code = last_sms(client)["code"]
+    answers = race(app, 12, lambda c: signin(c, "PASSCODE", passCodePayload={"phone": "13700137000", "passCode": code}))
+    assert sorted(a["statusCode"] for a in answers) == [200] + [400] * 11
