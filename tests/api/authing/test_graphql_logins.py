@@ -107,6 +107,11 @@ def test_registrations(client):
     assert user["email"] == "ivan@example.com" and user["token"] is None and user["registerSource"] == ["basic:email"]
     assert code_of(gql(client, query, {"input": {"email": "ivan@example.com", "password": enc(client, "x")}})) == (
         2026, "用户已存在，请不要重复注册")
+    ivan = gql(client, mutation("loginByEmail", "LoginByEmailInput"), {"input": {
+        "email": "ivan@example.com", "password": enc(client, "ivan-pass-1")}})["data"]["loginByEmail"]
+    profile = client.get("/api/v3/get-profile?withCustomData=true",
+                         headers={**H, "Authorization": ivan["token"]}).get_json()["data"]
+    assert profile["customData"] == {"team": "red"} and profile["nickname"] == "伊万"
     by_name = gql(client, mutation("registerByUsername", "RegisterByUsernameInput"),
                   {"input": {"username": "judy", "password": enc(client, "judy-pass-1"), "forceLogin": True}})
     assert by_name["data"]["registerByUsername"]["token"]
@@ -163,6 +168,9 @@ def test_bind_and_unbind(client):
     carol = login(client)
     carol_h = {**H, "Authorization": "Bearer " + carol["token"]}
     assert gql(client, "mutation { unbindPhone { phone } }", headers=carol_h)["data"]["unbindPhone"] == {"phone": None}
+    by_phone = gql(client, mutation("loginByPhonePassword", "LoginByPhonePasswordInput"), {"input": {
+        "phone": "13700137000", "password": enc(client, "carol-pass-1")}})
+    assert code_of(by_phone) == (2004, "用户不存在")  # the phone no longer finds carol
     assert code_of(gql(client, "mutation { unbindEmail { email } }")) == (2020, "尚未登录，无权限访问此请求")
 
 

@@ -176,11 +176,13 @@ def test_scope_is_honoured_and_offline_access_brings_a_refresh_token(client):
 
 
 def test_no_password_in_answers_or_the_journal(client, rt):
-    password(client, username="carol", password="carol-pass-1")
+    h = {**H, "Authorization": password(client, username="carol", password="carol-pass-1")["data"]["access_token"]}
+    client.post("/api/v3/update-password", json={"newPassword": "carol-new-9", "oldPassword": "carol-pass-1"}, headers=h)
     client.post("/api/v3/signup", json={"connection": "PASSWORD", "passwordPayload": {
         "username": "frank", "password": "frank-pass-1"}}, headers=H)
-    entries = json.dumps(client.get("/__mock__/journal").get_json())
-    assert "carol-pass-1" not in entries and "frank-pass-1" not in entries
+    entries = json.dumps(client.get("/__mock__/requests", query_string={"limit": 100}).get_json(), ensure_ascii=False)
+    assert "/api/v3/update-password" in entries and "/api/v3/signup" in entries
+    assert "carol-pass-1" not in entries and "frank-pass-1" not in entries and "carol-new-9" not in entries
     assert "pbkdf2" not in json.dumps([u for u in rt.authing.users()])
     assert "pbkdf2" not in json.dumps(client.get("/__mock__/authing/users").get_json())
 
@@ -213,6 +215,9 @@ def test_codes_expire_and_go_once_a_minute_per_channel(client, rt):
     late = signin(client, "PASSCODE", passCodePayload={"phone": "13700137000", "passCode": code})
     assert error(late) == {"statusCode": 400, "message": "验证码已过期", "apiCode": 2001}
     assert error(send_sms(client, "12")) == {"statusCode": 400, "message": "请提供正确的手机号", "apiCode": 2028}
+    nowhere = client.post("/api/v3/send-sms", headers={"x-authing-userpool-id": "e0" * 12},
+                          json={"channel": "CHANNEL_LOGIN", "phoneNumber": "13700137000"}).get_json()
+    assert error(nowhere) == {"statusCode": 404, "message": "用户池不存在", "apiCode": 2224}
     bad_channel = error(send_sms(client, "13700137000", "CHANNEL_X"))
     assert bad_channel["apiCode"] == 400 and bad_channel["message"].startswith("channel 必须是 CHANNEL_LOGIN")
 
@@ -246,8 +251,8 @@ def test_email_passcode_signin_and_the_outbox(client, rt):
 def test_signup_by_email_password_then_signin(client, rt):
     rt.clock.set(1_800_000_000)
     answer = client.post("/api/v3/signup", json={"connection": "PASSWORD", "passwordPayload": {
-        "email": "Grace@Example.com", "password": "grace-pass-1"}, "profile": {"nickname": "格蕾丝", "gender": "F",
-                                                                                "email": "ignored@x.cn"}}, headers=H)
+        "email": "Grace@Example.com", "password": "grace-pass-1"}, "profile": {
+            "nickname": "格蕾丝", "gender": "F", "email": "ignored@x.cn", "customData": {"plan": "pro"}}}, headers=H)
     user = answer.get_json()["data"]
     assert user["email"] == "grace@example.com" and user["nickname"] == "格蕾丝" and user["gender"] == "F"
     assert (user["workStatus"], user["registerSource"], user["userSourceType"]) == ("Active", ["basic:email"],
@@ -255,10 +260,35 @@ def test_signup_by_email_password_then_signin(client, rt):
     assert user["signedUp"] == user["createdAt"] and user["createdAt"].startswith("2027-01-15T08:00:0")
     assert user["passwordLastSetAt"].startswith("2027-01-15T08:00:0")
     assert "password" not in user
-    assert password(client, email="grace@example.com", password="grace-pass-1")["statusCode"] == 200
+    signed_in = password(client, email="grace@example.com", password="grace-pass-1")["data"]
+    profile = client.get("/api/v3/get-profile?withCustomData=true",
+                         headers={**H, "Authorization": signed_in["access_token"]}).get_json()["data"]
+    assert profile["customData"] == {"plan": "pro"}
     again = client.post("/api/v3/signup", json={"connection": "PASSWORD", "passwordPayload": {
         "email": "grace@example.com", "password": "other"}}, headers=H).get_json()
     assert error(again) == {"statusCode": 400, "message": "用户已存在，请不要重复注册", "apiCode": 2026}
+
+
+def test_signup_profile_is_checked(client, rt):
+    before = rt.authing.repo.snapshot()
+    for profile, message in (({"gender": "X"}, "gender 只能是 M、F 或 U"), ({"nickname": 5}, "nickname 必须是字符串"),
+                             ([], "profile 必须是对象")):
+        answer = client.post("/api/v3/signup", headers=H, json={"connection": "PASSWORD", "profile": profile,
+                                                                "passwordPayload": {"username": "o", "password": "p"}})
+        assert error(answer.get_json()) == {"statusCode": 400, "message": message, "apiCode": 400}
+    limits = (({"username": "u" * 65, "password": "p"}, 400, "用户名不能超过 64 个字符"),
+              ({"username": "u", "password": "p" * 129}, 400, "密码不能超过 128 个字符"),
+              ({"email": "e" * 60 + "@" + "d" * 190 + ".com", "password": "p"}, 2003, "邮箱格式不正确"))
+    for payload, code, message in limits:
+        answer = client.post("/api/v3/signup", headers=H, json={"connection": "PASSWORD", "passwordPayload": payload})
+        assert error(answer.get_json()) == {"statusCode": 400, "message": message, "apiCode": code}
+    bad_country = client.post("/api/v3/signup", headers=H, json={"connection": "PASSCODE", "passCodePayload": {
+        "phone": "13500135000", "passCode": "1", "phoneCountryCode": 86}}).get_json()
+    assert error(bad_country) == {"statusCode": 400, "message": "phoneCountryCode 必须是字符串", "apiCode": 400}
+    bad_connection = client.post("/api/v3/signup", headers=H, json={"connection": "SOCIAL"}).get_json()
+    assert error(bad_connection) == {"statusCode": 400, "message": "connection 必须是 PASSWORD 或 PASSCODE",
+                                     "apiCode": 400}
+    assert rt.authing.repo.snapshot() == before
 
 
 def test_signup_by_username_and_by_phone_code(client, rt):
@@ -303,6 +333,7 @@ def test_bind_email_and_phone(client, rt):
     taken = client.post("/api/v3/bind-email", headers=h,
                         json={"email": "erin@example.com", "passCode": last_email(client)["code"]}).get_json()
     assert error(taken) == {"statusCode": 400, "message": "邮箱已被绑定", "apiCode": 2026}
+    assert last_email(client)["used"] is False  # refused before the code was taken
     send_email(client, "dave@example.com", "CHANNEL_BIND_EMAIL")
     bad = client.post("/api/v3/bind-email", json={"email": "dave@example.com", "passCode": "x"}, headers=h).get_json()
     assert error(bad)["apiCode"] == 2001
@@ -316,6 +347,11 @@ def test_bind_email_and_phone(client, rt):
     bound = client.post("/api/v3/bind-phone", json={"phoneNumber": "13400134000", "passCode": last_sms(client)["code"]},
                         headers=h).get_json()
     assert bound["statusCode"] == 200 and user_named(rt, "dave")["phone"] == "13400134000"
+    send_email(client, "dave2@example.com", "CHANNEL_BIND_EMAIL")
+    twice = client.post("/api/v3/bind-email", headers=h, json={"email": "dave2@example.com",
+                                                               "passCode": last_email(client)["code"]}).get_json()
+    assert error(twice) == {"statusCode": 400, "message": "用户已绑定邮箱", "apiCode": 2026}
+    assert last_email(client)["used"] is False
 
 
 def test_every_v3_user_field_of_the_sdk_model(client):
@@ -332,6 +368,25 @@ def test_every_v3_user_field_of_the_sdk_model(client):
         "resetPasswordOnNextLogin", "registerSource", "departmentIds", "identityNumber", "metadataSource",
         "postIdList", "statusChangedAt", "tenantId", "signedUp"}
     assert user["registerSource"] == ["basic:fixture"] and user["workStatus"] == "Active"
+    assert user["emailVerified"] is True and user["phoneVerified"] is True
+
+
+def test_the_phone_of_a_get_phone_number_code(client, rt):
+    code = client.post("/__mock__/wechat/phone-code", json={"appid": "wxddddddddddddddd1", "user": "alice"}).get_json()
+    answer = client.post("/api/v3/get-wechat-miniprogram-phone", headers=H, json={
+        "extIdpConnidentifier": "wechat-miniprogram", "code": code["code"]}).get_json()
+    phone = {"phoneNumber": "13800138000", "purePhoneNumber": "13800138000", "countryCode": "86"}
+    assert answer["statusCode"] == 200 and answer["data"] == phone and answer["phone_info"] == phone
+    again = client.post("/api/v3/get-wechat-miniprogram-phone", headers=H, json={
+        "extIdpConnidentifier": "wechat-miniprogram", "code": code["code"]}).get_json()
+    assert again["apiCode"] == 400 and again["message"].startswith("获取微信手机号失败")
+    client.post("/__mock__/users", json={"alias": "sam", "phone": "2025550100", "country_code": "1"})
+    code = client.post("/__mock__/wechat/phone-code", json={"appid": "wxddddddddddddddd1", "user": "sam"}).get_json()
+    abroad = client.post("/api/v3/get-wechat-miniprogram-phone", headers=H, json={
+        "extIdpConnidentifier": "wechat-miniprogram", "code": code["code"]}).get_json()
+    assert abroad["data"] == {"phoneNumber": "+12025550100", "purePhoneNumber": "2025550100", "countryCode": "1"}
+    unknown = client.post("/api/v3/get-wechat-miniprogram-phone", headers=H, json={"code": "x"}).get_json()
+    assert error(unknown) == {"statusCode": 400, "message": "extIdpConnidentifier 不能为空", "apiCode": 400}
 
 
 # --- the fixture ---------------------------------------------------------------------------------------
