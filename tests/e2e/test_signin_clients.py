@@ -5,7 +5,6 @@ outboxes, as a test would."""
 from __future__ import annotations
 
 import jwt
-
 from test_oidc_clients import run
 
 
@@ -17,7 +16,8 @@ def test_authing_node_sdk_password_and_pass_code_sign_in(node, live, rt):
     app = rt.authing.apps()[0]
     report = run(node, "authing_node_sdk_signin.js", {
         "server": live.url, "appId": app["id"], "secret": app["secret"], "email": "node@example.com",
-        "password": "node-pass-1", "phone": "13100131000"})
+        "password": "node-pass-1", "phone": "13100131000", "bindPhone": "13100131001",
+        "bindEmail": "node-2@example.com"})
     signed_up = report["signUp"]["result"]
     assert signed_up["statusCode"] == 200 and signed_up["data"]["email"] == "node@example.com"
     user_id = signed_up["data"]["userId"]
@@ -35,6 +35,12 @@ def test_authing_node_sdk_password_and_pass_code_sign_in(node, live, rt):
     assert phone_user["phone"] == "13100131000" and phone_user["phoneVerified"] is True
     assert report["sendEmail"]["result"]["statusCode"] == 200
     assert claims(report["signInByEmailPassCode"]["result"]["data"]["id_token"])["sub"] == user_id
+    assert report["updatePassword"]["result"]["statusCode"] == 200
+    assert claims(report["signInWithNewPassword"]["result"]["data"]["id_token"])["sub"] == user_id
+    assert report["bindPhone"]["result"]["statusCode"] == 200
+    assert rt.authing.user_record(user_id)["phone"] == "13100131001"
+    refused = report["bindEmail"]["result"]  # the SDK answers v3 errors as they come
+    assert (refused["statusCode"], refused["apiCode"], refused["message"]) == (400, 2026, "用户已绑定邮箱")
 
 
 def test_pypi_authing_password_and_sms_code_sign_in(live, rt, http):

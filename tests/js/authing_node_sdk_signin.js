@@ -2,10 +2,12 @@
 // running mockserver and prints one JSON report on stdout: signUpByEmailPassword,
 // signInByEmailPassword (in clear, and RSA-encrypted with the key of getSystemInfo), a wrong
 // password, sendSms → the code read from the control plane's outbox → signInByPhonePassCode, and
-// sendEmail → signInByEmailPassCode. tests/e2e/test_signin_clients.py runs it and checks the report.
+// sendEmail → signInByEmailPassCode; then, logged in, updatePassword, bindPhone and bindEmail.
+// tests/e2e/test_signin_clients.py runs it and checks the report.
 //
 //   node authing_node_sdk_signin.js '{"server": "http://127.0.0.1:PORT", "appId": "...", "secret": "...",
-//                                     "email": "...", "password": "...", "phone": "..."}'
+//                                     "email": "...", "password": "...", "phone": "...", "bindPhone": "...",
+//                                     "bindEmail": "..."}'
 "use strict";
 
 const crypto = require("crypto");
@@ -48,6 +50,17 @@ async function main() {
   const emailCode = await outbox(cfg.server, "emails");
   await step(report, "signInByEmailPassCode", () => authing.signInByEmailPassCode({
     email: cfg.email, passCode: emailCode }));
+  authing.setAccessToken(report.signIn.result.data.access_token);
+  await step(report, "updatePassword", () => authing.updatePassword({ newPassword: "node-pass-2",
+                                                                        oldPassword: cfg.password }));
+  await step(report, "signInWithNewPassword", () => authing.signInByEmailPassword({
+    email: cfg.email, password: "node-pass-2" }));
+  await step(report, "sendBindSms", () => authing.sendSms({ channel: "CHANNEL_BIND_PHONE", phoneNumber: cfg.bindPhone }));
+  const bindSms = await outbox(cfg.server, "sms");
+  await step(report, "bindPhone", () => authing.bindPhone({ phoneNumber: cfg.bindPhone, passCode: bindSms }));
+  await step(report, "sendBindEmail", () => authing.sendEmail({ channel: "CHANNEL_BIND_EMAIL", email: cfg.bindEmail }));
+  const bindMail = await outbox(cfg.server, "emails");
+  await step(report, "bindEmail", () => authing.bindEmail({ email: cfg.bindEmail, passCode: bindMail }));
   console.log(JSON.stringify(report));
 }
 
