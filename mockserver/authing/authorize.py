@@ -8,7 +8,10 @@ in, and answers with where the browser goes next.
 - ``login_hint`` (an alias or openid of a WeChat person, an Authing username, email or phone, or a
   person's phone) logs that user in at once, whatever ``prompt`` says. Without it the answer is a
   ``Picker``: the page that logs a fixture person in with one click — the place where a hosted
-  login page plugs in. ``prompt=none`` without a hint is ``login_required``.
+  login page plugs in: the Picker also carries the hosted page's login and register forms, whose
+  posts (a ``Submission``, see ``hosted_login``) log a user in with a password or a code, or
+  register one; a refused one gives the page again with its message. ``prompt=none`` without a
+  hint is ``login_required``.
 - A person logs in as the Authing user of their mini-program login (``login_person``): one person,
   one Authing user in a pool.
 - The code is single use, lives ``codeLifetime`` seconds of the mock's clock, and is bound to the
@@ -28,12 +31,13 @@ from .caller import Caller
 from .errors import AuthingError
 from .oidc_clients import invalid_request, uri_allowed
 from .repo import AuthingRepository, Record
+from .scopes import granted_scope
 from .users import Users
 
 if TYPE_CHECKING:
+    from .hosted_login import HostedLogin, Submission
     from .logins.wechat_miniprogram import WeChatMiniProgramLogin
 
-SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access")
 RESPONSE_MODES = ("query", "fragment", "form_post")
 PROMPTS = {"none", "login", "consent", "select_account"}
 CODE_CHALLENGE_METHODS = ("S256", "plain")
@@ -55,10 +59,15 @@ class Persona(NamedTuple):
 
 
 class Picker(NamedTuple):
-    """The login page: one button per person; each sends the request again with their login_hint."""
+    """The login page: one button per person (each sends the request again with their login_hint),
+    and the login and register forms; ``error`` or ``notice`` after a submission, whose contact
+    fields ``refill`` gives back."""
     app: Record
     personas: List[Persona]
     params: Dict[str, str]
+    error: Optional[str] = None
+    notice: Optional[str] = None
+    refill: Dict[str, str] = {}
 
 
 class Refused(Exception):
@@ -70,18 +79,10 @@ class Refused(Exception):
         self.description = description
 
 
-def granted_scope(requested: str) -> str:
-    """The requested scopes this provider knows, in order, once each (others are ignored)."""
-    chosen: List[str] = []
-    for scope in requested.split():
-        if scope in SCOPES and scope not in chosen:
-            chosen.append(scope)
-    return " ".join(chosen)
-
-
 class Authorization:
     def __init__(self, repo: AuthingRepository, apps: Apps, users: Users, wechat: WeChatService, clock: Clock,
-                 random: RandomSource, miniprogram: Callable[[], "WeChatMiniProgramLogin"]):
+                 random: RandomSource, miniprogram: Callable[[], "WeChatMiniProgramLogin"],
+                 hosted: Callable[[], "HostedLogin"]):
         self.repo = repo
         self.apps = apps
         self.users = users
@@ -89,10 +90,12 @@ class Authorization:
         self.clock = clock
         self.random = random
         self.miniprogram = miniprogram
+        self.hosted = hosted
 
     def authorize(self, caller: Caller, params: Dict[str, str], repeated: List[str],
-                  prefixed_app: Optional[str] = None) -> Any:
-        """A ``Redirect`` (code or error) or a ``Picker``; ``AuthingError`` when not redirectable."""
+                  prefixed_app: Optional[str] = None, submission: Optional["Submission"] = None) -> Any:
+        """A ``Redirect`` (code or error) or a ``Picker``; ``AuthingError`` when not redirectable.
+        ``submission``: what the hosted page's forms posted."""
         app = self._client(params, repeated, prefixed_app)
         redirect_uri = params["redirect_uri"]
         mode = params.get("response_mode", "query")
@@ -105,11 +108,16 @@ class Authorization:
                 raise Refused("invalid_request", f"parameters must not be provided twice: {', '.join(repeated)}")
             scope = self._checked(app, params)
             hint = params.get("login_hint")
-            if hint is None:
+            if submission is not None:
+                user = self._submitted(caller, app, params, submission)
+                if not isinstance(user, dict):
+                    return user  # the page again
+            elif hint is None:
                 if "none" in params.get("prompt", "").split():
                     raise Refused("login_required", "prompt=none: the user must log in, and no login_hint was given")
                 return Picker(app, self.personas(), params)
-            user = self._login(app, hint, caller)
+            else:
+                user = self._login(app, hint, caller)
         except Refused as refused:
             return Redirect(redirect_uri, mode, {"error": refused.error, "error_description": refused.description,
                                                  **state})
@@ -174,6 +182,18 @@ class Authorization:
             return self.users.logged_in(user, caller, lambda current: {})
         except AuthingError as exc:
             raise Refused("access_denied", exc.message) from None
+
+    def _submitted(self, caller: Caller, app: Record, params: Dict[str, str], submission: "Submission") -> Any:
+        """The user the hosted page's submission logs in, or the page again (with why, or a notice)."""
+        from .hosted_login import REFILLED, CodeSent
+
+        refill = {name: submission.fields[name] for name in REFILLED if submission.fields.get(name)}
+        try:
+            return self.hosted().submit(caller, app, submission)
+        except CodeSent as sent:
+            return Picker(app, self.personas(), params, notice=sent.notice, refill=refill)
+        except AuthingError as exc:
+            return Picker(app, self.personas(), params, error=exc.message, refill=refill)
 
     def _person(self, hint: str) -> Optional[Record]:
         try:

@@ -15,6 +15,8 @@ class Caller(NamedTuple):
     own_hosts: Tuple[str, ...] = ()
     #: The OIDC provider's path: ``/oidc``, or ``/<appId>/oidc`` on the paths an app id prefixes.
     issuer_path: str = "/oidc"
+    #: ``x-authing-lang``: the language of the answer's messages (``zh-CN`` unless ``en-US``).
+    language: Optional[str] = None
 
     @property
     def issuer(self) -> str:

@@ -49,6 +49,12 @@ def list_sms():
     return {"codes": authing().sms_outbox()}
 
 
+@blueprint.get("/authing/emails")
+def list_emails():
+    """Every email sent (code messages), in the order sent: a test reads the code here."""
+    return {"emails": authing().email_outbox()}
+
+
 @blueprint.post("/authing/tokens")
 def mint_token():
     """A token for an existing user, without a login: ``{"userId", "appId"?, "expiresIn"?}``."""

@@ -37,6 +37,15 @@ PHONE_BOUND = 2035
 TOKEN_EXPIRED = 2206  # the mock's choice for "登录信息已过期"
 TOKEN_INVALID = 2207  # the mock's choice for a token that is not valid (bad signature, revoked...)
 POOL_NOT_FOUND = 2224
+# Password, code logins and registration (docs "错误代码"; the mock's choices marked).
+EMAIL_FORMAT = 2003
+WRONG_PASSWORD = 2006  # v2's "密码不正确"
+DECRYPT_FAILED = 2016
+USER_EXISTS = 2026
+EMAIL_BOUND = 2026  # the mock's choice for an email another user holds ("用户已存在")
+PASSWORD_REQUIRED = 2032
+WRONG_CREDENTIALS = 2333  # v3's "用户名或密码错误"
+TOO_FREQUENT = 429  # the mock's choice for a second code to one phone or address within 60 s
 BAD_REQUEST = 400  # parameter errors (Authing answers validate_token failures with code 400)
 SERVER_ERROR = 500  # Authing's 500: the mock's answer while its state backend is down
 #: Its message (the mock's choice: "the service is unavailable for now, try again later").
@@ -54,6 +63,7 @@ V3_STATUS = {
     POOL_NOT_FOUND: 404,
     SYSTEM_BUSY: 500,
     SERVER_ERROR: 500,
+    TOO_FREQUENT: 429,
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, build_schema, execute_sync, parse, validate
 from graphql.type import GraphQLObjectType, GraphQLScalarType, GraphQLSchema
@@ -24,6 +24,7 @@ from ..core.store import StoreUnavailable
 from . import views
 from .caller import Caller
 from .errors import BAD_REQUEST, SYSTEM_BUSY, AuthingError
+from .graphql_logins import RESOLVERS as RESOLVERS_OF_LOGINS
 from .service import AuthingService
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ _RESOLVERS = {
     ("Mutation", "bindPhone"): lambda service, caller, args: views.graphql_user(
         service.account.bind_phone(caller, args["phone"], args["phoneCode"])),
     ("Mutation", "refreshToken"): _refreshed,
+    **RESOLVERS_OF_LOGINS,
 }
 
 
@@ -77,10 +79,10 @@ def schema() -> GraphQLSchema:
     return built
 
 
-def _error(err: GraphQLError) -> Dict[str, Any]:
+def _error(err: GraphQLError, language: Optional[str] = None) -> Dict[str, Any]:
     original = err.original_error
     if isinstance(original, AuthingError):
-        body = views.graphql_error(original)
+        body = views.graphql_error(original, language)
     elif original is not None and err.path:  # executing a field failed: the mock's bug, logged, answered as one
         log.error("unexpected error in a GraphQL resolver", exc_info=original)
         body = {"message": {"code": SYSTEM_BUSY, "message": "系统繁忙，请稍后再试", "data": None}}
@@ -132,5 +134,5 @@ def execute(service: AuthingService, caller: Caller, body: Any) -> Dict[str, Any
             raise failure.original_error
     answer: Dict[str, Any] = {"data": result.data}
     if result.errors:
-        answer["errors"] = [_error(err) for err in result.errors]
+        answer["errors"] = [_error(err, caller.language) for err in result.errors]
     return answer

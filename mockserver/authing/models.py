@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Collection, Dict, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..core.fixtures import FixtureError, require, require_fields
@@ -32,6 +32,8 @@ from ..core.store import State
 from ..wechat.models import APPID, SECRET  # Authing app secrets have the mini programs' format
 from .repo import AuthingRepository
 
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+PHONE = re.compile(r"^\+?\d{5,15}$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_TOKEN_LIFETIME = 14 * 24 * 3600
@@ -39,7 +41,11 @@ DEFAULT_TOKEN_LIFETIME = 14 * 24 * 3600
 MAX_TOKEN_LIFETIME = 100 * 365 * 24 * 3600
 CONNECTION_TYPE = "wechat:miniprogram"
 
-POOL_FIELDS = {"id", "name", "connections", "apps"}
+POOL_FIELDS = {"id", "name", "connections", "apps", "users"}
+#: A fixture's Authing user: how they log in (at least one of username, email, phone), their password
+#: (in clear, hashed on load; or already hashed) and a name (Faker makes one when none is given).
+USER_FIXTURE_FIELDS = {"username", "email", "phone", "password", "password_hash", "nickname", "name", "blocked"}
+USER_LINKS = ("username", "email", "phone")
 CONNECTION_FIELDS = {"identifier", "appid", "secret", "name"}
 #: The grants, token endpoint auth methods and OIDC lifetimes an app may be given (fixture name →
 #: stored name, default). ``None`` for the URI lists: any URI on a loopback host.
@@ -158,6 +164,36 @@ def oidc_settings(app: Dict[str, Any]) -> Dict[str, Any]:
     return settings
 
 
+def _fixture_user(spec: Any, where: str, pool_id: str, random: RandomSource,
+                  fake: Callable[[], Any]) -> Tuple[Dict[str, Any], List[Tuple[str, str]], Optional[str]]:
+    """A fixture's Authing user (checked): (the user, its links, its password's hash or None)."""
+    from .passwords import hash_password, well_formed
+
+    require_fields(spec, where, "user", USER_FIXTURE_FIELDS)
+    for name in USER_FIXTURE_FIELDS - {"blocked"}:
+        require(spec.get(name) is None or (isinstance(spec[name], str) and bool(spec[name])), where,
+                f"{name} must be a non-empty string")
+    require(any(spec.get(name) for name in USER_LINKS), where, "give at least one of username, email and phone")
+    require(spec.get("email") is None or bool(EMAIL.match(spec["email"])), where, "email must be an address")
+    require(spec.get("phone") is None or bool(PHONE.match(spec["phone"])), where, "phone must be 5 to 15 digits")
+    require(not (spec.get("password") and spec.get("password_hash")), where, "give password or password_hash, not both")
+    require(spec.get("password_hash") is None or well_formed(spec["password_hash"]), where,
+            "password_hash must be pbkdf2_sha256$<rounds>$<salt>$<base64 hash>")
+    require(isinstance(spec.get("blocked", False), bool), where, "blocked must be true or false")
+    user = new_user(random.object_id(), pool_id, 0, "basic:fixture")
+    links = [(name, spec[name].lower() if name == "email" else spec[name]) for name in USER_LINKS if spec.get(name)]
+    user.update({name: value for name, value in links})
+    if spec.get("email"):
+        user["emailVerified"] = True
+    if spec.get("phone"):
+        user.update({"phoneVerified": True, "phoneCountryCode": "86"})
+    name = spec.get("name") or spec.get("nickname") or fake().name()
+    user.update({"name": name, "nickname": spec.get("nickname") or name, "blocked": spec.get("blocked", False)})
+    hashed = spec.get("password_hash") or (hash_password(spec["password"], random.hex(16)) if spec.get("password")
+                                           else None)
+    return user, links, hashed
+
+
 def initial_state(section: Any, where: str, wechat_appids: Collection[str], random: RandomSource) -> State:
     """The Authing store entries a fixture section describes (checked; FixtureError says what is
     wrong); a connection must name one of ``wechat_appids``."""
@@ -167,6 +203,17 @@ def initial_state(section: Any, where: str, wechat_appids: Collection[str], rand
     pools_by_id: Dict[str, Any] = {}
     apps_by_id: Dict[str, Any] = {}
     conns_by_key: Dict[Tuple[str, str], Any] = {}
+    users: List[Tuple[Dict[str, Any], List[Tuple[str, str]], Optional[str]]] = []
+    seen_links: set = set()
+    faker: List[Any] = []
+
+    def fake() -> Any:
+        if not faker:
+            from faker import Faker  # only a fixture user without a name needs it
+
+            faker.append(Faker("zh_CN"))
+            faker[0].seed_instance(random.integer(0, 2 ** 31))
+        return faker[0]
     pools = section.get("user_pools", [])
     require(isinstance(pools, list), where, "user_pools must be a list")
     for i, pool in enumerate(pools):
@@ -202,4 +249,13 @@ def initial_state(section: Any, where: str, wechat_appids: Collection[str], rand
                 "connection": app.get("connection"), "algorithm": app.get("token_algorithm", "RS256"),
                 "tokenLifetime": app.get("token_lifetime", DEFAULT_TOKEN_LIFETIME), **oidc_settings(app),
             }
-    return AuthingRepository.state(pools_by_id, apps_by_id, conns_by_key)
+        pool_users = pool.get("users", [])
+        require(isinstance(pool_users, list), here, "users must be a list")
+        for j, spec in enumerate(pool_users):
+            user, links, hashed = _fixture_user(spec, f"{here}.users[{j}]", pool_id, random, fake)
+            for kind, value in links:
+                if (pool_id, kind, value) in seen_links:
+                    raise FixtureError(f"{here}.users[{j}]: {kind} {value!r} belongs to another user of the pool")
+                seen_links.add((pool_id, kind, value))
+            users.append((user, links, hashed))
+    return AuthingRepository.state(pools_by_id, apps_by_id, conns_by_key, users)

@@ -20,15 +20,15 @@ import hmac
 from typing import Dict, List, NamedTuple, Optional
 
 from ..core.clock import Clock
-from ..core.ids import URLSAFE, RandomSource
+from ..core.ids import RandomSource
 from ..core.store import UNCHANGED
 from . import errors as E
-from .authorize import granted_scope
 from .caller import Caller
 from .errors import AuthingError
 from .oidc_clients import AuthenticatedClient, invalid_request
 from .passwords import Passwords
 from .repo import AuthingRepository, Record
+from .scopes import granted_scope
 from .tokens import Tokens
 from .users import Users, refuse_blocked
 
@@ -192,10 +192,5 @@ class Grants:
         if "openid" in scopes:
             extra = {"nonce": nonce} if nonce is not None else {}
             id_token = self.tokens.issue(user, app, caller.issuer, app["idTokenLifetime"], extra).token
-        refresh = None
-        if with_refresh and "offline_access" in scopes and "refresh_token" in app["grantTypes"]:
-            refresh = self.random.chars(43, URLSAFE)
-            now = self.clock.now()
-            self.repo.put_refresh_token(refresh, {"appId": app["id"], "userId": user["id"], "scope": scope,
-                                                  "issuedAt": now, "expiresAt": now + app["refreshTokenLifetime"]})
+        refresh = self.tokens.refresh_token(user, app, scope) if with_refresh else None
         return GrantedTokens(access.token, app["accessTokenLifetime"], scope, id_token, refresh)

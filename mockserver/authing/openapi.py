@@ -26,6 +26,7 @@ PATHS: Dict[str, Dict[str, Any]] = {
                   params=[path_param("user_id", "Authing user id")]),
     },
     "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
+    "/__mock__/authing/emails": {"get": op("Emails (codes) sent", "authing")},
     "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",
                                             body=obj({"userId": STRING, "appId": STRING, "expiresIn": NUMBER},
                                                      ["userId"]), status="201")},

@@ -27,17 +27,22 @@ def hash_password(password: str, salt: str, rounds: int = ROUNDS) -> str:
     return f"pbkdf2_sha256${rounds}${salt}${_digest(password, salt, rounds)}"
 
 
-def matches(password: Any, hashed: Optional[str]) -> bool:
-    """Whether ``password`` is the one ``hashed`` was made from (False for no hash or a foreign format)."""
-    if not isinstance(password, str) or not isinstance(hashed, str):
+def well_formed(hashed: Any) -> bool:
+    """Whether ``hashed`` is a hash this module can check (a fixture's ``password_hash``)."""
+    if not isinstance(hashed, str):
         return False
     parts = hashed.split("$")
     if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
         return False
-    rounds = int(parts[1])
-    if not 0 < rounds <= MAX_ROUNDS or not parts[2].isascii():
+    return 0 < int(parts[1]) <= MAX_ROUNDS and parts[2].isascii()
+
+
+def matches(password: Any, hashed: Optional[str]) -> bool:
+    """Whether ``password`` is the one ``hashed`` was made from (False for no hash or a foreign format)."""
+    if not isinstance(password, str) or not well_formed(hashed):
         return False
-    return hmac.compare_digest(_digest(password, parts[2], rounds), parts[3])
+    _, rounds, salt, digest = str(hashed).split("$")
+    return hmac.compare_digest(_digest(password, salt, int(rounds)), digest)
 
 
 class Passwords:
@@ -45,14 +50,21 @@ class Passwords:
         self.repo = repo
         self.random = random
 
+    def hashed(self, password: str) -> str:
+        """A new salted hash of ``password`` (for a user written together with it)."""
+        return hash_password(password, self.random.hex(16))
+
     def set(self, user_id: str, password: str) -> None:
-        self.repo.set_password_hash(user_id, hash_password(password, self.random.hex(16)))
+        self.repo.set_password_hash(user_id, self.hashed(password))
 
     def set_checked(self, user_id: str, password: Any) -> None:
         """The control plane's: a password must be a non-empty string of at most 128 characters."""
         if not isinstance(password, str) or not 0 < len(password) <= MAX_LENGTH:
             raise ControlError(f"password must be a non-empty string of at most {MAX_LENGTH} characters")
         self.set(user_id, password)
+
+    def has(self, user_id: str) -> bool:
+        return self.repo.password_hash(user_id) is not None
 
     def check(self, user_id: str, password: Any) -> bool:
         return matches(password, self.repo.password_hash(user_id))

@@ -9,8 +9,8 @@ authing.apps        app id                {id, userPoolId, secret, name, connect
                                           accessTokenLifetime, idTokenLifetime, refreshTokenLifetime, codeLifetime}
 authing.conns       poolId:identifier     {id, identifier, userPoolId, type, name, appid, secret}
 authing.users       user id               the user (Authing's v2 field names, no token)
-authing.links       poolId:kind:value     user id; kind unionid, openid (value appid:openid), phone or username
-authing.sms         message id            {id, userPoolId, phone, code, sentAt, expiresAt, usedAt}
+authing.links       poolId:kind:value     user id; kind unionid, openid (value appid:openid), phone, username or email
+authing.sms         message id            {id, userPoolId, phone, channel, code, sentAt, expiresAt, usedAt}
 authing.sms.latest  poolId:phone          {id, expiresAt}
 authing.revoked     jti                   exp of a token a logout revoked
 authing.files       folder/<24 hex><ext>  {key, folder, filename, contentType, size, sha256, data (base64), uploadedAt}
@@ -19,6 +19,10 @@ authing.oidc.codes  authorization code    {appId, userId, redirectUri, scope, no
                                           codeChallengeMethod, issuedAt, expiresAt, usedAt}
 authing.oidc.rt     refresh token         {appId, userId, scope, issuedAt, expiresAt}
 authing.passwords   user id               the hash of the user's password (never part of the user)
+authing.emails      message id            {id, userPoolId, email, channel, code, subject, text, sentAt, expiresAt,
+                                          usedAt}
+authing.emails.latest  poolId:email       {id, expiresAt}
+authing.codes.sent  poolId:kind:to:chan   when the last code went there (kind phone or email): one per 60 s
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
@@ -28,10 +32,12 @@ a phone: the one a code must match.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the
 "newest code to this phone" pointer, and a file and the count of files kept. SMS codes, their
 pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
+A code (SMS or email), its "newest" pointer and the note of when one last went to that phone or
+address on that channel are written in one atomic step, which refuses a second within 60 s.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..core.clock import Clock
 from ..core.pruning import Pruner
@@ -41,8 +47,13 @@ POOLS, APPS, CONNS, USERS, LINKS = "authing.pools", "authing.apps", "authing.con
 SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.revoked", "authing.files"
 FILE_USE = "authing.files.use"
 OIDC_CODES, REFRESH_TOKENS, PASSWORDS = "authing.oidc.codes", "authing.oidc.rt", "authing.passwords"
+EMAILS, EMAILS_LATEST, CODES_SENT = "authing.emails", "authing.emails.latest", "authing.codes.sent"
 NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE, OIDC_CODES, REFRESH_TOKENS,
-              PASSWORDS)
+              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT)
+#: Where the codes of each kind go: (outbox, newest-code pointers).
+CODE_NAMESPACES = {"phone": (SMS, SMS_LATEST), "email": (EMAILS, EMAILS_LATEST)}
+#: Seconds before another code may go to the same phone or address on the same channel.
+CODE_INTERVAL = 60
 
 Record = Dict[str, Any]
 
@@ -58,12 +69,23 @@ class AuthingRepository:
         store.index_expiry(SMS, lambda record: record["expiresAt"])
         store.index_expiry(SMS_LATEST, lambda pointer: pointer["expiresAt"])
         store.index_expiry(REVOKED, lambda exp: exp)
+        store.index_expiry(EMAILS, lambda record: record["expiresAt"])
+        store.index_expiry(EMAILS_LATEST, lambda pointer: pointer["expiresAt"])
+        store.index_expiry(CODES_SENT, lambda sent_at: sent_at + CODE_INTERVAL)
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
-    def state(pools: Dict[str, Record], apps: Dict[str, Record], connections: Dict[Tuple[str, str], Record]) -> State:
-        return {POOLS: pools, APPS: apps, CONNS: {f"{pool}:{identifier}": conn
-                                                  for (pool, identifier), conn in connections.items()}}
+    def state(pools: Dict[str, Record], apps: Dict[str, Record], connections: Dict[Tuple[str, str], Record],
+              users: Sequence[Tuple[Record, List[Tuple[str, str]], Optional[str]]] = ()) -> State:
+        """``users``: (user, its links (kind, value), its password hash or None)."""
+        state: State = {POOLS: pools, APPS: apps, CONNS: {f"{pool}:{identifier}": conn
+                                                          for (pool, identifier), conn in connections.items()}}
+        if users:
+            state[USERS] = {user["id"]: user for user, _, _ in users}
+            state[LINKS] = {_link_key(user["userPoolId"], kind, value): user["id"]
+                            for user, links, _ in users for kind, value in links}
+            state[PASSWORDS] = {user["id"]: hashed for user, _, hashed in users if hashed}
+        return state
 
     def snapshot(self) -> State:
         """Everything the Authing emulation holds (for tests that check a request changed nothing)."""
@@ -125,35 +147,51 @@ class AuthingRepository:
         self.store.update(LINKS, _link_key(pool_id, kind, value),
                           lambda cur: (None, None) if cur == user_id else (UNCHANGED, None))
 
-    def add_user(self, user: Record, kind: str, value: str) -> str:
-        """A new user and the link ``kind:value`` to it, at once — unless the link points at a
-        user already: then nothing is written. The id of the user the link points at."""
+    def add_user(self, user: Record, kind: str, value: str, password_hash: Optional[str] = None) -> str:
+        """A new user, the link ``kind:value`` to it (and its password's hash), at once — unless
+        the link points at a user already: then nothing is written. The id of the user the link
+        points at."""
         keys = [(USERS, user["id"]), (LINKS, _link_key(user["userPoolId"], kind, value))]
+        if password_hash is not None:
+            keys.append((PASSWORDS, user["id"]))
 
         def add(current):
             if current[1]:
-                return [UNCHANGED, UNCHANGED], current[1]
-            return [user, user["id"]], user["id"]
+                return [UNCHANGED] * len(keys), current[1]
+            return [user, user["id"], password_hash][:len(keys)], user["id"]
         return self.store.update_many(keys, add)
 
-    # --- SMS codes --------------------------------------------------------------------------
-    def add_sms(self, record: Record) -> None:
-        """A message sent, and the pointer that makes it the newest to its phone, at once."""
+    # --- codes sent by SMS or email (kind phone or email) ----------------------------------------
+    def add_code(self, kind: str, target: str, record: Record, channel: str, now: float) -> bool:
+        """A code sent to ``target`` (a phone or an address), the pointer that makes it the newest
+        there, and the note of when one last went there on ``channel``, at once — unless one went
+        there on that channel less than ``CODE_INTERVAL`` seconds ago: then nothing is written.
+        Whether it was written."""
+        outbox, latest = CODE_NAMESPACES[kind]
+        pool = record["userPoolId"]
+        keys = [(outbox, record["id"]), (latest, f"{pool}:{target}"), (CODES_SENT, f"{pool}:{kind}:{target}:{channel}")]
         pointer = {"id": record["id"], "expiresAt": record["expiresAt"]}
-        self.store.put_many([(SMS, record["id"], record),
-                             (SMS_LATEST, f"{record['userPoolId']}:{record['phone']}", pointer)])
-        self.pruner.wrote(SMS)
-        self.pruner.wrote(SMS_LATEST)
 
-    def newest_sms(self, pool_id: str, phone: str) -> Optional[str]:
-        pointer = self.store.get(SMS_LATEST, f"{pool_id}:{phone}")
+        def add(current):
+            last = current[2]
+            if last is not None and now < last + CODE_INTERVAL:
+                return [UNCHANGED] * 3, False
+            return [record, pointer, now], True
+        added = self.store.update_many(keys, add)
+        if added:
+            for namespace in (outbox, latest, CODES_SENT):
+                self.pruner.wrote(namespace)
+        return added
+
+    def newest_code(self, kind: str, pool_id: str, target: str) -> Optional[str]:
+        pointer = self.store.get(CODE_NAMESPACES[kind][1], f"{pool_id}:{target}")
         return pointer["id"] if pointer else None
 
-    def update_sms(self, sms_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
-        return self.store.update(SMS, sms_id, change)
+    def update_code(self, kind: str, code_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
+        return self.store.update(CODE_NAMESPACES[kind][0], code_id, change)
 
-    def sms(self) -> List[Record]:
-        return self.store.values(SMS)
+    def codes(self, kind: str) -> List[Record]:
+        return self.store.values(CODE_NAMESPACES[kind][0])
 
     # --- revoked tokens and files ------------------------------------------------------------
     def revoke(self, jti: str, exp: float) -> None:

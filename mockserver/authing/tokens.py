@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 from ..core.clock import Clock
 from ..core.errors import ControlError
-from ..core.ids import RandomSource
+from ..core.ids import URLSAFE, RandomSource
 from . import errors as E
 from .apps import Apps
 from .caller import Caller
 from .errors import AuthingError, bad_request
 from .models import MAX_TOKEN_LIFETIME
 from .repo import AuthingRepository, Record
+from .scopes import granted_scope
 from .signing import SigningKey, TokenCodec, TokenRejected, Verified
 from .users import Users, refuse_blocked
 
@@ -85,6 +86,7 @@ class TokenSet(NamedTuple):
     id_token: str
     expires_in: int
     scope: str = V3_SCOPE
+    refresh_token: Optional[str] = None
 
 
 class LoginStatus(NamedTuple):
@@ -149,10 +151,24 @@ class Tokens:
         issued = self.issue(user, app, caller.issuer)
         return Presented(user, issued.token, issued.claims["exp"])
 
-    def token_set(self, user: Record, app: Record, caller: Caller) -> TokenSet:
+    def token_set(self, user: Record, app: Record, caller: Caller, requested_scope: Optional[str] = None) -> TokenSet:
+        """A v3 sign-in's tokens, for the scope asked (the known scopes of it; default
+        ``V3_SCOPE``), with a refresh token when it has ``offline_access``."""
+        scope = granted_scope(requested_scope) if requested_scope else V3_SCOPE
         id_token = self.issue(user, app, caller.issuer)
-        access = self.access_token(user, app, caller.issuer)
-        return TokenSet(access.token, id_token.token, id_token.claims["exp"] - id_token.claims["iat"])
+        access = self.access_token(user, app, caller.issuer, scope)
+        return TokenSet(access.token, id_token.token, id_token.claims["exp"] - id_token.claims["iat"], scope,
+                        self.refresh_token(user, app, scope))
+
+    def refresh_token(self, user: Record, app: Record, scope: str) -> Optional[str]:
+        """A new refresh token when ``scope`` has ``offline_access`` and the app allows the grant."""
+        if "offline_access" not in scope.split() or "refresh_token" not in app["grantTypes"]:
+            return None
+        token = self.random.chars(43, URLSAFE)
+        now = self.clock.now()
+        self.repo.put_refresh_token(token, {"appId": app["id"], "userId": user["id"], "scope": scope,
+                                            "issuedAt": now, "expiresAt": now + app["refreshTokenLifetime"]})
+        return token
 
     # --- checking: every call that accepts a token comes through _checked, and live -------------------
     def _checked(self, token: Any, caller: Caller, check_expiry: bool = True) -> Verified:

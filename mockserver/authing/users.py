@@ -57,14 +57,18 @@ class Users:
     def release(self, pool_id: str, kind: str, value: str, user_id: str) -> None:
         self.repo.release(pool_id, kind, value, user_id)
 
-    def create(self, pool_id: str, fields: Dict[str, Any], kind: str, value: str, source: str) -> Record:
-        """A new user holding the link ``kind:value`` — or, when a concurrent request claimed that
-        link first, the user it created (ours is never written: two requests, one user)."""
+    def create(self, pool_id: str, fields: Dict[str, Any], kind: str, value: str, source: str,
+               password_hash: Optional[str] = None, exclusive: bool = False) -> Record:
+        """A new user holding the link ``kind:value`` (with ``password_hash``, written with it) — or,
+        when a concurrent request claimed that link first, the user it created (ours is never
+        written: two requests, one user); ``exclusive``: 2026 then instead."""
         user = new_user(self.random.object_id(), pool_id, self.clock.now(), source)
         user.update(fields)
-        holder = self.repo.add_user(user, kind, value)
+        holder = self.repo.add_user(user, kind, value, password_hash)
         if holder == user["id"]:
             return user
+        if exclusive:
+            raise AuthingError(E.USER_EXISTS, "用户已存在，请不要重复注册")
         winner = self.repo.user(holder)
         if winner is None:  # only a reset of the state between two steps gets here
             raise AuthingError(E.USER_NOT_FOUND, "用户不存在")

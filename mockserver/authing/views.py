@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..runtime import current
 from .errors import BAD_REQUEST, SERVER_ERROR, SERVER_ERROR_MESSAGE, SYSTEM_BUSY, V3_STATUS, AuthingError
+from .messages import in_language
 from .models import iso
 from .repo import Record
 from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
@@ -43,6 +44,27 @@ def v3(data: Any) -> Dict[str, Any]:
     return {"statusCode": 200, "message": "", "apiCode": 0, "requestId": current().random.hex(32), "data": data}
 
 
+def v3_done() -> Dict[str, Any]:
+    """A v3 answer without data (``CommonResponseDto``, ``SendSMSRespDto``)."""
+    return {"statusCode": 200, "message": "", "apiCode": 0, "requestId": current().random.hex(32)}
+
+
+#: What ``/api/v3/system`` says of the versions it runs (the mock's own).
+VERSIONS = {"server": "mockserver", "console": "mockserver", "login": "mockserver"}
+
+
+def system_info(public_key: str) -> Dict[str, Any]:
+    """``SystemInfoResp``, as authing-node-sdk types it (no envelope); the mock has no SM2 key."""
+    return {"rsa": {"publicKey": public_key}, "sm2": {"publicKey": ""}, "version": VERSIONS, "publicIps": []}
+
+
+def v3_wechat_phone(phone: str, country_code: str) -> Dict[str, Any]:
+    """``GetWechatMiniProgramPhoneRespDto``; @authing/miniapp-wx reads ``phone_info`` of the body."""
+    info = {"phoneNumber": phone if country_code == "86" else f"+{country_code}{phone}",
+            "purePhoneNumber": phone, "countryCode": country_code}
+    return {**v3(info), "phone_info": info}
+
+
 # --- errors ---------------------------------------------------------------------------------------
 def v2_error(exc: AuthingError) -> Dict[str, Any]:
     return {"code": exc.code, "message": exc.message, "data": exc.data}
@@ -56,8 +78,8 @@ def v3_error(exc: AuthingError, request_id: str) -> Dict[str, Any]:
     return body
 
 
-def graphql_error(exc: AuthingError) -> Dict[str, Any]:
-    return {"message": {"code": exc.code, "message": exc.message, "data": exc.data}}
+def graphql_error(exc: AuthingError, language: Optional[str] = None) -> Dict[str, Any]:
+    return {"message": {"code": exc.code, "message": in_language(exc.message, language), "data": exc.data}}
 
 
 def oidc_error(exc: AuthingError) -> Dict[str, Any]:
@@ -79,6 +101,9 @@ def render_error(exc: AuthingError, status: int = 200) -> Response:
     error (404, 405, 413) or of a failure (500): v3 and OIDC answer with it, v2 and GraphQL always
     with 200 — their SDKs read ``code`` only from a 2xx answer (see errors.py)."""
     kind = family(request.path)
+    language = request.headers.get("x-authing-lang")
+    if language == "en-US":
+        exc = AuthingError(exc.code, in_language(exc.message, language), exc.data, exc.oidc_error)
     if kind == "v3":
         response = jsonify(v3_error(exc, current().random.hex(32)))
     elif kind == "graphql":
@@ -175,19 +200,26 @@ def custom_data_entry(key: str, value: Any) -> Dict[str, Any]:
     return {"key": key, "value": text, "label": None, "dataType": kind}
 
 
+#: The fields of authing-node-sdk's ``UserDto`` the mock keeps under the same name.
+V3_SAME_FIELDS = ("status", "username", "email", "phone", "phoneCountryCode", "loginsCount", "lastLogin",
+                  "nickname", "name", "photo", "birthdate", "country", "province", "city", "address",
+                  "streetAddress", "postalCode", "company", "externalId", "browser", "device", "givenName",
+                  "familyName", "middleName", "profile", "preferredUsername", "website", "zoneinfo", "locale",
+                  "formatted", "region", "registerSource", "signedUp", "passwordLastSetAt")
+
+
 def v3_user(user: Record, with_identities: bool = False, with_custom_data: bool = False) -> Dict[str, Any]:
-    shown = {
-        "userId": user["id"], "createdAt": user["createdAt"], "updatedAt": user["updatedAt"],
-        "status": user["status"], "username": user.get("username"), "email": user.get("email"),
-        "phone": user.get("phone"), "phoneCountryCode": user.get("phoneCountryCode"),
+    """A user as authing-node-sdk's ``UserDto`` has it: every field, null where the mock has no data."""
+    shown: Dict[str, Any] = {"userId": user["id"], "createdAt": user["createdAt"], "updatedAt": user["updatedAt"]}
+    shown.update({name: user.get(name) for name in V3_SAME_FIELDS})
+    shown.update({
+        "workStatus": "Active", "gender": user.get("gender") or "U",
         "emailVerified": bool(user.get("emailVerified")), "phoneVerified": bool(user.get("phoneVerified")),
-        "loginsCount": user.get("loginsCount"), "lastLogin": user.get("lastLogin"), "lastIp": user.get("lastIP"),
-        "userSourceType": "register", "nickname": user.get("nickname"), "name": user.get("name"),
-        "photo": user.get("photo"), "gender": user.get("gender") or "U", "birthdate": user.get("birthdate"),
-        "country": user.get("country"), "province": user.get("province"), "city": user.get("city"),
-        "address": user.get("address"), "streetAddress": user.get("streetAddress"),
-        "postalCode": user.get("postalCode"), "company": user.get("company"), "externalId": user.get("externalId"),
-    }
+        "lastIp": user.get("lastIP"), "userSourceType": "register", "userSourceId": None, "lastLoginApp": None,
+        "mainDepartmentId": None, "lastMfaTime": None, "passwordSecurityLevel": None,
+        "resetPasswordOnNextLogin": False, "departmentIds": [], "identityNumber": None, "metadataSource": None,
+        "postIdList": [], "statusChangedAt": None, "tenantId": None,
+    })
     if with_identities:
         shown["identities"] = [{"identityId": f"{i['connectionId']}:{i['openid']}", "extIdpId": i["connectionId"],
                                 "provider": i["provider"], "type": IDENTITY_TYPE, "userIdInIdp": i["userIdInIdp"],
@@ -203,8 +235,11 @@ def miniprogram_phone(value: MiniProgramPhone) -> Dict[str, Any]:
 
 
 def token_set(value: TokenSet) -> Dict[str, Any]:
-    return {"scope": value.scope, "access_token": value.access_token, "id_token": value.id_token,
+    body = {"scope": value.scope, "access_token": value.access_token, "id_token": value.id_token,
             "token_type": "Bearer", "expires_in": value.expires_in}
+    if value.refresh_token is not None:
+        body["refresh_token"] = value.refresh_token
+    return body
 
 
 def login_status(value: LoginStatus) -> Dict[str, Any]:
@@ -282,12 +317,17 @@ def redirect_to(value: Redirect) -> Response:
     return response
 
 
-def picker(value: Picker) -> Response:
-    """The login page: a button per person (``data-persona="<alias>"``); user fields are escaped."""
+def picker(value: Picker, action: str, csrf_token: str) -> Response:
+    """The login page: a button per person (``data-persona="<alias>"``) and the login and register
+    forms (posted to ``action`` with ``csrf_token``); user fields are escaped. 400 after a refused
+    submission (its message on the page)."""
     response = Response(render_template("oidc_login.html", app=value.app, personas=value.personas,
-                                        params=value.params))
+                                        params=value.params, error=value.error, notice=value.notice,
+                                        refill=value.refill, action=action, csrf_token=csrf_token),
+                        status=400 if value.error else 200)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 

@@ -33,6 +33,8 @@ def test_every_namespace_key_and_field_is_documented(client, rt, wx_app, alias):
                        headers={"x-authing-app-id": app["id"]}).get_json()["data"]
     headers = {"x-authing-app-id": app["id"], "Authorization": "Bearer " + user["token"]}
     assert client.post("/api/v2/sms/send", json={"phone": "13900000005"}, headers=headers).get_json()["code"] == 200
+    assert client.post("/api/v3/send-email", json={"channel": "CHANNEL_LOGIN", "email": "a@example.com"},
+                       headers=headers).get_json()["statusCode"] == 200
     uploaded = client.post("/api/v2/upload?folder=avatar", data={"file": (io.BytesIO(PNG), "me.PNG")}).get_json()
     assert uploaded["code"] == 200
     assert client.get("/api/v2/logout", query_string={"app_id": app["id"]}, headers=headers).get_json()["code"] == 200

@@ -24,6 +24,7 @@ from ..repo import Record
 from ..sms import PHONE
 from ..tokens import Presented, Tokens, TokenSet
 from ..users import Users, phone_fields, refuse_blocked
+from .v3 import requested_scope
 
 SOURCE = "social:wechat:miniprogram"
 PROFILE_FROM_WECHAT = (("nickName", "nickname"), ("avatarUrl", "photo"), ("city", "city"),
@@ -115,15 +116,7 @@ class WeChatMiniProgramLogin:
 
     # --- v3 --------------------------------------------------------------------------------------
     def signin_by_mobile(self, caller: Caller, body: Dict[str, Any]) -> TokenSet:
-        client_id = body.get("client_id")
-        if client_id is not None and not isinstance(client_id, str):
-            raise bad_request("client_id 必须是字符串")
-        app = self.apps.app_for(caller if caller.app_id else caller._replace(app_id=client_id))
-        if client_id is not None and client_id != app["id"]:
-            raise bad_request("client_id 与应用不匹配")
-        secret = body.get("client_secret")
-        if secret is not None and secret != app["secret"]:
-            raise AuthingError(E.NO_PERMISSION, "client_secret 不正确")
+        app = self.apps.v3_client(caller, body)
         conn = self.apps.connection(app, self._identifier(body))
         connection = body.get("connection")
         if connection == "wechat_mini_program_code":
@@ -151,7 +144,12 @@ class WeChatMiniProgramLogin:
         else:
             raise bad_request("connection 必须是 wechat_mini_program_code、wechat_mini_program_phone "
                               "或 wechat_mini_program_code_and_phone")
-        return self.tokens.token_set(user, app, caller)
+        return self.tokens.token_set(user, app, caller, requested_scope(body))
+
+    def phone_of_code(self, caller: Caller, body: Dict[str, Any]) -> Tuple[str, str]:
+        """v3 ``get-wechat-miniprogram-phone``: the phone a getPhoneNumber button's code gives."""
+        app = self.apps.app_for(caller)
+        return self._phone_by_code(self.apps.connection(app, self._identifier(body)), body.get("code"))
 
     def decrypt(self, caller: Caller, body: Dict[str, Any]) -> Dict[str, Any]:
         """v3 ``decrypt-wechat-miniprogram-data``."""

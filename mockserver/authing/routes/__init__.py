@@ -44,7 +44,8 @@ def caller() -> Caller:
     # The host names the control plane answers to are the mock's own: under --public-url only its one.
     own_hosts = () if runtime.config.public_url else runtime.control_hosts
     return Caller(app_id=app_id, pool_id=request.headers.get("x-authing-userpool-id") or None,
-                  token=token, ip=request.remote_addr, base_url=base_url(), own_hosts=own_hosts)
+                  token=token, ip=request.remote_addr, base_url=base_url(), own_hosts=own_hosts,
+                  language=request.headers.get("x-authing-lang"))
 
 
 def json_object(text: Optional[str] = None, name: str = "请求体") -> Dict[str, Any]:

@@ -3,6 +3,7 @@ app's own issuer): discovery, JWKS, authorization, token, userinfo, introspectio
 end session."""
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote_plus
@@ -80,13 +81,33 @@ def openid_configuration(app_id: Optional[str] = None):
     return views.discovery(who.issuer, authing().applications.find(app_id) if app_id else None)
 
 
+#: The hosted login page's CSRF cookie: its value is also a hidden field of each form (double submit).
+CSRF_COOKIE = "authing_mock_csrf"
+
+
 def authorize(app_id: Optional[str] = None):
+    """An authorization request (GET, or POST as OIDC allows), or a post of the hosted page's forms
+    (a POST with ``mock_action``): its fields are split off the request's parameters."""
     who = oidc_caller(app_id)
     params, repeated = params_of(request.args if request.method == "GET" else form())
-    answer = authing().oidc.authorization.authorize(who, params, repeated, prefixed_app=app_id)
+    submission = None
+    if request.method == "POST" and "mock_action" in params:
+        from ..hosted_login import FIELDS, Submission  # the page's part, on first use
+
+        fields = {name: params.pop(name) for name in FIELDS if name in params}
+        repeated = [name for name in repeated if name not in FIELDS]
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        trusted = bool(cookie) and hmac.compare_digest(cookie, fields.get("csrf_token", ""))
+        submission = Submission(fields.pop("mock_action"), fields, trusted)
+    answer = authing().oidc.authorization.authorize(who, params, repeated, prefixed_app=app_id, submission=submission)
     from ..authorize import Picker  # loaded with the OIDC provider, on first use
 
-    return views.picker(answer) if isinstance(answer, Picker) else views.redirect_to(answer)
+    if not isinstance(answer, Picker):
+        return views.redirect_to(answer)
+    token = request.cookies.get(CSRF_COOKIE) or authing().random.hex(32)
+    response = views.picker(answer, request.path, token)
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Lax", path=request.path)
+    return response
 
 
 def token(app_id: Optional[str] = None):

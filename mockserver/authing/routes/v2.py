@@ -1,4 +1,4 @@
-"""v2 REST routes: the current user, SMS, logout, uploads and token validation."""
+"""v2 REST routes: the current user, SMS, logout, uploads, token validation and the password key."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
@@ -49,6 +49,13 @@ def uploaded_file(key: str):
     return response
 
 
+def well_known():
+    """The key v2 SDKs encrypt passwords with (authing-js-sdk's PublicKeyManager reads ``data.publicKey``)."""
+    from ..credentials import public_key_pem  # loaded on first use
+
+    return views.v2({"publicKey": public_key_pem()})
+
+
 ROUTES: RouteTable = {
     "/api/v2/users/me": (("GET",), users_me),
     "/api/v2/sms/send": (("POST",), sms_send),
@@ -57,5 +64,6 @@ ROUTES: RouteTable = {
     "/api/v2/upload": (("POST",), upload),
     "/api/v2/oidc/validate_token": (("GET",), validate_token),
     "/files/<path:key>": (("GET",), uploaded_file),
+    "/api/v2/.well-known": (("GET",), well_known),
 }
 blueprint = register(Blueprint("authing_v2", __name__), ROUTES)
