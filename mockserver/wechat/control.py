@@ -76,7 +76,39 @@ def delete_user(ref: str):
 
 @blueprint.post("/apps")
 def create_app():
-    return wechat().directory.create_app(body()), 201
+    return wechat().create_app(body()), 201
+
+
+@blueprint.post("/wechat/push")
+def user_message():
+    """"User ``user`` sends ``message`` to app ``appid``": pushed to the app's backend; opens the
+    customer-service window."""
+    data = body()
+    return wechat().customer_service.user_writes(required(data, "appid"), required(data, "user"), data.get("message"))
+
+
+@blueprint.get("/wechat/deliveries")
+def deliveries():
+    """A page of the pushes (oldest first) with their outcome and tries."""
+    query = page_query(request.args)
+    total, records = wechat().push.listing(query.offset, query.limit)
+    return page("deliveries", total, records, query)
+
+
+@blueprint.get("/wechat/custom-messages")
+def custom_messages():
+    """A page of the customer-service messages the backends sent (oldest first)."""
+    query = page_query(request.args)
+    total, records = wechat().customer_service.sent(query.offset, query.limit)
+    return page("messages", total, records, query)
+
+
+@blueprint.get("/wechat/media")
+def media():
+    """A page of the temporary media uploaded (without their bytes)."""
+    query = page_query(request.args)
+    total, records = wechat().media.listing(query.offset, query.limit)
+    return page("media", total, records, query)
 
 
 @blueprint.post("/dashboard/login-code")

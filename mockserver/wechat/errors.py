@@ -38,6 +38,20 @@ ERRMSG = {
     87014: "risky content",
     89002: "open not exists",
     89300: "invalid trade",
+    # customer-service messages and temporary media
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40006: "invalid meida size",  # sic
+    40007: "invalid media_id",
+    40008: "invalid message type",
+    41005: "media data missing",
+    41006: "media_id missing",
+    44004: "empty content",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+    45072: "invalid command",
+    45080: "need sending message to user, or recving message from user in the last 30 seconds before typing",
+    45081: "you are already typing",
 }
 
 

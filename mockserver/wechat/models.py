@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..core.fixtures import FixtureError, require, require_fields
 from ..core.ids import RandomSource
 from ..core.store import State
+from .push import check_push
 from .repo import WeChatRepository
 
 APPID = re.compile(r"^wx[0-9a-f]{16}$")
@@ -17,7 +18,8 @@ PHONE = re.compile(r"^\d{5,15}$")
 #: What a pinned openid or unionid may be (real ones: "o" and 27 of these characters).
 PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
-APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
+APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota",
+              "push"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids"}
@@ -46,8 +48,10 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     quota = app.get("login_minute_quota")
     require(quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota > 0), where,
             "login_minute_quota must be a positive integer (or absent: no limit)")
-    return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
-            **app}
+    checked = {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
+               **app}
+    checked["push"] = check_push(app.get("push"), where)
+    return checked
 
 
 def check_user(user: Any, where: str) -> Dict[str, Any]:

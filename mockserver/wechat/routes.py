@@ -10,6 +10,7 @@ from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, request_json
 from ..runtime import current
 from . import views
 from .errors import WeChatError
+from .media import MAX_IMAGE_BYTES
 from .repo import Record
 from .service import WeChatService
 
@@ -114,6 +115,39 @@ def get_wxa_code_unlimit():
     return Response(png, status=200, content_type="image/png")
 
 
+def custom_send():
+    app = token_app()
+    wechat().customer_service.send(app, json_object())
+    return views.ok()
+
+
+def custom_typing():
+    app = token_app()
+    body = json_object()
+    wechat().customer_service.typing(app, body.get("touser"), body.get("command"))
+    return views.ok()
+
+
+def media_upload():
+    app = token_app()
+    upload = request.files.get("media")
+    data = upload.read(MAX_IMAGE_BYTES + 1) if upload is not None else None  # enough to refuse one too large
+    return views.uploaded_media(wechat().media.upload(app, request.args.get("type"), data))
+
+
+def media_get():
+    app = token_app()
+    return views.media_download(wechat().media.get(app, request.args.get("media_id")))
+
+
+def media_check_async():
+    app = token_app()
+    body = json_object()
+    trace_id = wechat().media_check.check_async(app, body.get("media_url"), body.get("media_type"),
+                                                body.get("version"), body.get("scene"), body.get("openid"))
+    return views.ok(trace_id=trace_id)
+
+
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/sns/jscode2session": (("GET",), jscode2session),
@@ -126,6 +160,11 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/msg_sec_check": (("POST",), msg_sec_check),
     "/cgi-bin/message/subscribe/send": (("POST",), subscribe_send),
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
+    "/cgi-bin/message/custom/send": (("POST",), custom_send),
+    "/cgi-bin/message/custom/business/typing": (("POST",), custom_typing),
+    "/cgi-bin/media/upload": (("POST",), media_upload),
+    "/cgi-bin/media/get": (("GET",), media_get),
+    "/wxa/media_check_async": (("POST",), media_check_async),
 }
 
 
