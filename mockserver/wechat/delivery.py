@@ -6,7 +6,8 @@ the request that caused it never waits. The thread sends every push the mock clo
 in (due time, id) order, each taken off the queue in one atomic step first (``claim_delivery``),
 so processes sharing a store never send one twice. It sleeps until the next push falls due (at
 most ``POLL`` seconds: on a shared store another process may move the clock) and ends when the
-queue is empty; moving the clock through this process (``Clock.on_move``) or pushing wakes it.
+queue is empty or only a move of a frozen clock can make a push due; moving the clock through this
+process (``Clock.on_move``) or pushing wakes it (again).
 
 Each try is a POST of the signed (and encrypted) message with a ``TIMEOUT``-second limit; an
 answer other than 2xx, a timeout or a refused connection is tried again, ``MAX_TRIES`` tries in
@@ -126,7 +127,7 @@ class Deliveries:
                 wait = POLL
             if wait is None:
                 with self._lock:
-                    if not self._wake.is_set():  # nothing queued and nobody pushed since: end
+                    if not self._wake.is_set():  # nothing due and nobody woke it since: end
                         self._thread = None
                         return
                 continue
@@ -134,7 +135,8 @@ class Deliveries:
 
     def send_due(self) -> Optional[float]:
         """Send every queued push the clock has reached, in (due time, id) order; then the seconds
-        to wait before looking again (None: the queue is empty)."""
+        to wait before looking again (None: nothing falls due until the clock is moved or a push
+        is made: the queue is empty, or this process's clock is frozen)."""
         while True:
             queued = self.repo.next_due(BATCH)
             if not queued:
@@ -142,6 +144,8 @@ class Deliveries:
             now = self.clock.now()
             ready = [key for key, due_at in queued if due_at <= now]
             if not ready:
+                if not self.repo.store.shared:  # only this process moves the clock: it wakes the thread
+                    return None if self.clock.frozen else max(0.01, queued[0][1] - now)
                 return min(POLL, max(0.01, queued[0][1] - now))
             for key in ready:
                 record = self.repo.claim_delivery(key, _sending)

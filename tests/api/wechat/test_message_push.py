@@ -8,7 +8,7 @@ import threading
 
 import pytest
 import xmltodict
-from support import WECHAT_HOST, RedirectAdapter
+from support import ROOT, WECHAT_HOST, RedirectAdapter
 from support.processes import state_url
 from support.push_receiver import PushReceiver, settled
 from wechatpy import WeChatClient, parse_message
@@ -17,6 +17,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from mockserver import Config, create_app
+from mockserver.core.fixtures import FixtureError
 from mockserver.wechat import delivery, push as wire
 
 TOKEN = "pushtoken42"
@@ -333,3 +334,54 @@ def test_processes_sharing_a_store_send_each_push_once(kind, tmp_path, request):
         for rt in rts:
             rt.store.close()
     assert sorted(parse_message(r.body).content for r in received) == sorted(f"m{n}" for n in range(20))
+
+
+# --- the fixture, and what is checked before anything is sent ------------------------------------------
+def fixture_with_push(tmp_path, push):
+    fixture = json.loads((ROOT / "mockserver" / "data" / "default.json").read_text(encoding="utf-8"))
+    fixture["wechat"]["apps"][0]["push"] = push
+    path = tmp_path / "fixture.json"
+    path.write_text(json.dumps(fixture), encoding="utf-8")
+    return str(path)
+
+
+def test_a_fixture_app_pushes_to_its_url_unchecked(tmp_path):
+    with PushReceiver() as backend:
+        push = {"url": backend.url, "token": TOKEN, "aes_key": AES_KEY, "mode": "compatible", "format": "JSON"}
+        app = create_app(Config(fixtures=fixture_with_push(tmp_path, push)))
+        client = app.test_client()
+        appid = client.get("/__mock__/apps").get_json()["wechat"][0]["appid"]
+        user_says(client, appid, "from the fixture")
+        [received] = backend.wait_for(1)
+    assert [r.method for r in backend.received] == ["POST"]  # no URL check for a fixture's app
+    assert opened(received, appid, "JSON")[1].content == "from the fixture"
+
+
+def test_a_fixture_with_a_bad_push_names_the_app(tmp_path):
+    with pytest.raises(FixtureError) as refused:
+        create_app(Config(fixtures=fixture_with_push(tmp_path, {"url": "http://h/", "token": TOKEN, "mode": "x"})))
+    assert str(refused.value).endswith("wechat.apps[0]: push.mode must be one of ['plain', 'compatible', 'safe']")
+
+
+def test_an_app_that_exists_is_refused_before_its_url_is_called(client, wx_app):
+    with PushReceiver() as backend:
+        answer = client.post("/__mock__/apps", json={"appid": wx_app["appid"], "push": {
+            "url": backend.url, "token": TOKEN, "mode": "plain"}})
+    assert answer.status_code == 409 and backend.received == []
+
+
+def test_moving_a_frozen_clock_sends_what_became_due():
+    app = create_app(Config(clock_start=1_700_000_000, clock_frozen=True))
+    client = app.test_client()
+    with PushReceiver() as backend:
+        created = configure(client, backend.url)
+        token = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": created["appid"],
+                                                           "secret": created["secret"]}).get_json()["access_token"]
+        checked = client.post(f"/wxa/media_check_async?access_token={token}",
+                              json={"media_url": "https://e.com/a.png", "media_type": 2}).get_json()
+        client.post("/__mock__/clock", json={"advance": 4})
+        assert client.get("/__mock__/wechat/deliveries").get_json()["deliveries"][0]["status"] == "pending"
+        client.post("/__mock__/clock", json={"advance": 1})
+        [received] = backend.wait_for(1)
+    fields, event = opened(received, created["appid"])
+    assert event.trace_id == checked["trace_id"] and event.time == 1_700_000_005
