@@ -182,6 +182,7 @@ def test_upload_without_a_media_part(client, token):
                          data={"file": (io.BytesIO(PNG), "a.png")}, content_type="multipart/form-data")
     assert errcode(answer) == (41005, "media data missing")
     assert errcode(client.post(f"/cgi-bin/media/upload?access_token={token}&type=image"))[0] == 41005
+    assert errcode(upload(client, token, b""))[0] == 41005  # an empty file
 
 
 @pytest.mark.parametrize("data, content_type", [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif")])

@@ -154,6 +154,25 @@ def test_the_same_seed_sends_the_same_bytes():
     assert bodies[0] == bodies[1]
 
 
+def test_a_push_does_not_depend_on_requests_made_before_it_is_sent():
+    """Its nonce and random prefix come from the seed and the push, not from the random source
+    that requests in between draw from."""
+    sent = []
+    for logins in (0, 3):
+        app = create_app(Config(clock_start=1_700_000_000, clock_frozen=True))
+        client, rt = app.test_client(), app.extensions["mockserver"]
+        with PushReceiver() as backend:
+            appid = configure(client, backend.url)["appid"]
+            message = wire.user_text("gh_000000000000", "o" + "x" * 27, 1, "later", 1)
+            rt.wechat.push.push(rt.wechat.app(appid), message, due_at=rt.clock.now() + 10)
+            for _ in range(logins):
+                client.post("/__mock__/wechat/login", json={"appid": appid, "user": "yuna"})
+            client.post("/__mock__/clock", json={"advance": 10})
+            received = backend.wait_for(1)[0]
+            sent.append((received.query, received.body))
+    assert sent[0] == sent[1]
+
+
 # --- an app without a push URL -------------------------------------------------------------------------
 def test_without_a_push_url_nothing_is_delivered_and_the_journal_says_so(client, wx_app):
     said = user_says(client, wx_app["appid"])
