@@ -209,7 +209,7 @@ class Deliveries:
             connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             return response.status, response.read(ANSWER_BYTES).decode("utf-8", "replace"), None
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a host name IDNA refuses
             return None, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         finally:
             connection.close()

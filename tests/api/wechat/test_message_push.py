@@ -83,6 +83,9 @@ def test_an_unreachable_url_is_refused(client):
         url = backend.url
     answer = client.post("/__mock__/apps", json={"push": {"url": url, "token": TOKEN, "mode": "plain"}})
     assert answer.status_code == 400 and "ConnectionRefusedError" in answer.get_json()["error"]
+    unnamable = client.post("/__mock__/apps", json={"push": {"url": f"http://{'a' * 70}.test/", "token": TOKEN,
+                                                             "mode": "plain"}})
+    assert unnamable.status_code == 400 and "UnicodeError" in unnamable.get_json()["error"]
 
 
 @pytest.mark.parametrize("push, error", [
