@@ -40,6 +40,8 @@ class Download(NamedTuple):
 
 
 class TempMedia:
+    max_bytes = MAX_IMAGE_BYTES
+
     def __init__(self, repo: WeChatRepository, clock: Clock, random: RandomSource):
         self.repo = repo
         self.clock = clock

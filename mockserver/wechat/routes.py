@@ -10,7 +10,6 @@ from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, request_json
 from ..runtime import current
 from . import views
 from .errors import WeChatError
-from .media import MAX_IMAGE_BYTES
 from .repo import Record
 from .service import WeChatService
 
@@ -130,9 +129,10 @@ def custom_typing():
 
 def media_upload():
     app = token_app()
+    media = wechat().media
     upload = request.files.get("media")
-    data = upload.read(MAX_IMAGE_BYTES + 1) if upload is not None else None  # enough to refuse one too large
-    return views.uploaded_media(wechat().media.upload(app, request.args.get("type"), data))
+    data = upload.read(media.max_bytes + 1) if upload is not None else None  # enough to refuse one too large
+    return views.uploaded_media(media.upload(app, request.args.get("type"), data))
 
 
 def media_get():

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ..core.store import State
 from ..emulation import BuildContext
-from . import push as wire
 from .login import Login
 from .repo import Record, WeChatRepository
 from .tokens import AccessTokens
@@ -90,6 +89,8 @@ class WeChatService:
         (template id, ``accept``/``reject``) pairs, given in the pop-up
         (``subscribe_msg_popup_event``) or, ``withdrawn``, changed in the settings
         (``subscribe_msg_change_event``)."""
+        from . import push as wire
+
         app, user = self.directory.app_and_user(appid, ref)
         openid = self.directory.openid(user, app["appid"])
         build = wire.subscribe_change if withdrawn else wire.subscribe_popup
