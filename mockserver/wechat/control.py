@@ -81,10 +81,11 @@ def create_app():
 
 @blueprint.post("/wechat/push")
 def user_message():
-    """"User ``user`` sends ``message`` to app ``appid``": pushed to the app's backend; opens the
-    customer-service window."""
+    """"User ``user`` sends ``message`` to app ``appid``" (or enters its chat: ``event``
+    ``user_enter_tempsession``): pushed to the app's backend; opens the customer-service window."""
     data = body()
-    return wechat().customer_service.user_writes(required(data, "appid"), required(data, "user"), data.get("message"))
+    return wechat().customer_service.user_acts(required(data, "appid"), required(data, "user"), data.get("message"),
+                                               data.get("event"), data.get("session_from"))
 
 
 @blueprint.get("/wechat/deliveries")

@@ -2,9 +2,9 @@
 which opens a window in which the backend may answer (``/cgi-bin/message/custom/send``) and show
 "typing" (``/cgi-bin/message/custom/business/typing``).
 
-WeChat's rules, by the mock clock: a user's message lets the backend send ``WINDOW_MESSAGES``
-messages within ``WINDOW_SECONDS`` (48 hours; 45015 outside it, 45047 past the count); a new
-message from the user starts a full window again (the counts do not add up). "Typing" needs a
+WeChat's rules, by the mock clock: a user's message lets the backend send 5 messages within 48
+hours (45015 outside it, 45047 past the count), a user entering the chat 2 within a minute; each
+action raises the count and the end of the window to at least its own (they do not add up). "Typing" needs a
 message between the two in the last ``TYPING_SECONDS`` (45080) and is refused while already shown
 (45081); a message sent ends it. The mini program sends four kinds of message: text, image (an
 uploaded ``media_id``), link and miniprogrampage (with a ``thumb_media_id``).
@@ -24,8 +24,9 @@ from .media import TempMedia
 from .repo import Record, WeChatRepository
 from .users import Directory
 
-WINDOW_SECONDS = 48 * 3600
-WINDOW_MESSAGES = 5
+#: What each user action allows: (messages, seconds).
+AFTER_MESSAGE = (5, 48 * 3600)
+AFTER_ENTERING = (2, 60)
 TYPING_SECONDS = 30
 MAX_USER_MESSAGE = 2048  # characters of a user's text message the control plane accepts
 #: msgtype → the fields its object must carry as non-empty strings.
@@ -48,18 +49,34 @@ class CustomerService:
         self.clock = clock
         self.random = random
 
-    def user_writes(self, appid: Any, ref: Any, content: Any) -> Dict[str, Any]:
-        """The control plane's "user ``ref`` sends ``content`` to app ``appid``": the text message
-        is pushed to the app's backend and the customer-service window opens."""
-        if not isinstance(content, str) or not content.strip() or len(content) > MAX_USER_MESSAGE:
+    def user_acts(self, appid: Any, ref: Any, content: Any, event: Any, session_from: Any) -> Dict[str, Any]:
+        """The control plane's "user ``ref`` sends ``content`` to app ``appid``" (or, with ``event``
+        ``user_enter_tempsession``, enters its chat): pushed to the app's backend, and the
+        customer-service window opens."""
+        if event is not None:
+            if content is not None:
+                raise ControlError("give 'message' (the user writes) or 'event' (the user enters the chat), not both")
+            if event != "user_enter_tempsession":
+                raise ControlError("'event' can be 'user_enter_tempsession'")
+            if not isinstance(session_from if session_from is not None else "", str):
+                raise ControlError("'session_from' must be a string")
+        elif not isinstance(content, str) or not content.strip() or len(content) > MAX_USER_MESSAGE:
             raise ControlError(f"'message' must be a non-empty text of at most {MAX_USER_MESSAGE} characters")
         app, user = self.directory.app_and_user(appid, ref)
-        openid = self.directory.openid(user, app["appid"])
-        now = self.clock.now()
-        window = {"expires_at": now + WINDOW_SECONDS, "remaining": WINDOW_MESSAGES, "interacted_at": now,
-                  "typing": False}
-        self.repo.update_cs_window(app["appid"], openid, lambda current: (window, None))
-        message = wire.user_text(self.original_id(app["appid"]), openid, int(now), content, self.random.msgid())
+        openid, now, to = self.directory.openid(user, app["appid"]), self.clock.now(), self.original_id(app["appid"])
+        if event is None:
+            message = wire.user_text(to, openid, int(now), content, self.random.msgid())
+        else:
+            message = wire.enter_session(to, openid, int(now), session_from or "")
+        allowed, seconds = AFTER_MESSAGE if event is None else AFTER_ENTERING
+
+        def open_window(current: Optional[Record]):
+            window = {"expires_at": now + seconds, "remaining": allowed, "interacted_at": now, "typing": False}
+            if current is not None and current["expires_at"] > now:  # the larger of each
+                window.update(expires_at=max(current["expires_at"], window["expires_at"]),
+                              remaining=max(current["remaining"], allowed))
+            return window, window
+        window = self.repo.update_cs_window(app["appid"], openid, open_window)
         delivery = self.deliveries.push(app, message, user=user["alias"])
         return {"openid": openid, "message": message, "window": window, "delivery": delivery}
 

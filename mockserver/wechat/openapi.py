@@ -60,9 +60,12 @@ PATHS: Dict[str, Dict[str, Any]] = {
                                   "apps", body=ref("AppIn"), status="201")},
     # message push and customer-service messages
     "/__mock__/wechat/push": {"post": op(
-        "User `user` sends the text `message` to app `appid`: pushed to the app's backend, opening the "
-        "48-hour customer-service window", "push", ref("UserMessage"),
-        body=obj({"appid": STRING, "user": STRING, "message": STRING}, ["appid", "user", "message"]))},
+        "User `user` sends the text `message` to app `appid` (5 messages back within 48 hours), or enters its "
+        "chat (`event: user_enter_tempsession`: 2 within a minute): pushed to the app's backend", "push",
+        ref("UserMessage"),
+        body=obj({"appid": STRING, "user": STRING, "message": STRING,
+                  "event": {"type": "string", "enum": ["user_enter_tempsession"]}, "session_from": STRING},
+                 ["appid", "user"]))},
     "/__mock__/wechat/deliveries": {"get": op(
         "A page of the pushes to the apps' backends, oldest first, with their status and tries", "push",
         paged("deliveries", ref("Delivery")), params=PAGE_PARAMS)},

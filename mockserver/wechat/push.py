@@ -87,6 +87,12 @@ def user_text(to: str, openid: str, now: int, content: str, msgid: int) -> Messa
     return {**header(to, openid, now, "text"), "Content": content, "MsgId": msgid}
 
 
+def enter_session(to: str, openid: str, now: int, session_from: str) -> Message:
+    """``user_enter_tempsession``: the user opened the customer-service chat (the contact button's
+    ``session-from`` is ``SessionFrom``)."""
+    return {**header(to, openid, now, "event"), "Event": "user_enter_tempsession", "SessionFrom": session_from}
+
+
 def media_check(to: str, openid: str, now: int, appid: str, trace_id: str, suggest: str, label: int,
                 v2: bool) -> Message:
     """``wxa_media_check``: the result of ``media_check_async``, in the fields of its version."""

@@ -99,6 +99,48 @@ def test_five_messages_per_user_message_for_48_hours(client, rt, wx_app, token, 
     assert errcode(send(client, token, text))[0] == 45015
 
 
+def enters(client, wx_app, session_from=None):
+    body = {"appid": wx_app["appid"], "user": "yuna", "event": "user_enter_tempsession"}
+    if session_from is not None:
+        body["session_from"] = session_from
+    answer = client.post("/__mock__/wechat/push", json=body)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_entering_the_chat_allows_two_messages_in_a_minute(client, rt, wx_app, token):
+    entered = enters(client, wx_app, "order-42")
+    assert entered["message"]["Event"] == "user_enter_tempsession" and entered["message"]["SessionFrom"] == "order-42"
+    text = {"touser": entered["openid"], "msgtype": "text", "text": {"content": "hi"}}
+    assert [errcode(send(client, token, text))[0] for _ in range(3)] == [0, 0, 45047]
+    enters(client, wx_app)
+    assert errcode(send(client, token, text))[0] == 0
+    rt.clock.advance(60)
+    assert errcode(send(client, token, text))[0] == 45015
+
+
+def test_entering_the_chat_never_shortens_a_user_messages_window(client, rt, wx_app, token, openid):
+    text = {"touser": openid, "msgtype": "text", "text": {"content": "hi"}}
+    assert errcode(send(client, token, text))[0] == 0
+    window = enters(client, wx_app)["window"]
+    assert window["remaining"] == 4 and window["expires_at"] - window["interacted_at"] > 47 * 3600
+    rt.clock.advance(3600)
+    assert [errcode(send(client, access_token(client, wx_app), text))[0] for _ in range(5)] == [0, 0, 0, 0, 45047]
+
+
+@pytest.mark.parametrize("body, error", [
+    ({"message": "hi", "event": "user_enter_tempsession"},
+     "give 'message' (the user writes) or 'event' (the user enters the chat), not both"),
+    ({"event": "subscribe"}, "'event' can be 'user_enter_tempsession'"),
+    ({"event": "user_enter_tempsession", "session_from": 5}, "'session_from' must be a string"),
+])
+def test_a_bad_user_action_is_refused(client, rt, wx_app, body, error):
+    before = rt.wechat.repo.snapshot()
+    answer = client.post("/__mock__/wechat/push", json={"appid": wx_app["appid"], "user": "yuna", **body})
+    assert (answer.status_code, answer.get_json()) == (400, {"error": error})
+    assert rt.wechat.repo.snapshot() == before
+
+
 @pytest.mark.parametrize("body, expected", [
     ({"touser": "o-nobody", "msgtype": "text", "text": {"content": "hi"}}, (40003, "invalid openid")),
     ({"msgtype": "text", "text": {"content": "hi"}}, (40003, "invalid openid")),

@@ -134,6 +134,18 @@ def test_a_user_message_arrives_signed_and_encrypted_as_wechatpy_reads_it(client
     assert entry["appid"] == app["appid"] and entry["user"] == "yuna" and entry["event"] == "text"
 
 
+@pytest.mark.parametrize("fmt", ["XML", "JSON"])
+def test_a_user_entering_the_chat_arrives_as_wechatpys_event(client, fmt):
+    with PushReceiver() as backend:
+        app = configure(client, backend.url, fmt=fmt)
+        answer = client.post("/__mock__/wechat/push", json={
+            "appid": app["appid"], "user": "yuna", "event": "user_enter_tempsession", "session_from": "order-42"})
+        [received] = backend.wait_for(1)
+    fields, event = opened(received, app["appid"], fmt)
+    assert event.type == "event" and event.event == "user_enter_tempsession" and event.session_from == "order-42"
+    assert event.source == answer.get_json()["openid"]
+
+
 def test_a_tampered_push_fails_wechatpys_check(client):
     with PushReceiver() as backend:
         app = configure(client, backend.url)
