@@ -283,3 +283,24 @@ def test_media_check_async_v2_queues_the_v2_event(client, rt, token, openid):
     message = queued["message"]
     assert message["trace_id"] == answer.get_json()["trace_id"] and message["FromUserName"] == openid
     assert message["result"] == {"suggest": "review", "label": 21000} and message["version"] == 2
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_the_whole_exchange_on_every_state_backend(kind, tmp_path, request):
+    from mockserver import Config, create_app
+    from support.processes import state_url
+
+    app = create_app(Config(state=state_url(kind, tmp_path, request)))
+    client, rt = app.test_client(), app.extensions["mockserver"]
+    try:
+        wx_app = rt.wechat.apps()[0]
+        token, openid = access_token(client, wx_app), user_writes(client, wx_app)
+        media_id = upload(client, token, GIF).get_json()["media_id"]
+        assert client.get(f"/cgi-bin/media/get?access_token={token}&media_id={media_id}").data == GIF
+        assert typing(client, token, openid, "Typing") == (0, "ok")
+        image = {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}}
+        assert [errcode(send(client, token, image))[0] for _ in range(6)] == [0, 0, 0, 0, 0, 45047]
+        assert client.get("/__mock__/wechat/custom-messages").get_json()["total"] == 5
+        assert client.get("/__mock__/wechat/media").get_json()["media"][0]["content_type"] == "image/gif"
+    finally:
+        rt.store.close()

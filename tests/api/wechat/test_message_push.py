@@ -343,6 +343,19 @@ def test_subscribe_consent_is_pushed_in_wechats_shape(client, rt, withdrawn, eve
     assert ("PopupScene" in items[0]) is (not withdrawn)
 
 
+def test_push_event_sends_any_built_event_now_or_when_due(client, rt):
+    with PushReceiver() as backend:
+        app = configure(client, backend.url)
+        now = rt.clock.now_int()
+        message = wire.media_check("gh_000000000000", "o" + "y" * 27, now, app["appid"], "trace-1", "pass", 100,
+                                   v2=True)
+        record = rt.wechat.push_event(app["appid"], message)
+        [received] = backend.wait_for(1)
+    assert record["event"] == "wxa_media_check"
+    fields, event = opened(received, app["appid"])
+    assert event.trace_id == "trace-1" and fields["result"] == {"suggest": "pass", "label": "100"}
+
+
 # --- processes sharing a store -------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_processes_sharing_a_store_send_each_push_once(kind, tmp_path, request):
