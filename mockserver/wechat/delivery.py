@@ -24,7 +24,7 @@ import os
 import string
 import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import urlencode, urlsplit
 
 from ..core.clock import Clock
@@ -86,17 +86,12 @@ class Deliveries:
                                    alphabet=string.digits)
         echostr = self.random.derive("push-verify-echostr", appid, push["url"], str(now), length=19,
                                      alphabet=string.digits)
-        query = wire.verification_query(push["token"], now, nonce, echostr)
-        started = time.perf_counter()
-        status, answer, error = self._request("GET", push["url"], query, None, None)
-        verified = error is None and status is not None and 200 <= status < 300 and answer == echostr
-        answer = answer or ""
-        outcome = "verified" if verified else "verification failed"
-        self._journal("GET", push["url"], "push-verify", appid, None, query, None, None, status, answer, error,
-                      started, outcome, None, None)
+        sent = self._request("GET", push["url"], wire.verification_query(push["token"], now, nonce, echostr))
+        verified = sent.succeeded and sent.answer == echostr
+        self._journal("push-verify", appid, None, sent, "verified" if verified else "verification failed")
         if not verified:
-            why = error or (f"HTTP {status}" if status is None or not 200 <= status < 300
-                            else f"the answer was {answer[:64]!r}, not echostr {echostr!r}")
+            why = sent.error or (f"HTTP {sent.status}" if not sent.succeeded
+                                 else f"the answer was {(sent.answer or '')[:64]!r}, not echostr {echostr!r}")
             raise ControlError(f"push URL verification failed ({why}): answer WeChat's GET with the echostr "
                                "parameter, as it is")
 
@@ -164,18 +159,14 @@ class Deliveries:
             seed = (record["id"], str(attempt))
             nonce = self.random.derive("push-nonce", *seed, length=10, alphabet=string.digits)
             random16 = self.random.derive("push-random", *seed, length=16, alphabet=ALPHANUMERIC).encode()
-            sent = wire.envelope(push, record["appid"], record["message"], now, nonce, random16)
-            started = time.perf_counter()
-            status, answer, error = self._request("POST", push["url"], sent.query, sent.body.encode(),
-                                                  sent.content_type)
-            delivered = error is None and status is not None and 200 <= status < 300
-            outcome = "delivered" if delivered else "retried" if attempt < MAX_TRIES else "failed"
-            note = EXPECTED_ANSWER if delivered and (answer or "").strip() not in ("", "success") else None
-            tries.append({"at": now, "status": status, "answer": answer, "error": error, "outcome": outcome,
-                          **({"note": note} if note else {})})
-            self._journal("POST", push["url"], "push", record["appid"], record["user"], sent.query, sent.body,
-                          sent.content_type, status, answer, error, started, outcome, record, attempt, note)
-            if delivered:
+            envelope = wire.envelope(push, record["appid"], record["message"], now, nonce, random16)
+            sent = self._request("POST", push["url"], envelope.query, envelope.body, envelope.content_type)
+            outcome = "delivered" if sent.succeeded else "retried" if attempt < MAX_TRIES else "failed"
+            note = EXPECTED_ANSWER if sent.succeeded and (sent.answer or "").strip() not in ("", "success") else None
+            tries.append({"at": now, "status": sent.status, "answer": sent.answer, "error": sent.error,
+                          "outcome": outcome, **({"note": note} if note else {})})
+            self._journal("push", record["appid"], record["user"], sent, outcome, record, attempt, note)
+            if sent.succeeded:
                 break
         finished = {"status": tries[-1]["outcome"], "tries": tries, "finished_at": self.clock.now()}
         self.repo.update_delivery(record["id"], lambda current: (UNCHANGED, None) if current is None
@@ -190,14 +181,13 @@ class Deliveries:
                                       else ({**current, **settled}, None))
         else:
             self.repo.put_delivery(settled)
-        self._journal("POST", None, "push", record["appid"], record["user"], None, None, None, None, None, None,
-                      time.perf_counter(), NO_PUSH_URL, record, None)
+        self._journal("push", record["appid"], record["user"], Exchange("POST", None), NO_PUSH_URL, record)
         return settled
 
     # --- I/O ----------------------------------------------------------------------------------
-    def _request(self, method: str, url: str, query: Dict[str, str], body: Optional[bytes],
-                 content_type: Optional[str]) -> Tuple[Optional[int], Optional[str], Optional[str]]:
-        """One HTTP exchange: (status, answer text, error), error naming what went wrong."""
+    def _request(self, method: str, url: str, query: Dict[str, str], body: Optional[str] = None,
+                 content_type: Optional[str] = None) -> "Exchange":
+        """One HTTP exchange with the app's backend (``error`` names what went wrong, if it did)."""
         parts = urlsplit(url)
         target = (parts.path or "/") + "?" + (parts.query + "&" if parts.query else "") + urlencode(query)
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
@@ -205,32 +195,34 @@ class Deliveries:
         headers = {"User-Agent": "Mozilla/4.0", "Accept": "*/*"}
         if content_type:
             headers["Content-Type"] = content_type
+        sent = Exchange(method, url, query, body, content_type)
+        started = time.perf_counter()
         try:
-            connection.request(method, target, body=body, headers=headers)
+            connection.request(method, target, body=body.encode() if body is not None else None, headers=headers)
             response = connection.getresponse()
-            return response.status, response.read(ANSWER_BYTES).decode("utf-8", "replace"), None
+            answer = response.read(ANSWER_BYTES).decode("utf-8", "replace")
+            return sent._replace(status=response.status, answer=answer, seconds=time.perf_counter() - started)
         except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a host name IDNA refuses
-            return None, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return sent._replace(error=error, seconds=time.perf_counter() - started)
         finally:
             connection.close()
 
-    def _journal(self, method: str, url: Optional[str], route: str, appid: str, user: Optional[str],
-                 query: Optional[Dict[str, str]], body: Optional[str], content_type: Optional[str],
-                 status: Optional[int], answer: Optional[str], error: Optional[str], started: float, outcome: str,
-                 record: Optional[Record], attempt: Optional[int], note: Optional[str] = None) -> None:
-        """One try in the request journal, beside the requests (``route`` ``push``/``push-verify``)."""
+    def _journal(self, route: str, appid: str, user: Optional[str], sent: "Exchange", outcome: str,
+                 record: Optional[Record] = None, attempt: Optional[int] = None, note: Optional[str] = None) -> None:
+        """One exchange in the request journal, beside the requests (``route`` ``push``/``push-verify``)."""
         if self.journal is None:
             return
         parts = self.journal.parts()
         entry = {
-            "time": self.clock.now(), "method": method, "path": parts.part("path", url or "(no push URL)"),
-            "route": route, "query": parts.part("query", query or {}),
-            "headers": {"Content-Type": content_type} if content_type else {},
-            "body": parts.body("body", body.encode(), content_type or "") if body else None,
-            "status": status, "errcode": None, "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "time": self.clock.now(), "method": sent.method, "path": parts.part("path", sent.url or "(no push URL)"),
+            "route": route, "query": parts.part("query", sent.query or {}),
+            "headers": {"Content-Type": sent.content_type} if sent.content_type else {},
+            "body": parts.body("body", sent.body.encode(), sent.content_type or "") if sent.body else None,
+            "status": sent.status, "errcode": None, "latency_ms": round(sent.seconds * 1000, 1),
             "appid": appid, "user": user, "fault": None,
-            "response": parts.part("response", answer) if answer else None,
-            "outcome": outcome, "error": error, "note": note,
+            "response": parts.part("response", sent.answer) if sent.answer else None,
+            "outcome": outcome, "error": sent.error, "note": note,
             "delivery": record["id"] if record else None, "event": record["event"] if record else None,
             "try": attempt, "truncated": parts.truncated or None,
         }
@@ -238,3 +230,21 @@ class Deliveries:
             self.journal.record(entry)
         except StoreUnavailable:
             pass
+
+
+class Exchange(NamedTuple):
+    """One request to an app's backend and what came of it (``url`` None: there was none to call)."""
+    method: str
+    url: Optional[str]
+    query: Optional[Dict[str, str]] = None
+    body: Optional[str] = None
+    content_type: Optional[str] = None
+    status: Optional[int] = None
+    answer: Optional[str] = None
+    error: Optional[str] = None
+    seconds: float = 0.0
+
+    @property
+    def succeeded(self) -> bool:
+        """A 2xx answer (WeChat tries again after anything else, a timeout or a refused connection)."""
+        return self.error is None and self.status is not None and 200 <= self.status < 300
