@@ -94,12 +94,15 @@ class OpenApiPart(NamedTuple):
 
 
 class BuildContext(NamedTuple):
-    """What a service's domain is built from; ``peers`` holds the domains built before it."""
+    """What a service's domain is built from; ``peers`` holds the domains built before it.
+    ``journal`` is the request journal (``control/journal.py``), for what a service does on its
+    own (message pushes it sends) rather than in answer to a request."""
     config: Config
     store: Store
     clock: Clock
     random: RandomSource
     peers: Mapping[str, Any]
+    journal: Any = None
 
 
 class EmulatedService(NamedTuple):

@@ -48,16 +48,16 @@ class Runtime:
         # restarts resuming it) never mint a code or token twice; the first start uses the seed's own.
         starts = self.store.incr(META, "starts") if self.store.shared else 1
         self.random = RandomSource(config.seed, stream=starts if starts > 1 else None)
+        self.journal = Journal(self.store, config.journal_size,
+                               Bounds(config.journal_max_bytes, config.journal_max_fields))
         self.services: Dict[str, Any] = {}
         self.initial_state: State = {}
         for service in services:  # the fixture is not kept: the initial state holds what it says
             domain = self.services[service.name] = service.build(
-                BuildContext(config, self.store, self.clock, self.random, dict(self.services)))
+                BuildContext(config, self.store, self.clock, self.random, dict(self.services), self.journal))
             where = f"{self.fixture_source}: {service.name}"
             self.initial_state.update(service.initial_state(domain, fixture[service.name], where, self.initial_state))
         self.faults = FaultRules(self.store, self.clock, self.random, services, self.services)
-        self.journal = Journal(self.store, config.journal_size,
-                               Bounds(config.journal_max_bytes, config.journal_max_fields))
         #: False when a persisted store was resumed instead of loaded with the fixture.
         self.loaded_fixture = self.store.initialise(self.initial_state)
         self.store.on_state_lost(self._reinitialise)

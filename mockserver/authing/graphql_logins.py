@@ -123,8 +123,10 @@ RESOLVERS: Dict[Tuple[str, str], Resolver] = {
     ("Mutation", "resetPassword"): reset_password,
     ("Mutation", "bindEmail"): lambda service, caller, args: views.graphql_user(
         service.account.bind_email(caller, args["email"], args["emailCode"])),
-    ("Mutation", "unbindEmail"): lambda service, caller, args: views.graphql_user(service.account.unbind(caller, "email")),
-    ("Mutation", "unbindPhone"): lambda service, caller, args: views.graphql_user(service.account.unbind(caller, "phone")),
+    ("Mutation", "unbindEmail"): lambda service, caller, args: views.graphql_user(
+        service.account.unbind(caller, "email")),
+    ("Mutation", "unbindPhone"): lambda service, caller, args: views.graphql_user(
+        service.account.unbind(caller, "phone")),
     ("Mutation", "setUdv"): set_udv,
     ("Mutation", "setUdvBatch"): set_udv_batch,
     ("Mutation", "removeUdv"): lambda service, caller, args: service.account.remove_udv(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 from .store import META, UNCHANGED, Store
 
@@ -43,6 +43,7 @@ class Clock:
         self._store = store
         self._lock = threading.Lock()
         self._request = threading.local()  # this thread's request: the state it read, if any
+        self._listeners: List[Callable[[], None]] = []
         initial = self._initial_state()
         self._last_read = initial  # the state last read from a shared store (see last_known)
         if store is None:
@@ -84,6 +85,15 @@ class Clock:
         if getattr(self._request, "active", False):
             self._request.state = moved
 
+    def on_move(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (which must return at once) after every ``advance``, ``set`` and
+        ``reset`` made through this process: what is due by the clock can then run."""
+        self._listeners.append(listener)
+
+    def _moved(self) -> None:
+        for listener in self._listeners:
+            listener()
+
     def begin_request(self) -> None:
         """From now until ``end_request``, this thread reads the shared state at most once."""
         self._request.active, self._request.state = True, None
@@ -121,6 +131,7 @@ class Clock:
         if not 0 <= target <= LATEST:
             raise ValueError(f"the clock would stand at {target:.0f}, outside 0..{LATEST}")
         self._change(lambda s: {"offset": s["offset"] + seconds, "frozen_at": s["frozen_at"] + seconds})
+        self._moved()
         return self.now()
 
     def set(self, epoch: float) -> float:
@@ -130,6 +141,7 @@ class Clock:
             raise ValueError(f"set must be an epoch from 0 to {LATEST}")
         real = self._source()  # read here: a change is pure and may run more than once
         self._change(lambda s: {"offset": epoch - real, "frozen_at": epoch})
+        self._moved()
         return self.now()
 
     @property
@@ -145,3 +157,4 @@ class Clock:
         """Back to how the clock was built (used by the control plane's reset)."""
         initial = self._initial_state()
         self._change(lambda s: initial)
+        self._moved()

@@ -53,8 +53,12 @@ def record_consent():
 
     data = body()
     try:
-        openid, changes = wechat().subscriptions.record_consent(
-            required(data, "appid"), required(data, "user"), data.get("template_ids"), data.get("accept"))
+        in_settings = data.get("in_settings", False)
+        if not isinstance(in_settings, bool):
+            raise ControlError("'in_settings' must be true or false")
+        openid, changes = wechat().answer_subscription(
+            required(data, "appid"), required(data, "user"), data.get("template_ids"), data.get("accept"),
+            in_settings=in_settings)
     except RequestRefused as exc:
         return {"error": exc.message, "errCode": exc.err_code}, 400
     return views.consent_answer(openid, changes)
@@ -101,7 +105,40 @@ def delete_user(ref: str):
 
 @blueprint.post("/apps")
 def create_app():
-    return wechat().directory.create_app(body()), 201
+    return wechat().create_app(body()), 201
+
+
+@blueprint.post("/wechat/push")
+def user_message():
+    """"User ``user`` sends ``message`` to app ``appid``" (or enters its chat: ``event``
+    ``user_enter_tempsession``): pushed to the app's backend; opens the customer-service window."""
+    data = body()
+    return wechat().customer_service.user_acts(required(data, "appid"), required(data, "user"), data.get("message"),
+                                               data.get("event"), data.get("session_from"))
+
+
+@blueprint.get("/wechat/deliveries")
+def deliveries():
+    """A page of the pushes (oldest first) with their outcome and tries."""
+    query = page_query(request.args)
+    total, records = wechat().push.listing(query.offset, query.limit)
+    return page("deliveries", total, records, query)
+
+
+@blueprint.get("/wechat/custom-messages")
+def custom_messages():
+    """A page of the customer-service messages the backends sent (oldest first)."""
+    query = page_query(request.args)
+    total, records = wechat().customer_service.sent(query.offset, query.limit)
+    return page("messages", total, records, query)
+
+
+@blueprint.get("/wechat/media")
+def media():
+    """A page of the temporary media uploaded (without their bytes)."""
+    query = page_query(request.args)
+    total, records = wechat().media.listing(query.offset, query.limit)
+    return page("media", total, records, query)
 
 
 @blueprint.post("/dashboard/login-code")

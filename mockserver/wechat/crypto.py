@@ -3,6 +3,10 @@
 - ``encryptedData``: AES-128-CBC, key = base64-decoded session_key, PKCS#7 padding, base64.
 - ``signature`` of ``rawData``: sha1(rawData + session_key), lowercase hex.
 - checksession ``signature``: HMAC-SHA256 keyed with the session_key string's bytes, over "".
+- Message push (WXBizMsgCrypt): ``signature``/``msg_signature`` = sha1 of the sorted Token,
+  timestamp, nonce (and ciphertext); the ciphertext is AES-256-CBC, key = base64 of the 43-character
+  EncodingAESKey + "=", iv = the key's first 16 bytes, over 16 random bytes, the message's length
+  (4 bytes, big-endian), the message and the appid, PKCS#7-padded to a multiple of 32 bytes.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import struct
 
 from ..http import INVALID_JSON, parse_json
 
@@ -61,6 +66,32 @@ def decrypt_data(session_key: str, iv: str, encrypted_data: str) -> dict:
     if not isinstance(payload, dict):
         raise DecryptError("does not decrypt to a JSON object")
     return payload
+
+
+PUSH_BLOCK = 32  # WXBizMsgCrypt pads to 32 bytes, not AES's 16
+
+
+def push_aes_key(encoding_aes_key: str) -> bytes:
+    """The 32-byte key an EncodingAESKey (43 letters or digits, checked by ``push.check_push``) stands for."""
+    return _b64(encoding_aes_key + "=")
+
+
+def push_signature(*parts: str) -> str:
+    """sha1 over the sorted parts: ``signature`` (Token, timestamp, nonce) and ``msg_signature``
+    (the same and the ciphertext)."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def encrypt_push(encoding_aes_key: str, appid: str, message: str, random16: bytes) -> str:
+    """A pushed message encrypted as WeChat's WXBizMsgCrypt does (base64)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = push_aes_key(encoding_aes_key)
+    body = message.encode()
+    plain = random16 + struct.pack(">I", len(body)) + body + appid.encode()
+    pad = PUSH_BLOCK - len(plain) % PUSH_BLOCK
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(encryptor.update(plain + bytes([pad]) * pad) + encryptor.finalize()).decode()
 
 
 def raw_data_signature(raw_data: str, session_key: str) -> str:

@@ -9,8 +9,6 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",
-    40004: "invalid media type",
-    40006: "invalid media size",
     40013: "invalid appid",
     40014: "invalid access_token",
     40029: "invalid code",
@@ -26,7 +24,6 @@ ERRMSG = {
     41001: "access_token missing",
     41002: "appid missing",
     41004: "appsecret missing",
-    41005: "media data missing",
     41008: "missing code",
     41030: "invalid page",
     42001: "access_token expired",
@@ -55,6 +52,20 @@ ERRMSG = {
     200019: "invalid parameter ids",
     200020: "invalid keywords",
     200021: "invalid parameter sceneDesc",  # the errcode is documented, not this text
+    # customer-service messages and temporary media
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40006: "invalid meida size",  # sic
+    40007: "invalid media_id",
+    40008: "invalid message type",
+    41005: "media data missing",
+    41006: "media_id missing",
+    44004: "empty content",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+    45072: "invalid command",
+    45080: "need sending message to user, or recving message from user in the last 30 seconds before typing",
+    45081: "you are already typing",
 }
 
 

@@ -19,7 +19,7 @@ PHONE = re.compile(r"^\d{5,15}$")
 PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
 APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota",
-              "wxacode_limit"}
+              "wxacode_limit", "push"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids"}
@@ -57,8 +57,15 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     limit = app.get("wxacode_limit")
     require(limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0), where,
             "wxacode_limit must be a positive integer (or absent: WeChat's 100,000)")
-    return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
-            **app}
+    checked = {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
+               **app}
+    if app.get("push") is not None:
+        from .push import check_push  # on first use: most apps have no push URL (start-up time)
+
+        checked["push"] = check_push(app["push"], where)
+    else:
+        checked["push"] = None
+    return checked
 
 
 def split_templates(app: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:

@@ -7,13 +7,26 @@ from ..control.openapi import ANY_OBJECT, PAGE_PARAMS, STRING, obj, op, paged, p
 from ..emulation import OpenApiPart
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
-SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"]),
-           "ConsentAnswer": obj({"openid": STRING,
-                                 "results": {"type": "object", "additionalProperties": {
-                                     "type": "string", "enum": ["accept", "reject"]}},
-                                 "kinds": {"type": "object", "additionalProperties": {
-                                     "type": "string", "enum": ["one-time", "long-term"]}}},
-                                ["openid", "results", "kinds"])}
+PUSH = obj({"url": STRING, "token": {"type": "string", "description": "3-32 letters or digits"},
+            "aes_key": {"type": "string",
+                        "description": "the EncodingAESKey: 43 letters or digits (compatible and safe mode)"},
+            "mode": {"type": "string", "enum": ["plain", "compatible", "safe"], "default": "safe"},
+            "format": {"type": "string", "enum": ["XML", "JSON"], "default": "XML"}}, ["url", "token"])
+SCHEMAS = {
+    "LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"]),
+    "ConsentAnswer": obj({"openid": STRING,
+                          "results": {"type": "object", "additionalProperties": {
+                              "type": "string", "enum": ["accept", "reject"]}},
+                          "kinds": {"type": "object", "additionalProperties": {
+                              "type": "string", "enum": ["one-time", "long-term"]}}},
+                         ["openid", "results", "kinds"]),
+    "AppIn": obj({"appid": STRING, "secret": STRING, "name": STRING, "push": PUSH}, additionalProperties=True),
+    "Delivery": obj({"id": STRING, "appid": STRING, "user": STRING, "event": STRING, "message": ANY_OBJECT,
+                     "due_at": {"type": "number"},
+                     "status": {"type": "string", "enum": ["pending", "sending", "delivered", "failed", "nothing"]},
+                     "tries": {"type": "array", "items": ANY_OBJECT}}),
+    "UserMessage": obj({"openid": STRING, "message": ANY_OBJECT, "window": ANY_OBJECT, "delivery": ref("Delivery")}),
+}
 CONSENT_REQUEST = obj({"appid": STRING, "user": STRING, "template_ids": {"type": "array", "items": STRING},
                        "accept": {"description": "true, false or {template id: true/false}; absent: the user's "
                                                  "default (accept, unless rejects_subscribe_messages)"}},
@@ -64,7 +77,25 @@ PATHS: Dict[str, Dict[str, Any]] = {
         "patch": op("Change a WeChat user's fields", "users", body=ANY_OBJECT, params=[USER_REF]),
         "delete": op("Delete a WeChat user", "users", obj({"deleted": STRING}), params=[USER_REF]),
     },
-    "/__mock__/apps": {"post": op("Create a WeChat mini-program app", "apps", body=ANY_OBJECT, status="201")},
+    "/__mock__/apps": {"post": op("Create a WeChat mini-program app (its push URL, if any, verified as WeChat does)",
+                                  "apps", body=ref("AppIn"), status="201")},
+    # message push and customer-service messages
+    "/__mock__/wechat/push": {"post": op(
+        "User `user` sends the text `message` to app `appid` (5 messages back within 48 hours), or enters its "
+        "chat (`event: user_enter_tempsession`: 2 within a minute): pushed to the app's backend", "push",
+        ref("UserMessage"),
+        body=obj({"appid": STRING, "user": STRING, "message": STRING,
+                  "event": {"type": "string", "enum": ["user_enter_tempsession"]}, "session_from": STRING},
+                 ["appid", "user"]))},
+    "/__mock__/wechat/deliveries": {"get": op(
+        "A page of the pushes to the apps' backends, oldest first, with their status and tries", "push",
+        paged("deliveries", ref("Delivery")), params=PAGE_PARAMS)},
+    "/__mock__/wechat/custom-messages": {"get": op(
+        "A page of the customer-service messages backends sent (custom/send)", "push",
+        paged("messages", ANY_OBJECT), params=PAGE_PARAMS)},
+    "/__mock__/wechat/media": {"get": op(
+        "A page of the temporary media uploaded (media/upload), without their bytes", "push",
+        paged("media", ANY_OBJECT), params=PAGE_PARAMS)},
 }
 
 PART = OpenApiPart(PATHS, SCHEMAS, FAULT_FIELDS)

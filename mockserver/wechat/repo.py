@@ -17,7 +17,18 @@ wx.quota           appid:day              calls of /cgi-bin/token that day
 wx.messages        msgid                  subscribe messages sent
 wx.templates       appid                  {priTmplId: template}: the app's subscribe templates
 wx.subscriptions   appid:openid           {template id: consent}: what the user allowed
+wx.custom          sequence number        customer-service messages sent (custom/send)
+wx.cs_windows      appid:openid           {expires_at, remaining, interacted_at, typing}: the
+                                          customer-service window a user's message opened
+wx.media           media_id               temporary media: {appid, type, content_type, size, data, ...}
+wx.media_use       "all"                  {count, bytes} of the media kept (their cap)
+wx.push_queue      delivery id            {due_at}: pushes not yet sent, indexed by due time
+wx.deliveries      delivery id            a push and its outcome (tries, status)
+wx.sequences       "deliveries", ...      counters of the ids above
 =================  =====================  ==================================================
+
+A push due is taken from the queue and marked as being sent in one ``update_many``, so of the
+processes sharing a store exactly one sends it.
 
 A user and the openid entries that point at it (and, when it goes, its sessions), and an app and
 the openids of every user in it, are written in one atomic step (``update_many``, ``put_many``),
@@ -40,8 +51,10 @@ APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
 TEMPLATES, SUBSCRIPTIONS = "wx.templates", "wx.subscriptions"
+CUSTOM, CS_WINDOWS, MEDIA, MEDIA_USE = "wx.custom", "wx.cs_windows", "wx.media", "wx.media_use"
+PUSH_QUEUE, DELIVERIES, SEQUENCES = "wx.push_queue", "wx.deliveries", "wx.sequences"
 NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
-              TEMPLATES, SUBSCRIPTIONS)
+              TEMPLATES, SUBSCRIPTIONS, CUSTOM, CS_WINDOWS, MEDIA, MEDIA_USE, PUSH_QUEUE, DELIVERIES, SEQUENCES)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -74,6 +87,8 @@ class WeChatRepository:
         store.index_expiry(CODES, code_expiry)
         store.index_expiry(PHONE_CODES, code_expiry)
         store.index_expiry(TOKENS, lambda record: record["expires_at"])
+        store.index_expiry(PUSH_QUEUE, lambda record: record["due_at"])
+        store.index_expiry(DELIVERIES, lambda record: record["finished_at"])  # pending ones: not indexed
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -306,3 +321,75 @@ class WeChatRepository:
     def messages_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
         """How many messages were sent, and ``limit`` of them from the ``offset``-th on."""
         return self.store.count(MESSAGES), [message for _, message in self.store.page(MESSAGES, offset, limit)]
+
+    # --- customer-service messages and their windows -------------------------------------------
+    def next_number(self, sequence: str) -> int:
+        return self.store.incr(SEQUENCES, sequence)
+
+    def cs_window(self, appid: str, openid: str) -> Optional[Record]:
+        return self.store.get(CS_WINDOWS, _session_key(appid, openid))
+
+    def update_cs_window(self, appid: str, openid: str, change: Change) -> Any:
+        return self.store.update(CS_WINDOWS, _session_key(appid, openid), change)
+
+    def put_custom_message(self, number: int, record: Record) -> None:
+        self.store.put(CUSTOM, f"{number:012d}", record)
+
+    def custom_messages_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        return self.store.count(CUSTOM), [record for _, record in self.store.page(CUSTOM, offset, limit)]
+
+    # --- temporary media -------------------------------------------------------------------------
+    def media_use(self) -> Record:
+        """How many media files are kept, and their bytes: ``{count, bytes}``."""
+        return self.store.get(MEDIA_USE, "all") or {"count": 0, "bytes": 0}
+
+    def add_media(self, record: Record, fits: Callable[[Record], bool]) -> bool:
+        """Keep a media file if ``fits(use)`` says there is room, in one step with the count."""
+        def change(values: List[Any]) -> Tuple[List[Any], bool]:
+            use = values[1] or {"count": 0, "bytes": 0}
+            if not fits(use):
+                return [UNCHANGED, UNCHANGED], False
+            return [record, {"count": use["count"] + 1, "bytes": use["bytes"] + record["size"]}], True
+        return self.store.update_many([(MEDIA, record["media_id"]), (MEDIA_USE, "all")], change)
+
+    def media(self, media_id: Any) -> Optional[Record]:
+        return _get(self.store, MEDIA, media_id)
+
+    def media_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        return self.store.count(MEDIA), [record for _, record in self.store.page(MEDIA, offset, limit)]
+
+    # --- message push ----------------------------------------------------------------------------
+    def enqueue_delivery(self, record: Record) -> None:
+        """A push and its place in the queue, at once."""
+        key = record["id"]
+        self.store.put_many([(DELIVERIES, key, record), (PUSH_QUEUE, key, {"due_at": record["due_at"]})])
+
+    def put_delivery(self, record: Record) -> None:
+        """A push settled without a queue (no push URL: nothing to send)."""
+        self.store.put(DELIVERIES, record["id"], record)
+        self.pruner.wrote(DELIVERIES)
+
+    def next_due(self, limit: int) -> List[Tuple[str, float]]:
+        """The ``limit`` queued pushes due soonest: (id, due_at), in (due time, id) order."""
+        return [(key, entry["due_at"]) for key, entry in self.store.expiring(PUSH_QUEUE, -1.0, limit).entries]
+
+    def claim_delivery(self, key: str, claim: Change) -> Any:
+        """Take a push off the queue and change its record (``claim(record)``), in one atomic step;
+        None when another process took it first."""
+        def take(current):
+            if current[0] is None or current[1] is None:
+                return [UNCHANGED, UNCHANGED], None
+            new_record, result = claim(current[1])
+            return [None, new_record], result
+        return self.store.update_many([(PUSH_QUEUE, key), (DELIVERIES, key)], take)
+
+    def update_delivery(self, key: str, change: Change) -> Any:
+        result = self.store.update(DELIVERIES, key, change)
+        self.pruner.wrote(DELIVERIES)
+        return result
+
+    def delivery(self, key: str) -> Optional[Record]:
+        return self.store.get(DELIVERIES, key)
+
+    def deliveries_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        return self.store.count(DELIVERIES), [record for _, record in self.store.page(DELIVERIES, offset, limit)]

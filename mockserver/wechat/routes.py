@@ -169,6 +169,40 @@ def create_wxa_qrcode():
     return views.jpeg(wechat().wxacodes.square(token_app(), json_object()))
 
 
+def custom_send():
+    app = token_app()
+    wechat().customer_service.send(app, json_object())
+    return views.ok()
+
+
+def custom_typing():
+    app = token_app()
+    body = json_object()
+    wechat().customer_service.typing(app, body.get("touser"), body.get("command"))
+    return views.ok()
+
+
+def media_upload():
+    app = token_app()
+    media = wechat().media
+    upload = request.files.get("media")
+    data = upload.read(media.max_bytes + 1) if upload is not None else None  # enough to refuse one too large
+    return views.uploaded_media(media.upload(app, request.args.get("type"), data))
+
+
+def media_get():
+    app = token_app()
+    return views.media_download(wechat().media.get(app, request.args.get("media_id")))
+
+
+def media_check_async():
+    app = token_app()
+    body = json_object()
+    trace_id = wechat().media_check.check_async(app, body.get("media_url"), body.get("media_type"),
+                                                body.get("version"), body.get("scene"), body.get("openid"))
+    return views.ok(trace_id=trace_id)
+
+
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/sns/jscode2session": (("GET", "POST"), jscode2session),
@@ -190,6 +224,11 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
     "/wxa/getwxacode": (("POST",), get_wxa_code),
     "/cgi-bin/wxaapp/createwxaqrcode": (("POST",), create_wxa_qrcode),
+    "/cgi-bin/message/custom/send": (("POST",), custom_send),
+    "/cgi-bin/message/custom/business/typing": (("POST",), custom_typing),
+    "/cgi-bin/media/upload": (("POST",), media_upload),
+    "/cgi-bin/media/get": (("GET",), media_get),
+    "/wxa/media_check_async": (("POST",), media_check_async),
 }
 
 

@@ -6,7 +6,7 @@ look-ups below; none of it sees Flask.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ..core.store import State
 from ..emulation import BuildContext
@@ -17,9 +17,13 @@ from .users import Directory
 
 if TYPE_CHECKING:
     from .content import Content
+    from .customer_service import CustomerService
+    from .delivery import Deliveries
+    from .media import TempMedia
+    from .media_check import MediaCheck
     from .messages import Messages
     from .subscribe_templates import SubscribeTemplates
-    from .subscriptions import Subscriptions
+    from .subscriptions import ConsentChange, Subscriptions
     from .wxacodes import WxaCodes
 
 
@@ -31,6 +35,9 @@ class WeChatService:
                            accept_unknown_codes=context.config.accept_unknown_codes)
         self.tokens = AccessTokens(self.repo, context.clock, context.random)
         self.clock, self.random = context.clock, context.random
+        self.journal = context.journal
+        # A move of the clock may make queued pushes due (the sender is made on first use).
+        context.clock.on_move(lambda: self.push.wake())
 
     # Made, and their modules imported, on first use: each module costs ~0.3 ms of start-up.
     @cached_property
@@ -63,6 +70,64 @@ class WeChatService:
         from .wxacodes import WxaCodes
 
         return WxaCodes(self.repo)
+
+    @cached_property
+    def push(self) -> "Deliveries":
+        """Message push to the apps' backends: ``push.push(app, message, due_at)`` sends an event."""
+        from .delivery import Deliveries
+
+        return Deliveries(self.repo, self.clock, self.random, self.journal)
+
+    @cached_property
+    def media(self) -> "TempMedia":
+        from .media import TempMedia
+
+        return TempMedia(self.repo, self.clock, self.random)
+
+    @cached_property
+    def customer_service(self) -> "CustomerService":
+        from .customer_service import CustomerService
+
+        return CustomerService(self.repo, self.directory, self.media, self.push, self.clock, self.random)
+
+    @cached_property
+    def media_check(self) -> "MediaCheck":
+        from .media_check import MediaCheck
+
+        return MediaCheck(self.directory, self.push, self.clock, self.random)
+
+    def create_app(self, fields: Any) -> Record:
+        """A new app (the control plane's), its push URL verified as WeChat does."""
+        return self.directory.create_app(fields, verify_push=lambda appid, push: self.push.verify(appid, push))
+
+    def push_event(self, appid: Any, message: Dict[str, Any], due_at: Optional[float] = None,
+                   user: Optional[str] = None) -> Record:
+        """Push an event (built by ``push.py``: ``subscribe_popup``, ``subscribe_change``, ...) to
+        the app's backend, now or when the clock passes ``due_at``; the delivery's record."""
+        return self.push.push(self.app(appid), message, due_at=due_at, user=user)
+
+    def answer_subscription(self, appid: Any, ref: Any, template_ids: Any, accept: Any = None,
+                            in_settings: bool = False) -> Tuple[str, List["ConsentChange"]]:
+        """A user's consent to subscribe messages, recorded (``Subscriptions.record_consent``)
+        and pushed to the app's backend as WeChat does: the pop-up's answer, or (``in_settings``)
+        a change made in the mini program's settings."""
+        openid, changes = self.subscriptions.record_consent(appid, ref, template_ids, accept)
+        self.push_consent(appid, ref, [(change.template_id, change.status) for change in changes],
+                          withdrawn=in_settings)
+        return openid, changes
+
+    def push_consent(self, appid: Any, ref: Any, choices: List[Tuple[str, str]], withdrawn: bool = False) -> Record:
+        """Push the user's subscribe-message consent to the app's backend: ``choices`` are
+        (template id, ``accept``/``reject``) pairs, given in the pop-up
+        (``subscribe_msg_popup_event``) or, ``withdrawn``, changed in the settings
+        (``subscribe_msg_change_event``)."""
+        from . import push as wire
+
+        app, user = self.directory.app_and_user(appid, ref)
+        openid = self.directory.openid(user, app["appid"])
+        build = wire.subscribe_change if withdrawn else wire.subscribe_popup
+        message = build(wire.original_id(self.random.derive, app["appid"]), openid, self.clock.now_int(), choices)
+        return self.push.push(app, message, user=user["alias"])
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

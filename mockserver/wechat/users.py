@@ -2,7 +2,7 @@
 manages them, and the look-ups every other part of the service uses."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..core.errors import Conflict, ControlError, NotFound
 from ..core.ids import RandomSource
@@ -127,7 +127,10 @@ class Directory:
         self.repo.remove_user(user["alias"], [(app["appid"], self.openid(user, app["appid"])) for app in self.apps()])
         return user
 
-    def create_app(self, fields: Dict[str, Any]) -> Record:
+    def create_app(self, fields: Dict[str, Any],
+                   verify_push: Optional[Callable[[str, Record], None]] = None) -> Record:
+        """A new app; ``verify_push(appid, push)`` checks its push URL (if it has one) before it is
+        written, and raises to refuse it."""
         fields = {"appid": self.random.appid(), "secret": self.random.app_secret(), **fields}
         unknown = set(fields) - APP_FIELDS
         if unknown:
@@ -136,6 +139,10 @@ class Directory:
             app, templates = split_templates(check_app(fields, "app"))
         except ValueError as exc:
             raise ControlError(str(exc)) from None
+        if self.repo.app(app["appid"]) is not None:
+            raise Conflict(f"an app with appid {app['appid']} already exists")
+        if app["push"] and verify_push is not None:
+            verify_push(app["appid"], app["push"])
         openids = [entry for user in self.users() for entry in self.identities.openid_entries(user, [app])]
         if not self.repo.add_app(app, openids, templates):
             raise Conflict(f"an app with appid {app['appid']} already exists")

@@ -19,6 +19,7 @@ from .tokens import AccessToken
 
 if TYPE_CHECKING:  # only types here; these modules load with their first use
     from .content import Verdict
+    from .media import Download, Uploaded
     from .subscriptions import ConsentChange
 
 JSON_TYPE = "application/json; encoding=utf-8"
@@ -138,3 +139,15 @@ def open_data(value: OpenData) -> Dict[str, Any]:
         return {"encryptedData": value.encrypted_data, "iv": value.iv, "errMsg": "getPhoneNumber:ok"}
     return {"encryptedData": value.encrypted_data, "iv": value.iv, "rawData": value.raw_data,
             "signature": value.signature, "userInfo": value.user_info, "errMsg": "getUserProfile:ok"}
+
+
+def uploaded_media(value: Uploaded) -> Dict[str, Any]:
+    return ok(type=value.type, media_id=value.media_id, created_at=value.created_at)
+
+
+def media_download(value: Download) -> Response:
+    """The file itself, as WeChat serves it: its type, and an attachment named after the media_id."""
+    response = Response(value.data, status=200, content_type=value.content_type)
+    response.headers["Content-disposition"] = f'attachment; filename="{value.filename}"'
+    response.headers["Cache-Control"] = "no-cache, must-revalidate"
+    return response

@@ -36,14 +36,18 @@ PARAM_NAMES = ["appid", "secret", "js_code", "grant_type", "access_token", "open
                # mini-program codes, subscribe templates and consents
                "path", "width", "is_hyaline", "check_path", "auto_color", "line_color", "env_version", "data",
                "miniprogram_state", "tid", "kidList", "sceneDesc", "priTmplId", "ids", "start", "limit",
-               "template_ids", "accept"]
+               "template_ids", "accept",
+               # message push, customer-service messages and media
+               "push", "url", "aes_key", "mode", "format", "message", "msgtype", "text", "image", "link",
+               "miniprogrampage", "media_id", "thumb_media_id", "command", "type", "media_url", "media_type"]
 VALUES = st.one_of(
     st.text(max_size=40),
     st.sampled_from([KNOWN_APP["appid"], KNOWN_APP["secret"], KNOWN_USER, "authorization_code",
                      "client_credential", "hmac_sha256", "userInfo", "phoneNumber", "0" * 32, "", "null",
                      KNOWN_AUTHING_APP["id"], KNOWN_AUTHING_APP["secret"], "http://localhost/cb", "code",
                      "openid offline_access", "refresh_token", "client_credentials", "password", "S256", "plain",
-                     "form_post", "fragment", "none", "x" * 43]),
+                     "form_post", "fragment", "none", "x" * 43,
+                     "Typing", "CancelTyping", "miniprogrampage", "safe", "compatible", "JSON", "XML"]),
     st.integers(min_value=-2 ** 70, max_value=2 ** 70).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
