@@ -52,6 +52,12 @@ def render_http_error(exc: HTTPException) -> Response:
     return render_error(WeChatError(-1))
 
 
+def render_not_emulated(exc: HTTPException) -> Response:
+    """A path WeChat has no API at (or one the mock lacks): the real service's ``40066 invalid url``
+    ("check that the API's URL is the one documented"), HTTP 200 like every WeChat answer."""
+    return render_error(WeChatError(40066))
+
+
 def render_internal_error(exc: Exception) -> Response:
     return render_error(WeChatError(-1))
 
