@@ -43,6 +43,21 @@ def messages():
     return {"messages": wechat().messages.sent()}
 
 
+@blueprint.post("/wechat/links/open")
+def open_link():
+    """A user opens a URL Link, URL Scheme or Short Link: what the mini program starts with."""
+    data = body()
+    return views.opened_link(wechat().links.open(data.get("url"), data.get("user")))
+
+
+@blueprint.get("/wechat/links")
+def links():
+    """The links generated, oldest first (``?offset=&limit=``), with their total."""
+    query = page_query(request.args)
+    total, generated = wechat().links.generated(query.offset, query.limit)
+    return page("links", total, generated, query)
+
+
 @blueprint.get("/users")
 def list_users():
     """A page of the users, in creation order (``?offset=&limit=``), with their total."""

@@ -38,6 +38,16 @@ ERRMSG = {
     87014: "risky content",
     89002: "open not exists",
     89300: "invalid trade",
+    # links, quotas, risk ranks, shipping (their modules cite the rules)
+    40165: "invalid weapp pagepath",
+    40212: "invalid query",
+    48006: "forbid to clear quota because of reaching the limit",
+    76021: "cgi_path not found, please check",
+    76022: "could not use this cgi_path, no permission",
+    85400: "reach max long time quota limit",
+    85401: "time limit between 1min and 1year",
+    85402: "invalid env_version",
+    85403: "link not exist",
 }
 
 

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..control.openapi import ANY_OBJECT, PAGE_PARAMS, STRING, obj, op, paged, path_param, ref
+from ..control.openapi import ANY_OBJECT, INTEGER, PAGE_PARAMS, STRING, obj, op, paged, path_param, ref
 from ..emulation import OpenApiPart
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
-SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"])}
+SCHEMAS = {"LoginCode": obj({"code": STRING, "errMsg": STRING, "openid": STRING}, ["code", "errMsg", "openid"]),
+           "OpenedLink": obj({"kind": {"type": "string", "enum": ["urllink", "scheme", "shortlink"]}, "appid": STRING,
+                              "path": STRING, "query": STRING, "env_version": STRING,
+                              "scene": {"type": ["integer", "null"]}, "openid": {"type": ["string", "null"]}},
+                             ["kind", "appid", "path", "query", "env_version", "scene", "openid"]),
+           "GeneratedLink": obj({"link": STRING, "kind": STRING, "appid": STRING, "path": STRING, "query": STRING,
+                                 "env_version": STRING, "create_time": INTEGER, "expire_time": INTEGER,
+                                 "opens": INTEGER}, ["link", "kind", "appid", "path", "query", "env_version",
+                                                     "create_time", "expire_time", "opens"])}
 
 #: The fields of a fault rule that answers a WeChat error.
 FAULT_FIELDS: Dict[str, Any] = {
@@ -33,6 +41,12 @@ PATHS: Dict[str, Dict[str, Any]] = {
         body=obj({"appid": STRING, "user": STRING, "kind": {"type": "string", "enum": ["userInfo", "phoneNumber"]}},
                  ["appid", "user"]))},
     "/__mock__/wechat/messages": {"get": op("Subscribe messages sent", "wechat")},
+    "/__mock__/wechat/links/open": {"post": op(
+        "A user opens a URL Link, URL Scheme or Short Link: the appid, path, query and env_version the mini"
+        " program starts with (404: never generated, 409: expired)", "wechat", ref("OpenedLink"),
+        body=obj({"url": STRING, "user": STRING}, ["url"]))},
+    "/__mock__/wechat/links": {"get": op("A page of the links generated, oldest first, with the total", "wechat",
+                                         paged("links", ref("GeneratedLink")), params=PAGE_PARAMS)},
     "/__mock__/users": {
         "get": op("A page of the WeChat users, in creation order, with their openids/unionids and the total",
                   "users", paged("users", ANY_OBJECT), params=PAGE_PARAMS),

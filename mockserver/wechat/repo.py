@@ -14,6 +14,8 @@ wx.app_tokens      appid                  {"token": ..., "stable": ...}: the cur
 wx.quota           appid:day              calls of /cgi-bin/token that day
                    appid:login:minute     jscode2session calls that minute (login_minute_quota)
 wx.messages        msgid                  subscribe messages sent
+wx.links           the link               URL Link, URL Scheme or Short Link: {kind, appid,
+                                          path, query, env_version, create_time, expire_time, opens}
 =================  =====================  ==================================================
 
 A user and the openid entries that point at it (and, when it goes, its sessions), and an app and
@@ -36,7 +38,9 @@ from ..core.store import UNCHANGED, Expiring, State, Store
 APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
-NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES)
+LINKS = "wx.links"
+NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
+              LINKS)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -252,9 +256,31 @@ class WeChatRepository:
             self.store.delete(QUOTA, f"{counter}:{period - 1}")
         return calls
 
+    def calls(self, counter: str, period: int) -> int:
+        """Calls counted against ``counter`` in this period so far."""
+        return self.store.get(QUOTA, f"{counter}:{period}") or 0
+
+    def reset_calls(self, counters: List[str], period: int) -> None:
+        """These counters of this period back to zero, at once."""
+        keys = [(QUOTA, f"{counter}:{period}") for counter in counters]
+        self.store.update_many(keys, lambda current: ([None] * len(keys), None))
+
     # --- messages ---------------------------------------------------------------------------
     def put_message(self, record: Record) -> None:
         self.store.put(MESSAGES, str(record["msgid"]), record)
 
     def messages(self) -> List[Record]:
         return self.store.values(MESSAGES)
+
+    # --- links into the mini program ------------------------------------------------------------
+    def link(self, link: Any) -> Optional[Record]:
+        return _get(self.store, LINKS, link)
+
+    def put_link(self, link: str, record: Record) -> None:
+        self.store.put(LINKS, link, record)
+
+    def update_link(self, link: str, change: Change) -> Any:
+        return self.store.update(LINKS, link, change)
+
+    def links_page(self, offset: int, limit: int) -> Tuple[int, List[Tuple[str, Record]]]:
+        return self.store.count(LINKS), self.store.page(LINKS, offset, limit)

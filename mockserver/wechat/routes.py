@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 
 from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, request_json
 from ..runtime import current
-from . import views
+from . import servers, views
 from .errors import WeChatError
 from .repo import Record
 from .service import WeChatService
@@ -114,6 +114,66 @@ def get_wxa_code_unlimit():
     return Response(png, status=200, content_type="image/png")
 
 
+# --- links into the mini program, operations (links.py, quotas.py) ---------------------------------
+def generate_urllink():
+    app = token_app()
+    return views.ok(url_link=wechat().links.url_link(app, json_object()))
+
+
+def generate_scheme():
+    app = token_app()
+    return views.ok(openlink=wechat().links.scheme(app, json_object()))
+
+
+def generate_short_link():
+    app = token_app()
+    body = json_object()
+    return views.ok(link=wechat().links.short_link(app, body.get("page_url"), body.get("page_title"),
+                                                   body.get("is_permanent")))
+
+
+def query_urllink():
+    app = token_app()
+    body = json_object()
+    return views.link_query("url_link_info", *wechat().links.query(app, "urllink", body.get("url_link"),
+                                                                    body.get("query_type")))
+
+
+def query_scheme():
+    app = token_app()
+    body = json_object()
+    return views.link_query("scheme_info", *wechat().links.query(app, "scheme", body.get("scheme"),
+                                                                  body.get("query_type")))
+
+
+def get_callback_ip():
+    token_app()
+    return {"ip_list": list(servers.CALLBACK_IPS)}
+
+
+def get_api_domain_ip():
+    token_app()
+    return {"ip_list": list(servers.API_DOMAIN_IPS)}
+
+
+def get_api_quota():
+    app = token_app()
+    return views.ok(quota=views.quota(wechat().quotas.quota(app, json_object().get("cgi_path"))))
+
+
+def clear_quota():
+    app = token_app()
+    wechat().quotas.clear(app, json_object().get("appid"))
+    return views.ok()
+
+
+def clear_quota_by_secret():
+    fields = query_and_json_fields()
+    app = wechat().login.authenticate(fields.get("appid"), fields.get("appsecret"))
+    wechat().quotas.clear(app, app["appid"])
+    return views.ok()
+
+
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/sns/jscode2session": (("GET",), jscode2session),
@@ -126,6 +186,17 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/msg_sec_check": (("POST",), msg_sec_check),
     "/cgi-bin/message/subscribe/send": (("POST",), subscribe_send),
     "/wxa/getwxacodeunlimit": (("POST",), get_wxa_code_unlimit),
+    # links into the mini program, operations
+    "/wxa/generate_urllink": (("POST",), generate_urllink),
+    "/wxa/generatescheme": (("POST",), generate_scheme),
+    "/wxa/genwxashortlink": (("POST",), generate_short_link),
+    "/wxa/query_urllink": (("POST",), query_urllink),
+    "/wxa/queryscheme": (("POST",), query_scheme),
+    "/cgi-bin/getcallbackip": (("GET",), get_callback_ip),
+    "/cgi-bin/get_api_domain_ip": (("GET",), get_api_domain_ip),
+    "/cgi-bin/openapi/quota/get": (("POST",), get_api_quota),
+    "/cgi-bin/clear_quota": (("POST",), clear_quota),
+    "/cgi-bin/clear_quota/v2": (("POST",), clear_quota_by_secret),
 }
 
 

@@ -17,7 +17,9 @@ from .users import Directory
 
 if TYPE_CHECKING:
     from .content import Content
+    from .links import Links
     from .messages import Messages
+    from .quotas import Quotas
 
 
 class WeChatService:
@@ -41,6 +43,18 @@ class WeChatService:
         from .messages import Messages
 
         return Messages(self.repo, self.directory, self.clock, self.random)
+
+    @cached_property
+    def quotas(self) -> "Quotas":
+        from .quotas import Quotas
+
+        return Quotas(self.repo, self.clock)
+
+    @cached_property
+    def links(self) -> "Links":
+        from .links import Links
+
+        return Links(self.repo, self.directory, self.quotas, self.clock, self.random)
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

@@ -16,8 +16,10 @@ from .errors import WeChatError
 from .login import MintedCode, OpenData, PhoneNumber, Session, decrypted_phone
 from .tokens import AccessToken
 
-if TYPE_CHECKING:  # only a type here; the content module loads with its first use
+if TYPE_CHECKING:  # only types here; these modules load with their first use
     from .content import Verdict
+    from .links import LinkInfo, Opened
+    from .quotas import Quota
 
 JSON_TYPE = "application/json; encoding=utf-8"
 MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
@@ -95,7 +97,24 @@ def security_verdict(value: Verdict) -> Dict[str, Any]:
     return ok(detail=[detail], trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
 
 
+def link_query(name: str, info: Optional[LinkInfo], remain_visit_quota: Optional[int]) -> Dict[str, Any]:
+    """``query_urllink`` (``url_link_info``) and ``queryscheme`` (``scheme_info``): the link, or
+    (``query_type`` 1) the opens left today."""
+    if info is None:
+        return ok(quota_info={"remain_visit_quota": remain_visit_quota})
+    return ok(**{name: info._asdict()})
+
+
+def quota(value: Quota) -> Dict[str, Any]:
+    return value._asdict()
+
+
 # --- what the mini program receives (the control plane's answers) ------------------------------
+def opened_link(value: Opened) -> Dict[str, Any]:
+    """What the mini program starts with when a user opens a link (``App.onLaunch``'s options)."""
+    return value._asdict()
+
+
 def minted_code(value: MintedCode) -> Dict[str, Any]:
     return {"code": value.code, "errMsg": "login:ok", "openid": value.openid}
 
