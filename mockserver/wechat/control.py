@@ -58,6 +58,13 @@ def links():
     return page("links", total, generated, query)
 
 
+@blueprint.post("/wechat/user-encrypt-key")
+def user_encrypt_key():
+    """What ``wx.getUserCryptoManager().getLatestUserKey()`` resolves for a user."""
+    data = body()
+    return views.latest_user_key(*wechat().user_keys.latest(required(data, "appid"), required(data, "user")))
+
+
 @blueprint.get("/users")
 def list_users():
     """A page of the users, in creation order (``?offset=&limit=``), with their total."""

@@ -41,6 +41,7 @@ ERRMSG = {
     # links, quotas, risk ranks, shipping (their modules cite the rules)
     40165: "invalid weapp pagepath",
     40212: "invalid query",
+    43104: "appid not match openid",
     48006: "forbid to clear quota because of reaching the limit",
     76021: "cgi_path not found, please check",
     76022: "could not use this cgi_path, no permission",

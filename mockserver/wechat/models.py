@@ -20,7 +20,7 @@ PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
-               "openids", "unionids"}
+               "openids", "unionids", "risk_rank"}
 #: Fields whose few distinct values repeat across many users.
 REPEATED_FIELDS = ("city", "province", "country", "language", "country_code")
 STRING_FIELDS = ("nickname", "avatar_url", "city", "province", "country", "language", "country_code")
@@ -70,6 +70,9 @@ def check_user(user: Any, where: str) -> Dict[str, Any]:
     for key in ("blocked", "rejects_subscribe_messages"):
         if not isinstance(user.get(key, False), bool):
             raise FixtureError(f"{where}: {key} must be true or false")
+    risk_rank = user.get("risk_rank", 0)  # what getuserriskrank answers (0-4); absent: 0
+    if type(risk_rank) is not int or not 0 <= risk_rank <= 4:
+        raise FixtureError(f"{where}: risk_rank must be an integer from 0 to 4")
     for key, default in USER_DEFAULTS.items():  # in place: a 100,000-user fixture is not copied
         user.setdefault(key, default)
     return user

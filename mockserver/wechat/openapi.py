@@ -45,6 +45,12 @@ PATHS: Dict[str, Dict[str, Any]] = {
         "A user opens a URL Link, URL Scheme or Short Link: the appid, path, query and env_version the mini"
         " program starts with (404: never generated, 409: expired)", "wechat", ref("OpenedLink"),
         body=obj({"url": STRING, "user": STRING}, ["url"]))},
+    "/__mock__/wechat/user-encrypt-key": {"post": op(
+        "What wx.getUserCryptoManager().getLatestUserKey() resolves: the user's newest encryption key"
+        " (a new version once the last expired)", "wechat",
+        obj({"encryptKey": STRING, "iv": STRING, "version": INTEGER, "expireTime": INTEGER, "errMsg": STRING},
+            ["encryptKey", "iv", "version", "expireTime", "errMsg"]),
+        body=obj({"appid": STRING, "user": STRING}, ["appid", "user"]))},
     "/__mock__/wechat/links": {"get": op("A page of the links generated, oldest first, with the total", "wechat",
                                          paged("links", ref("GeneratedLink")), params=PAGE_PARAMS)},
     "/__mock__/users": {

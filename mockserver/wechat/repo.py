@@ -16,9 +16,10 @@ wx.quota           appid:day              calls of /cgi-bin/token that day
 wx.messages        msgid                  subscribe messages sent
 wx.links           the link               URL Link, URL Scheme or Short Link: {kind, appid,
                                           path, query, env_version, create_time, expire_time, opens}
+wx.user_keys       appid:openid           {keys: [the 3 newest encryption keys, newest first]}
 =================  =====================  ==================================================
 
-A user and the openid entries that point at it (and, when it goes, its sessions), and an app and
+A user and the openid entries that point at it (and, when it goes, its sessions and keys), and an app and
 the openids of every user in it, are written in one atomic step (``update_many``, ``put_many``),
 so no crash leaves one without the other.
 
@@ -38,9 +39,9 @@ from ..core.store import UNCHANGED, Expiring, State, Store
 APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
-LINKS = "wx.links"
+LINKS, USER_KEYS = "wx.links", "wx.user_keys"
 NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
-              LINKS)
+              LINKS, USER_KEYS)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -144,9 +145,11 @@ class WeChatRepository:
         return self.store.update(USERS, alias, merge)
 
     def remove_user(self, alias: str, openids: List[Tuple[str, str]]) -> None:
-        """The user, its openid entries and its sessions (``(appid, openid)`` pairs), at once."""
+        """The user, its openid entries, its sessions and encryption keys (``(appid, openid)``
+        pairs), at once."""
         keys = ([(USERS, alias)] + [(OPENIDS, openid) for _, openid in openids]
-                + [(SESSIONS, _session_key(appid, openid)) for appid, openid in openids])
+                + [(SESSIONS, _session_key(appid, openid)) for appid, openid in openids]
+                + [(USER_KEYS, _session_key(appid, openid)) for appid, openid in openids])
         self.store.update_many(keys, lambda current: ([None] * len(keys), None))
 
     # --- login codes, phone codes and sessions ----------------------------------------------
@@ -284,3 +287,7 @@ class WeChatRepository:
 
     def links_page(self, offset: int, limit: int) -> Tuple[int, List[Tuple[str, Record]]]:
         return self.store.count(LINKS), self.store.page(LINKS, offset, limit)
+
+    # --- users' encryption keys -----------------------------------------------------------------
+    def update_user_keys(self, appid: str, openid: str, change: Change) -> Any:
+        return self.store.update(USER_KEYS, _session_key(appid, openid), change)

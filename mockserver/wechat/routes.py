@@ -174,6 +174,18 @@ def clear_quota_by_secret():
     return views.ok()
 
 
+def get_user_risk_rank():
+    app = token_app()
+    return views.risk_rank(wechat().risk.rank(app, json_object()))
+
+
+def get_user_encrypt_key():
+    fields = query_and_json_fields()
+    app = token_app()
+    return views.user_keys(wechat().user_keys.server_keys(app, fields.get("openid"), fields.get("signature"),
+                                                          fields.get("sig_method")))
+
+
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/sns/jscode2session": (("GET",), jscode2session),
@@ -197,6 +209,8 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/cgi-bin/openapi/quota/get": (("POST",), get_api_quota),
     "/cgi-bin/clear_quota": (("POST",), clear_quota),
     "/cgi-bin/clear_quota/v2": (("POST",), clear_quota_by_secret),
+    "/wxa/getuserriskrank": (("POST",), get_user_risk_rank),
+    "/wxa/business/getuserencryptkey": (("GET", "POST"), get_user_encrypt_key),
 }
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .links import Links
     from .messages import Messages
     from .quotas import Quotas
+    from .risk import Risk
+    from .user_keys import UserKeys
 
 
 class WeChatService:
@@ -55,6 +57,18 @@ class WeChatService:
         from .links import Links
 
         return Links(self.repo, self.directory, self.quotas, self.clock, self.random)
+
+    @cached_property
+    def risk(self) -> "Risk":
+        from .risk import Risk
+
+        return Risk(self.directory, self.random)
+
+    @cached_property
+    def user_keys(self) -> "UserKeys":
+        from .user_keys import UserKeys
+
+        return UserKeys(self.repo, self.directory, self.login, self.clock, self.random)
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

@@ -5,7 +5,7 @@ control characters); errors are ``{"errcode": N, "errmsg": "..., rid: ..."}``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from flask import Response
 from werkzeug.exceptions import HTTPException
@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # only types here; these modules load with their first use
     from .content import Verdict
     from .links import LinkInfo, Opened
     from .quotas import Quota
+    from .risk import RiskRank
+    from .user_keys import UserKey
 
 JSON_TYPE = "application/json; encoding=utf-8"
 MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
@@ -109,7 +111,24 @@ def quota(value: Quota) -> Dict[str, Any]:
     return value._asdict()
 
 
+def risk_rank(value: RiskRank) -> Dict[str, Any]:
+    """``getuserriskrank``'s answer: its success errmsg is its own."""
+    return {"errcode": 0, "errmsg": "getuserriskrank succ", **value._asdict()}
+
+
+def user_keys(keys: List[Tuple[UserKey, int]]) -> Dict[str, Any]:
+    """``getuserencryptkey``: ``key_info_list``, newest first, in WeChat's field order."""
+    return ok(key_info_list=[{"encrypt_key": key.encrypt_key, "version": key.version, "expire_in": expire_in,
+                              "iv": key.iv, "create_time": key.create_time} for key, expire_in in keys])
+
+
 # --- what the mini program receives (the control plane's answers) ------------------------------
+def latest_user_key(value: UserKey, expire_time: int) -> Dict[str, Any]:
+    """What ``UserCryptoManager.getLatestUserKey`` resolves (``expireTime``: when the key expires)."""
+    return {"encryptKey": value.encrypt_key, "iv": value.iv, "version": value.version, "expireTime": expire_time,
+            "errMsg": "getLatestUserKey:ok"}
+
+
 def opened_link(value: Opened) -> Dict[str, Any]:
     """What the mini program starts with when a user opens a link (``App.onLaunch``'s options)."""
     return value._asdict()

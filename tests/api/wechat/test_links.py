@@ -11,6 +11,14 @@ from mockserver.wechat import quotas
 DAY = 86400
 
 
+
+@pytest.fixture
+def app():
+    """A frozen clock: the times these answers carry move only when the test moves them."""
+    from mockserver import Config, create_app
+
+    return create_app(Config(clock_frozen=True))
+
 @pytest.fixture
 def token(client, wx_app):
     return client.get("/cgi-bin/token", query_string={
