@@ -65,6 +65,25 @@ def user_encrypt_key():
     return views.latest_user_key(*wechat().user_keys.latest(required(data, "appid"), required(data, "user")))
 
 
+@blueprint.post("/wechat/orders")
+def pay_order():
+    """A paid order, as WeChat Pay would have made it (payments are not emulated)."""
+    return views.order(wechat().shipping.pay(body())), 201
+
+
+@blueprint.get("/wechat/orders")
+def paid_orders():
+    query = page_query(request.args)
+    total, orders = wechat().shipping.paid_orders(query.offset, query.limit)
+    return page("orders", total, [{**views.order(order), "appid": order["appid"]} for order in orders], query)
+
+
+@blueprint.post("/wechat/orders/<transaction_id>/confirm")
+def confirm_receipt(transaction_id: str):
+    """The payer confirms receipt of a shipped order (order_state 3)."""
+    return views.order(wechat().shipping.confirm_receipt(transaction_id))
+
+
 @blueprint.get("/users")
 def list_users():
     """A page of the users, in creation order (``?offset=&limit=``), with their total."""

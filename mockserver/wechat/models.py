@@ -17,7 +17,8 @@ PHONE = re.compile(r"^\d{5,15}$")
 #: What a pinned openid or unionid may be (real ones: "o" and 27 of these characters).
 PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
-APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota"}
+APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota",
+              "trade_managed", "trade_management_confirmed"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
                "openids", "unionids", "risk_rank"}
@@ -46,6 +47,8 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     quota = app.get("login_minute_quota")
     require(quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota > 0), where,
             "login_minute_quota must be a positive integer (or absent: no limit)")
+    for key in ("trade_managed", "trade_management_confirmed"):  # is_trade_managed...; absent: true
+        require(isinstance(app.get(key, True), bool), where, f"{key} must be true or false")
     return {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
             **app}
 

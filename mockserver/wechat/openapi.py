@@ -51,6 +51,17 @@ PATHS: Dict[str, Dict[str, Any]] = {
         obj({"encryptKey": STRING, "iv": STRING, "version": INTEGER, "expireTime": INTEGER, "errMsg": STRING},
             ["encryptKey", "iv", "version", "expireTime", "errMsg"]),
         body=obj({"appid": STRING, "user": STRING}, ["appid", "user"]))},
+    "/__mock__/wechat/orders": {
+        "post": op("A paid order, as WeChat Pay would have made it (ids made up when not given)", "wechat",
+                   ANY_OBJECT, status="201",
+                   body=obj({"appid": STRING, "user": STRING, "transaction_id": STRING, "mchid": STRING,
+                             "out_trade_no": STRING, "paid_amount": INTEGER, "description": STRING},
+                            ["appid", "user"])),
+        "get": op("A page of the paid orders, oldest first, with the total", "wechat",
+                  paged("orders", ANY_OBJECT), params=PAGE_PARAMS)},
+    "/__mock__/wechat/orders/{transaction_id}/confirm": {"post": op(
+        "The payer confirms receipt of a shipped order (409 unless order_state is 2)", "wechat", ANY_OBJECT,
+        params=[path_param("transaction_id", "WeChat Pay's id of the order")])},
     "/__mock__/wechat/links": {"get": op("A page of the links generated, oldest first, with the total", "wechat",
                                          paged("links", ref("GeneratedLink")), params=PAGE_PARAMS)},
     "/__mock__/users": {

@@ -17,6 +17,9 @@ wx.messages        msgid                  subscribe messages sent
 wx.links           the link               URL Link, URL Scheme or Short Link: {kind, appid,
                                           path, query, env_version, create_time, expire_time, opens}
 wx.user_keys       appid:openid           {keys: [the 3 newest encryption keys, newest first]}
+wx.orders          transaction_id         a paid order and its shipping (shipping.py)
+wx.order_keys      mchid:out_trade_no     {transaction_id}: the merchant's key of an order
+wx.shipping        appid                  {msg_jump_path}: the app's shipping settings
 =================  =====================  ==================================================
 
 A user and the openid entries that point at it (and, when it goes, its sessions and keys), and an app and
@@ -40,8 +43,9 @@ APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
 LINKS, USER_KEYS = "wx.links", "wx.user_keys"
+ORDERS, ORDER_KEYS, SHIPPING = "wx.orders", "wx.order_keys", "wx.shipping"
 NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
-              LINKS, USER_KEYS)
+              LINKS, USER_KEYS, ORDERS, ORDER_KEYS, SHIPPING)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -291,3 +295,36 @@ class WeChatRepository:
     # --- users' encryption keys -----------------------------------------------------------------
     def update_user_keys(self, appid: str, openid: str, change: Change) -> Any:
         return self.store.update(USER_KEYS, _session_key(appid, openid), change)
+
+    # --- paid orders and their shipping -----------------------------------------------------------
+    def add_order(self, order: Record) -> bool:
+        """The order and its merchant key, at once; False (nothing written) when either is taken."""
+        merchant_key = f"{order['merchant_id']}:{order['merchant_trade_no']}"
+        keys = [(ORDERS, order["transaction_id"]), (ORDER_KEYS, merchant_key)]
+
+        def add(current):
+            if current[0] is not None or current[1] is not None:
+                return [UNCHANGED, UNCHANGED], False
+            return [order, {"transaction_id": order["transaction_id"]}], True
+        return self.store.update_many(keys, add)
+
+    def order(self, transaction_id: Any) -> Optional[Record]:
+        return _get(self.store, ORDERS, transaction_id)
+
+    def order_by_merchant(self, merchant_id: str, trade_no: str) -> Optional[str]:
+        """The transaction id of a merchant's order number, or None."""
+        found = _get(self.store, ORDER_KEYS, f"{merchant_id}:{trade_no}")
+        return found["transaction_id"] if found else None
+
+    def update_order(self, transaction_id: str, change: Change) -> Any:
+        return self.store.update(ORDERS, transaction_id, change)
+
+    def app_orders(self, appid: str) -> List[Record]:
+        """An app's orders, oldest first (a scan: orders are made one by one through the control plane)."""
+        return [order for order in self.store.values(ORDERS) if order["appid"] == appid]
+
+    def orders_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        return self.store.count(ORDERS), [order for _, order in self.store.page(ORDERS, offset, limit)]
+
+    def put_shipping_settings(self, appid: str, settings: Record) -> None:
+        self.store.put(SHIPPING, appid, settings)

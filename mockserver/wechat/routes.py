@@ -186,6 +186,46 @@ def get_user_encrypt_key():
                                                           fields.get("sig_method")))
 
 
+# --- shipping information of paid orders (shipping.py) -------------------------------------------
+def upload_shipping_info():
+    app = token_app()
+    wechat().shipping.upload(app, json_object())
+    return views.ok()
+
+
+def get_order():
+    app = token_app()
+    return views.ok(order=views.order(wechat().shipping.order(app, json_object())))
+
+
+def get_order_list():
+    app = token_app()
+    orders, last_index, has_more = wechat().shipping.orders(app, json_object())
+    return views.ok(last_index=last_index, has_more=has_more, order_list=[views.order(order) for order in orders])
+
+
+def notify_confirm_receive():
+    app = token_app()
+    wechat().shipping.remind_receipt(app, json_object())
+    return views.ok()
+
+
+def set_msg_jump_path():
+    app = token_app()
+    wechat().shipping.set_jump_path(app, json_object().get("path"))
+    return views.ok()
+
+
+def is_trade_managed():
+    app = token_app()
+    return views.ok(is_trade_managed=wechat().shipping.trade_managed(app, json_object().get("appid"))[0])
+
+
+def is_trade_management_confirmation_completed():
+    app = token_app()
+    return views.ok(completed=wechat().shipping.trade_managed(app, json_object().get("appid"))[1])
+
+
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/sns/jscode2session": (("GET",), jscode2session),
@@ -211,6 +251,14 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/cgi-bin/clear_quota/v2": (("POST",), clear_quota_by_secret),
     "/wxa/getuserriskrank": (("POST",), get_user_risk_rank),
     "/wxa/business/getuserencryptkey": (("GET", "POST"), get_user_encrypt_key),
+    "/wxa/sec/order/upload_shipping_info": (("POST",), upload_shipping_info),
+    "/wxa/sec/order/get_order": (("POST",), get_order),
+    "/wxa/sec/order/get_order_list": (("POST",), get_order_list),
+    "/wxa/sec/order/notify_confirm_receive": (("POST",), notify_confirm_receive),
+    "/wxa/sec/order/set_msg_jump_path": (("POST",), set_msg_jump_path),
+    "/wxa/sec/order/is_trade_managed": (("POST",), is_trade_managed),
+    "/wxa/sec/order/is_trade_management_confirmation_completed": (("POST",),
+                                                                  is_trade_management_confirmation_completed),
 }
 
 

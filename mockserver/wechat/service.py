@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .messages import Messages
     from .quotas import Quotas
     from .risk import Risk
+    from .shipping import Shipping
     from .user_keys import UserKeys
 
 
@@ -69,6 +70,12 @@ class WeChatService:
         from .user_keys import UserKeys
 
         return UserKeys(self.repo, self.directory, self.login, self.clock, self.random)
+
+    @cached_property
+    def shipping(self) -> "Shipping":
+        from .shipping import Shipping
+
+        return Shipping(self.repo, self.directory, self.clock, self.random)
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

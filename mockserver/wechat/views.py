@@ -111,6 +111,21 @@ def quota(value: Quota) -> Dict[str, Any]:
     return value._asdict()
 
 
+def order(value: Dict[str, Any]) -> Dict[str, Any]:
+    """A paid order as ``get_order``/``get_order_list`` answer it (``shipping`` once uploaded)."""
+    answer = {key: value[key] for key in ("transaction_id", "merchant_id", "sub_merchant_id", "merchant_trade_no",
+                                          "description", "paid_amount", "openid", "trade_create_time",
+                                          "pay_time", "order_state", "in_complaint")}
+    shipping = value["shipping"]
+    if shipping is not None:
+        answer["shipping"] = {
+            "delivery_mode": shipping["delivery_mode"], "logistics_type": shipping["logistics_type"],
+            "finish_shipping": shipping["finished"], "goods_desc": shipping["packages"][0]["goods_desc"],
+            "finish_shipping_count": len(shipping["packages"]) if shipping["finished"] else 0,
+            "shipping_list": shipping["packages"]}
+    return answer
+
+
 def risk_rank(value: RiskRank) -> Dict[str, Any]:
     """``getuserriskrank``'s answer: its success errmsg is its own."""
     return {"errcode": 0, "errmsg": "getuserriskrank succ", **value._asdict()}
