@@ -113,9 +113,8 @@ class Links:
         path, _, query = page_url.partition("?")
         self._check_page(app, path)
         now = self.clock.now_int()
-        if is_permanent and self.repo.count_call(f"{app['appid']}:permanent_shortlinks", 0) > PERMANENT_SHORT_LINKS:
-            raise WeChatError(85400)
-        self.quotas.spend(app["appid"], SHORT_LINKS)
+        permanent = [(f"{app['appid']}:permanent_shortlinks", 0, PERMANENT_SHORT_LINKS, 85400)] if is_permanent else []
+        self.quotas.spend(app["appid"], SHORT_LINKS, *permanent)
         title = page_title or ""
         record = {"kind": "shortlink", "appid": app["appid"], "path": path.lstrip("/"), "query": query,
                   "env_version": "release", "create_time": now,
@@ -210,7 +209,8 @@ class Links:
         if user_ref:
             _, user = self.directory.app_and_user(record["appid"], user_ref)
             openid = self.directory.openid(user, record["appid"])
-        if self.repo.count_call(f"{record['appid']}:link_opens", self.quotas.today()) > DAILY_OPENS:
+        if self.repo.count_calls_within([(f"{record['appid']}:link_opens", self.quotas.today(), DAILY_OPENS)]) \
+                is not None:
             raise Conflict(f"the app's links opened {DAILY_OPENS} times today")
         self.repo.update_link(canonical, _count_open)
         return Opened(record["kind"], record["appid"], record["path"], _joined(record["query"], extra),

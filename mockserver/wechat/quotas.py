@@ -8,7 +8,7 @@ lives in the ``wx.quota`` namespace (``WeChatRepository.count_call``), one key p
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, NamedTuple
+from typing import Any, Dict, NamedTuple, Tuple
 
 from ..core.clock import Clock
 from .errors import WeChatError
@@ -54,10 +54,13 @@ class Quotas:
     def today(self) -> int:
         return int(self.clock.now() // DAY)
 
-    def spend(self, appid: str, meter: Meter) -> None:
-        """One call against ``meter``; past the day's limit, WeChat's 45009."""
-        if self.repo.count_call(_counter(appid, meter), self.today()) > meter.daily_limit:
-            raise WeChatError(45009)
+    def spend(self, appid: str, meter: Meter, *others: Tuple[str, int, int, int]) -> None:
+        """One call against ``meter`` and ``others`` (``(counter, period, limit, errcode)``), at
+        once; past the day's limit, WeChat's 45009 (a full other: its errcode), nothing counted."""
+        limits = [(_counter(appid, meter), self.today(), meter.daily_limit)] + [other[:3] for other in others]
+        full = self.repo.count_calls_within(limits)
+        if full is not None:
+            raise WeChatError(45009 if full == 0 else others[full - 1][3])
 
     def quota(self, app: Record, cgi_path: Any) -> Quota:
         """``openapi/quota/get``: ``/sns/*`` paths are not for it (76022), and it knows only the
@@ -77,7 +80,8 @@ class Quotas:
         if appid != app["appid"]:
             raise WeChatError(40013)
         when = time.gmtime(self.clock.now())
-        if self.repo.count_call(f"{app['appid']}:clear_quota", when.tm_year * 12 + when.tm_mon) > CLEARS_PER_MONTH:
+        month = when.tm_year * 12 + when.tm_mon
+        if self.repo.count_calls_within([(f"{app['appid']}:clear_quota", month, CLEARS_PER_MONTH)]) is not None:
             raise WeChatError(48006)
         meters = {meter.counter: meter for meter in METERED_PATHS.values()}.values()
         self.repo.reset_calls([_counter(app["appid"], meter) for meter in meters], self.today())

@@ -263,6 +263,24 @@ class WeChatRepository:
             self.store.delete(QUOTA, f"{counter}:{period - 1}")
         return calls
 
+    def count_calls_within(self, limits: List[Tuple[str, int, int]]) -> Optional[int]:
+        """One more call against each ``(counter, period, limit)``, all at once, if every one stays
+        within its limit (None); otherwise nothing is counted and the answer is the index of the
+        first that is full."""
+        keys = [(QUOTA, f"{counter}:{period}") for counter, period, _ in limits]
+
+        def spend(current):
+            for index, (calls, (_, _, limit)) in enumerate(zip(current, limits)):
+                if (calls or 0) >= limit:
+                    return [UNCHANGED] * len(keys), index
+            return [(calls or 0) + 1 for calls in current], None
+        full = self.store.update_many(keys, spend)
+        if full is None:  # a period's first call drops the last period's count, as count_call does
+            for counter, period, _ in limits:
+                if self.calls(counter, period) == 1:
+                    self.store.delete(QUOTA, f"{counter}:{period - 1}")
+        return full
+
     def calls(self, counter: str, period: int) -> int:
         """Calls counted against ``counter`` in this period so far."""
         return self.store.get(QUOTA, f"{counter}:{period}") or 0

@@ -227,6 +227,7 @@ def test_links_and_schemes_share_a_daily_limit(client, rt, call, monkeypatch):
     assert call("/wxa/generatescheme", {})["errcode"] == 0
     assert call("/wxa/generate_urllink", {})["errcode"] == 45009
     assert call("/wxa/generatescheme", {})["errcode"] == 45009
+    assert call("/cgi-bin/openapi/quota/get", {"cgi_path": "/wxa/generatescheme"})["quota"]["used"] == 2  # refusals uncounted
     rt.clock.advance(DAY)
     app = client.get("/__mock__/apps").get_json()["wechat"][0]
     token = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": app["appid"],
