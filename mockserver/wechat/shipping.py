@@ -133,8 +133,6 @@ class Shipping:
             raise WeChatError(47001)
         if delivery_mode == UNIFIED and len(shipping_list) != 1:
             raise WeChatError(268485228)
-        if len(shipping_list) > MAX_PACKAGES:
-            raise WeChatError(10060024)
         packages = []
         for package in shipping_list:
             desc = package.get("item_desc")

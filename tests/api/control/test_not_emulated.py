@@ -8,7 +8,7 @@ import logging
 
 from flask import Response, jsonify
 
-from mockserver import Config, create_app
+from mockserver import Config, create_app, not_emulated
 from mockserver.emulation import WireFormat
 
 NOT_EMULATED = "X-Mock-Not-Emulated"
@@ -32,6 +32,12 @@ def test_emulated_paths_carry_no_header_even_when_they_refuse(client):
     assert refused.get_json()["errcode"] == 43001 and NOT_EMULATED not in refused.headers
     assert NOT_EMULATED not in client.get("/sns/jscode2session").headers
     assert [entry["emulated"] for entry in journal(client)] == [True, True]
+
+
+def test_a_known_path_with_a_method_it_does_not_take_is_emulated(client):
+    answer = client.get("/api/v3/signin-by-mobile")  # a POST route: routing answers 405
+    assert answer.status_code == 405 and NOT_EMULATED not in answer.headers
+    assert journal(client)[0]["emulated"] is True
 
 
 def test_an_authing_path_is_answered_in_authing_s_format(client):
@@ -62,6 +68,16 @@ def test_the_log_warns_once_per_path(client, caplog):
     warnings = [record.getMessage() for record in caplog.records if "not emulated" in record.getMessage()]
     assert warnings == ["not emulated: GET /wxa/no_such_api (answered with X-Mock-Not-Emulated: 1)",
                         "not emulated: GET /wxa/another_one (answered with X-Mock-Not-Emulated: 1)"]
+
+
+def test_past_a_thousand_paths_the_rest_go_unnamed(client, caplog, monkeypatch):
+    monkeypatch.setattr(not_emulated, "WARNED_PATHS", 2)
+    with caplog.at_level(logging.WARNING, logger="mockserver"):
+        for n in range(5):
+            assert client.get(f"/wxa/missing_{n}").headers[NOT_EMULATED] == "1"
+    warnings = [record.getMessage() for record in caplog.records if "not emulated" in record.getMessage()]
+    assert len(warnings) == 3 and warnings[-1].endswith("; further paths are not named")
+    assert "/wxa/missing_2" in warnings[-1]
 
 
 def test_each_app_warns_on_its_own(caplog):

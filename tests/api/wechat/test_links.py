@@ -72,6 +72,8 @@ def test_a_scheme_opens_like_a_link(client, wx_app, call):
     opened = open_link(client, made["openlink"]).get_json()
     assert (opened["kind"], opened["path"], opened["query"], opened["env_version"], opened["scene"], opened["openid"]) \
         == ("scheme", "pages/index/index", "k=v", "release", 1065, None)
+    assert open_link(client, made["openlink"] + "&cq=from%3Dsms").get_json()["query"] == "k=v&from=sms"
+    assert call("/wxa/queryscheme", {"scheme": made["openlink"] + "&cq=a%3D1"})["scheme_info"]["query"] == "k=v&a=1"
 
 
 def test_query_urllink_and_queryscheme_answer_the_link_s_configuration(client, rt, wx_app, call):

@@ -105,3 +105,14 @@ def test_wechatpy_reads_quota_errors(wechatpy_client):
     with pytest.raises(WeChatClientException) as info:
         wechatpy_client.post("openapi/quota/get", data={"cgi_path": "/sns/jscode2session"})
     assert info.value.errcode == 76022
+
+
+def test_counters_do_not_pile_up(client, rt, wx_app):
+    """A counter's first call of a day drops the day before's."""
+    for _ in range(2):
+        token = token_of(client, wx_app)
+        client.post(f"/wxa/generate_urllink?access_token={token}", json={})
+        rt.clock.advance(86400)
+    today = int(rt.clock.now() // 86400) - 1
+    assert sorted(rt.wechat.repo.snapshot()["wx.quota"]) == [f"{wx_app['appid']}:{today}",
+                                                             f"{wx_app['appid']}:links:{today}"]

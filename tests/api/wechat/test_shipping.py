@@ -92,6 +92,7 @@ def test_a_split_delivery_adds_packages_until_all_are_delivered(call, order):
     ({"order_key": {"order_number_type": 2, "transaction_id": "4200000000000000000000000000"}}, 10060001),
     ({"order_key": {"order_number_type": 1, "mchid": "1230000109", "out_trade_no": "nope"}}, 10060001),
     ({"order_key": {"order_number_type": 3}}, 47001),
+    ({"order_key": {"order_number_type": 3, "mchid": "1230000109", "out_trade_no": "T20261201001"}}, 47001),
     ({"payer": {"openid": "o" + "x" * 27}}, 10060001),
     ({"payer": "me"}, 47001),
     ({"logistics_type": 0}, 47001),
