@@ -67,8 +67,10 @@ def user_encrypt_key():
 
 @blueprint.post("/wechat/orders")
 def pay_order():
-    """A paid order, as WeChat Pay would have made it (payments are not emulated)."""
-    return views.order(wechat().shipping.pay(body())), 201
+    """A paid order, as WeChat Pay would have made it (payments are not emulated); with
+    ``sub_orders``, a combined payment and the ids of its sub-orders."""
+    paid = wechat().shipping.pay(body())
+    return {**views.order(paid), **({"sub_orders": paid["sub_orders"]} if "sub_orders" in paid else {})}, 201
 
 
 @blueprint.get("/wechat/orders")

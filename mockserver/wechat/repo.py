@@ -18,7 +18,8 @@ wx.links           the link               URL Link, URL Scheme or Short Link: {k
                                           path, query, env_version, create_time, expire_time, opens}
 wx.user_keys       appid:openid           {keys: [the 3 newest encryption keys, newest first]}
 wx.orders          transaction_id         a paid order and its shipping (shipping.py)
-wx.order_keys      mchid:out_trade_no     {transaction_id}: the merchant's key of an order
+wx.combined_orders transaction_id         a combined payment: its payer and sub_orders' ids
+wx.order_keys      mchid:out_trade_no     {transaction_id}: the merchant's key of an order or payment
 wx.shipping        appid                  {msg_jump_path}: the app's shipping settings
 =================  =====================  ==================================================
 
@@ -43,9 +44,9 @@ APPS, USERS, OPENIDS = "wx.apps", "wx.users", "wx.openids"
 CODES, PHONE_CODES, SESSIONS = "wx.codes", "wx.phone_codes", "wx.sessions"
 TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", "wx.messages"
 LINKS, USER_KEYS = "wx.links", "wx.user_keys"
-ORDERS, ORDER_KEYS, SHIPPING = "wx.orders", "wx.order_keys", "wx.shipping"
+ORDERS, COMBINED_ORDERS, ORDER_KEYS, SHIPPING = "wx.orders", "wx.combined_orders", "wx.order_keys", "wx.shipping"
 NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
-              LINKS, USER_KEYS, ORDERS, ORDER_KEYS, SHIPPING)
+              LINKS, USER_KEYS, ORDERS, COMBINED_ORDERS, ORDER_KEYS, SHIPPING)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -315,22 +316,34 @@ class WeChatRepository:
         return self.store.update(USER_KEYS, _session_key(appid, openid), change)
 
     # --- paid orders and their shipping -----------------------------------------------------------
-    def add_order(self, order: Record) -> bool:
-        """The order and its merchant key, at once; False (nothing written) when either is taken."""
-        merchant_key = f"{order['merchant_id']}:{order['merchant_trade_no']}"
-        keys = [(ORDERS, order["transaction_id"]), (ORDER_KEYS, merchant_key)]
+    def add_orders(self, orders: List[Record], combined: Optional[Record] = None) -> bool:
+        """Orders (and the combined payment they belong to) with their merchant keys, at once;
+        False (nothing written) when any id or merchant key is taken."""
+        entries = [(ORDERS, order) for order in orders] + ([(COMBINED_ORDERS, combined)] if combined else [])
+        keys = [(namespace, order["transaction_id"]) for namespace, order in entries] + [
+            (ORDER_KEYS, f"{order['merchant_id']}:{order['merchant_trade_no']}") for _, order in entries]
+        ids = [order["transaction_id"] for _, order in entries]
+        values = [order for _, order in entries] + [{"transaction_id": order["transaction_id"]} for _, order in entries]
 
         def add(current):
-            if current[0] is not None or current[1] is not None:
-                return [UNCHANGED, UNCHANGED], False
-            return [order, {"transaction_id": order["transaction_id"]}], True
+            taken = any(value is not None for value in current) or len(set(ids)) != len(ids) \
+                or len(set(keys)) != len(keys)
+            return ([UNCHANGED] * len(keys), False) if taken else (values, True)
         return self.store.update_many(keys, add)
+
+    def combined_order(self, transaction_id: Any) -> Optional[Record]:
+        return _get(self.store, COMBINED_ORDERS, transaction_id)
+
+    def update_orders(self, transaction_ids: List[str],
+                      change: Callable[[List[Optional[Record]]], Tuple[Any, Any]]) -> Any:
+        """Several orders changed in one atomic step: ``change(orders)`` → (new values, result)."""
+        return self.store.update_many([(ORDERS, transaction_id) for transaction_id in transaction_ids], change)
 
     def order(self, transaction_id: Any) -> Optional[Record]:
         return _get(self.store, ORDERS, transaction_id)
 
     def order_by_merchant(self, merchant_id: str, trade_no: str) -> Optional[str]:
-        """The transaction id of a merchant's order number, or None."""
+        """The transaction id of a merchant's order number (an order's or a combined payment's), or None."""
         found = _get(self.store, ORDER_KEYS, f"{merchant_id}:{trade_no}")
         return found["transaction_id"] if found else None
 

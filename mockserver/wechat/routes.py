@@ -193,6 +193,12 @@ def upload_shipping_info():
     return views.ok()
 
 
+def upload_combined_shipping_info():
+    app = token_app()
+    wechat().shipping.upload_combined(app, json_object())
+    return views.ok()
+
+
 def get_order():
     app = token_app()
     return views.ok(order=views.order(wechat().shipping.order(app, json_object())))
@@ -252,6 +258,7 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/wxa/getuserriskrank": (("POST",), get_user_risk_rank),
     "/wxa/business/getuserencryptkey": (("GET", "POST"), get_user_encrypt_key),
     "/wxa/sec/order/upload_shipping_info": (("POST",), upload_shipping_info),
+    "/wxa/sec/order/upload_combined_shipping_info": (("POST",), upload_combined_shipping_info),
     "/wxa/sec/order/get_order": (("POST",), get_order),
     "/wxa/sec/order/get_order_list": (("POST",), get_order_list),
     "/wxa/sec/order/notify_confirm_receive": (("POST",), notify_confirm_receive),

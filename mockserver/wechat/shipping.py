@@ -13,7 +13,8 @@ a unified one has exactly one package (268485228), at most 15 in all (10060024);
 1-120 characters (10060008, 10060009); a courier package names its ``tracking_no`` and
 ``express_company`` (268485226, 268485227; 128 bytes at most: 10060026, 10060025); ``upload_time``
 is RFC 3339 (268485216); ``payer.openid`` and the order key must name a paid order of this app
-(10060001).
+(10060001). A combined payment's sub-orders are shipped together
+(``upload_combined_shipping_info``): each by the same rules, all or none.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ LOGISTICS_TYPES = (1, 2, 3, 4)  # courier, same-city, virtual goods, picked up b
 COURIER, UNIFIED, SPLIT = 1, 1, 2
 MAX_PACKAGES, MAX_ITEM_DESC, MAX_FIELD_BYTES = 15, 120, 128
 DEFAULT_PAGE, MAX_PAGE = 100, 100
+MAX_SUB_ORDERS = 50
 RFC_3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
 MERCHANT_ID = re.compile(r"^[0-9]{1,32}$")
 TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*|]{1,64}$")
@@ -57,6 +59,83 @@ def _rfc_3339(value: Any) -> int:
         raise WeChatError(268485216) from None
 
 
+def _shipment(body: Dict[str, Any], uploaded_at: int) -> Record:
+    """One order's shipment as uploaded (mode, packages, whether it finishes the shipping),
+    checked in WeChat's order."""
+    logistics_type, delivery_mode = body.get("logistics_type"), body.get("delivery_mode")
+    if not _is_int(logistics_type) or logistics_type not in LOGISTICS_TYPES:
+        raise WeChatError(47001)
+    if not _is_int(delivery_mode) or delivery_mode not in (UNIFIED, SPLIT):
+        raise WeChatError(268485224)
+    all_delivered = body.get("is_all_delivered")
+    if delivery_mode == SPLIT:
+        if logistics_type != COURIER:
+            raise WeChatError(10060006)
+        if not isinstance(all_delivered, bool):
+            raise WeChatError(10060007)
+    packages = _packages(body.get("shipping_list"), logistics_type, delivery_mode)
+    return {"delivery_mode": delivery_mode, "logistics_type": logistics_type,
+            "packages": [{**package, "upload_time": uploaded_at} for package in packages],
+            "finished": delivery_mode == UNIFIED or all_delivered is True}
+
+
+def _payer(body: Dict[str, Any]) -> str:
+    payer = body.get("payer")
+    openid = payer.get("openid") if isinstance(payer, dict) else None
+    if not isinstance(openid, str):
+        raise WeChatError(47001)
+    return openid
+
+
+def _shipped(order: Optional[Record], app: Record, openid: str, shipment: Record) -> Tuple[Any, int]:
+    """An order with ``shipment`` applied, or ``UNCHANGED`` and the errcode that refuses it (pure:
+    a store change)."""
+    if order is None or order["appid"] != app["appid"] or order["openid"] != openid:
+        return UNCHANGED, 10060001
+    if order["order_state"] not in (AWAITING, SHIPPED):
+        return UNCHANGED, 10060004
+    current = order["shipping"]
+    adding = current is not None and not current["finished"] and current["delivery_mode"] == SPLIT \
+        and shipment["delivery_mode"] == SPLIT
+    if current is not None and current["finished"] and order["reshipped"]:
+        return UNCHANGED, 10060003
+    kept = current["packages"] if adding else []
+    if len(kept) + len(shipment["packages"]) > MAX_PACKAGES:
+        return UNCHANGED, 10060024
+    shipping = {**shipment, "packages": kept + shipment["packages"]}
+    return {**order, "shipping": shipping, "order_state": SHIPPED if shipment["finished"] else AWAITING,
+            "reshipped": order["reshipped"] or (current is not None and current["finished"])}, 0
+
+
+def _packages(shipping_list: Any, logistics_type: int, delivery_mode: int) -> List[Record]:
+    if not isinstance(shipping_list, list) or not shipping_list \
+            or not all(isinstance(package, dict) for package in shipping_list):
+        raise WeChatError(47001)
+    if delivery_mode == UNIFIED and len(shipping_list) != 1:
+        raise WeChatError(268485228)
+    packages = []
+    for package in shipping_list:
+        desc = package.get("item_desc")
+        if not isinstance(desc, str) or not desc:
+            raise WeChatError(10060008)
+        if len(desc) > MAX_ITEM_DESC:
+            raise WeChatError(10060009)
+        tracking_no, company = package.get("tracking_no", ""), package.get("express_company", "")
+        if not isinstance(tracking_no, str) or not isinstance(company, str):
+            raise WeChatError(47001)
+        if logistics_type == COURIER:
+            if not tracking_no:
+                raise WeChatError(268485226)
+            if not company:
+                raise WeChatError(268485227)
+        if len(tracking_no.encode()) > MAX_FIELD_BYTES:
+            raise WeChatError(10060026)
+        if len(company.encode()) > MAX_FIELD_BYTES:
+            raise WeChatError(10060025)
+        packages.append({"tracking_no": tracking_no, "express_company": company, "goods_desc": desc})
+    return packages
+
+
 class Shipping:
     def __init__(self, repo: WeChatRepository, directory: Directory, clock: Clock, random: RandomSource):
         self.repo = repo
@@ -68,44 +147,32 @@ class Shipping:
     def upload(self, app: Record, body: Dict[str, Any]) -> None:
         """``upload_shipping_info``: the packages of one order, checked, then applied in one update."""
         transaction_id = self._order_key(app, body.get("order_key"))
-        logistics_type, delivery_mode = body.get("logistics_type"), body.get("delivery_mode")
-        if not _is_int(logistics_type) or logistics_type not in LOGISTICS_TYPES:
-            raise WeChatError(47001)
-        if not _is_int(delivery_mode) or delivery_mode not in (UNIFIED, SPLIT):
-            raise WeChatError(268485224)
-        all_delivered = body.get("is_all_delivered")
-        if delivery_mode == SPLIT:
-            if logistics_type != COURIER:
-                raise WeChatError(10060006)
-            if not isinstance(all_delivered, bool):
-                raise WeChatError(10060007)
-        packages = self._packages(body.get("shipping_list"), logistics_type, delivery_mode)
-        uploaded_at = _rfc_3339(body.get("upload_time"))
-        payer = body.get("payer")
-        openid = payer.get("openid") if isinstance(payer, dict) else None
-        if not isinstance(openid, str):
-            raise WeChatError(47001)
-        finished = delivery_mode == UNIFIED or all_delivered is True
-        shipment = {"delivery_mode": delivery_mode, "logistics_type": logistics_type,
-                    "packages": [{**package, "upload_time": uploaded_at} for package in packages]}
+        shipment = _shipment(body, _rfc_3339(body.get("upload_time")))
+        openid = _payer(body)
+        refused = self.repo.update_order(transaction_id, lambda order: _shipped(order, app, openid, shipment))
+        if refused:
+            raise WeChatError(refused)
 
-        def ship(order: Optional[Record]):
-            if order is None or order["appid"] != app["appid"] or order["openid"] != openid:
-                return UNCHANGED, 10060001
-            if order["order_state"] not in (AWAITING, SHIPPED):
-                return UNCHANGED, 10060004
-            current = order["shipping"]
-            adding = current is not None and not current["finished"] and current["delivery_mode"] == SPLIT \
-                and delivery_mode == SPLIT
-            if current is not None and current["finished"] and order["reshipped"]:
-                return UNCHANGED, 10060003
-            kept = current["packages"] if adding else []
-            if len(kept) + len(shipment["packages"]) > MAX_PACKAGES:
-                return UNCHANGED, 10060024
-            shipping = {**shipment, "packages": kept + shipment["packages"], "finished": finished}
-            return {**order, "shipping": shipping, "order_state": SHIPPED if finished else AWAITING,
-                    "reshipped": order["reshipped"] or (current is not None and current["finished"])}, 0
-        refused = self.repo.update_order(transaction_id, ship)
+    def upload_combined(self, app: Record, body: Dict[str, Any]) -> None:
+        """``upload_combined_shipping_info``: the packages of each sub-order of a combined payment,
+        all applied in one step or none."""
+        combined = self.repo.combined_order(self._order_key(app, body.get("order_key")))
+        uploaded_at, openid = _rfc_3339(body.get("upload_time")), _payer(body)
+        if combined is None:  # its sub-orders' app and payer are its own: _shipped checks them
+            raise WeChatError(10060001)
+        subs = body.get("sub_orders")
+        if not isinstance(subs, list) or not subs or not all(isinstance(sub, dict) for sub in subs):
+            raise WeChatError(47001)
+        shipments = [(self._order_key(app, sub.get("order_key")), _shipment(sub, uploaded_at)) for sub in subs]
+        ids = [transaction_id for transaction_id, _ in shipments]
+        if len(set(ids)) != len(ids) or not set(ids) <= set(combined["sub_orders"]):
+            raise WeChatError(10060001)
+
+        def ship_all(orders: List[Optional[Record]]):
+            results = [_shipped(order, app, openid, shipment) for order, (_, shipment) in zip(orders, shipments)]
+            refused = next((errcode for _, errcode in results if errcode), 0)
+            return ([UNCHANGED] * len(results) if refused else [order for order, _ in results]), refused
+        refused = self.repo.update_orders(ids, ship_all)
         if refused:
             raise WeChatError(refused)
 
@@ -125,35 +192,6 @@ class Shipping:
         if not isinstance(transaction_id, str) or not transaction_id:
             raise WeChatError(10060001 if transaction_id is None else 47001)
         return transaction_id
-
-    @staticmethod
-    def _packages(shipping_list: Any, logistics_type: int, delivery_mode: int) -> List[Record]:
-        if not isinstance(shipping_list, list) or not shipping_list \
-                or not all(isinstance(package, dict) for package in shipping_list):
-            raise WeChatError(47001)
-        if delivery_mode == UNIFIED and len(shipping_list) != 1:
-            raise WeChatError(268485228)
-        packages = []
-        for package in shipping_list:
-            desc = package.get("item_desc")
-            if not isinstance(desc, str) or not desc:
-                raise WeChatError(10060008)
-            if len(desc) > MAX_ITEM_DESC:
-                raise WeChatError(10060009)
-            tracking_no, company = package.get("tracking_no", ""), package.get("express_company", "")
-            if not isinstance(tracking_no, str) or not isinstance(company, str):
-                raise WeChatError(47001)
-            if logistics_type == COURIER:
-                if not tracking_no:
-                    raise WeChatError(268485226)
-                if not company:
-                    raise WeChatError(268485227)
-            if len(tracking_no.encode()) > MAX_FIELD_BYTES:
-                raise WeChatError(10060026)
-            if len(company.encode()) > MAX_FIELD_BYTES:
-                raise WeChatError(10060025)
-            packages.append({"tracking_no": tracking_no, "express_company": company, "goods_desc": desc})
-        return packages
 
     def order(self, app: Record, body: Dict[str, Any]) -> Record:
         """``get_order``: by ``transaction_id``, or ``merchant_id`` + ``merchant_trade_no``."""
@@ -209,11 +247,30 @@ class Shipping:
 
     # --- the control plane: WeChat Pay's part -------------------------------------------------
     def pay(self, fields: Dict[str, Any]) -> Record:
-        """A paid order (``POST /__mock__/wechat/orders``): WeChat Pay's ids are made up when not given."""
+        """A paid order (``POST /__mock__/wechat/orders``): WeChat Pay's ids are made up when not
+        given. With ``sub_orders`` (each with the same optional fields), a combined payment: its
+        sub-orders are orders of their own, shipped through ``upload_combined_shipping_info``."""
         app, user = self.directory.app_and_user(fields.get("appid"), fields.get("user"))
+        subs = fields.get("sub_orders")
+        if subs is not None and (not isinstance(subs, list) or not 2 <= len(subs) <= MAX_SUB_ORDERS
+                                 or not all(isinstance(sub, dict) for sub in subs)):
+            raise ControlError(f"'sub_orders' must be a list of 2 to {MAX_SUB_ORDERS} objects")
+        openid, now = self.directory.openid(user, app["appid"]), self.clock.now_int()
+        order = {**self._paid(fields), "openid": openid, "trade_create_time": now, "pay_time": now,
+                 "appid": app["appid"], "alias": user["alias"]}
+        if subs is None:
+            orders, combined = [order], None
+        else:
+            orders = [{**order, **self._paid(sub), "merchant_id": order["merchant_id"]} for sub in subs]
+            combined = {**order, "sub_orders": [sub["transaction_id"] for sub in orders]}
+        if not self.repo.add_orders(orders, combined):
+            raise Conflict("a transaction_id, or an out_trade_no of that merchant, is taken")
+        return combined or order
+
+    def _paid(self, fields: Dict[str, Any]) -> Record:
+        """One order's WeChat Pay fields, checked (made up where not given)."""
         amount, description = fields.get("paid_amount", 100), fields.get("description", "")
-        transaction_id = fields.get("transaction_id") or "42000" + "".join(
-            self.random.chars(23, "0123456789"))
+        transaction_id = fields.get("transaction_id") or "42000" + self.random.chars(23, "0123456789")
         merchant_id = fields.get("mchid") or "1" + self.random.chars(9, "0123456789")
         trade_no = fields.get("out_trade_no") or self.random.chars(20, "0123456789abcdefghijklmnopqrstuvwxyz")
         if not _is_int(amount) or amount <= 0:
@@ -226,16 +283,9 @@ class Shipping:
             raise ControlError("'mchid' must be digits (at most 32)")
         if not (isinstance(trade_no, str) and TRADE_NO.match(trade_no)):
             raise ControlError("'out_trade_no' must be 1-64 letters, digits or _-*|")
-        now = self.clock.now_int()
-        order = {"transaction_id": transaction_id, "merchant_id": merchant_id, "sub_merchant_id": "",
-                 "merchant_trade_no": trade_no, "description": description, "paid_amount": amount,
-                 "openid": self.directory.openid(user, app["appid"]), "trade_create_time": now, "pay_time": now,
-                 "order_state": AWAITING, "in_complaint": False, "shipping": None, "reshipped": False,
-                 "appid": app["appid"], "alias": user["alias"]}
-        if not self.repo.add_order(order):
-            raise Conflict(f"an order with transaction_id {transaction_id} or out_trade_no {trade_no} "
-                           f"of merchant {merchant_id} exists")
-        return order
+        return {"transaction_id": transaction_id, "merchant_id": merchant_id, "sub_merchant_id": "",
+                "merchant_trade_no": trade_no, "description": description, "paid_amount": amount,
+                "order_state": AWAITING, "in_complaint": False, "shipping": None, "reshipped": False}
 
     def confirm_receipt(self, transaction_id: str) -> Record:
         """The payer confirms receipt of a shipped order (``POST .../orders/<id>/confirm``)."""

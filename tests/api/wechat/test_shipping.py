@@ -188,3 +188,84 @@ def test_paying_through_the_control_plane(client, wx_app, alias, order):
     listed = client.get("/__mock__/wechat/orders").get_json()
     assert listed["total"] == 1 and listed["orders"][0]["appid"] == wx_app["appid"]
     assert client.post("/__mock__/wechat/orders/4200000000000000000000000000/confirm").status_code == 404
+
+
+@pytest.fixture
+def combined(client, wx_app, alias):
+    made = client.post("/__mock__/wechat/orders", json={
+        "appid": wx_app["appid"], "user": alias, "mchid": "1230000109", "out_trade_no": "C1",
+        "sub_orders": [{"out_trade_no": "C1-a", "paid_amount": 100}, {"out_trade_no": "C1-b", "paid_amount": 200}]})
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()
+
+
+def combined_upload(combined, subs=None, **changes):
+    body = {"order_key": {"order_number_type": 1, "mchid": "1230000109", "out_trade_no": "C1"},
+            "sub_orders": subs if subs is not None else [
+                {"order_key": {"order_number_type": 2, "transaction_id": tid}, "logistics_type": 3,
+                 "delivery_mode": 1, "shipping_list": [{"item_desc": f"卡券 {n}"}]}
+                for n, tid in enumerate(combined["sub_orders"])],
+            "upload_time": "2026-12-01T10:00:00.120+08:00", "payer": {"openid": combined["openid"]}}
+    body.update(changes)
+    return body
+
+
+def test_a_combined_payment_ships_its_sub_orders_together(client, call, combined):
+    assert len(combined["sub_orders"]) == 2
+    assert call("upload_combined_shipping_info", combined_upload(combined)) == {"errcode": 0, "errmsg": "ok"}
+    for n, tid in enumerate(combined["sub_orders"]):
+        order = call("get_order", {"transaction_id": tid})["order"]
+        assert order["order_state"] == 2 and order["shipping"]["goods_desc"] == f"卡券 {n}"
+    by_merchant = call("get_order", {"merchant_id": "1230000109", "merchant_trade_no": "C1-b"})["order"]
+    assert by_merchant["paid_amount"] == 200
+    # the combined payment itself is no order of its own
+    assert call("get_order", {"merchant_id": "1230000109", "merchant_trade_no": "C1"})["errcode"] == 10060001
+
+
+def test_combined_refusals_ship_nothing(call, rt, combined, order):
+    first, second = combined["sub_orders"]
+    good = {"order_key": {"order_number_type": 2, "transaction_id": first}, "logistics_type": 3,
+            "delivery_mode": 1, "shipping_list": [{"item_desc": "卡券"}]}
+    cases = [
+        (combined_upload(combined, [good, {**good, "order_key": {"order_number_type": 2, "transaction_id": second},
+                                           "shipping_list": [{"item_desc": ""}]}]), 10060008),
+        (combined_upload(combined, [good, {**good, "order_key": {"order_number_type": 2,
+                                                                  "transaction_id": order["transaction_id"]}}]),
+         10060001),  # not one of its sub-orders
+        (combined_upload(combined, [good, good]), 10060001),
+        (combined_upload(combined, []), 47001),
+        (combined_upload(combined, "all"), 47001),
+        (combined_upload(combined, order_key={"order_number_type": 2, "transaction_id": order["transaction_id"]}),
+         10060001),  # an ordinary order is no combined payment
+        (combined_upload(combined, payer={"openid": "o" + "y" * 27}), 10060001),
+        (combined_upload(combined, upload_time="yesterday"), 268485216),
+    ]
+    before = rt.wechat.repo.snapshot()
+    for body, errcode in cases:
+        assert call("upload_combined_shipping_info", body)["errcode"] == errcode, body
+    assert rt.wechat.repo.snapshot() == before
+
+
+def test_combined_payments_through_the_control_plane(client, wx_app, alias, combined):
+    taken = client.post("/__mock__/wechat/orders", json={"appid": wx_app["appid"], "user": alias, "mchid": "1230000109",
+                                                         "sub_orders": [{"out_trade_no": "C1-a"}, {}]})
+    assert taken.status_code == 409
+    for subs in ([{}], "two", [{}, 3]):
+        refused = client.post("/__mock__/wechat/orders", json={"appid": wx_app["appid"], "user": alias, "sub_orders": subs})
+        assert refused.status_code == 400, subs
+    same = client.post("/__mock__/wechat/orders", json={"appid": wx_app["appid"], "user": alias,
+                                                        "sub_orders": [{"out_trade_no": "X"}, {"out_trade_no": "X"}]})
+    assert same.status_code == 409
+    assert client.get("/__mock__/wechat/orders").get_json()["total"] == 2  # the sub-orders
+
+
+def test_one_refused_sub_order_ships_none(client, call, rt, combined):
+    first, second = combined["sub_orders"]
+    alone = shipment({"transaction_id": second, "openid": combined["openid"]}, logistics_type=3,
+                     shipping_list=[{"item_desc": "卡券"}])
+    assert call("upload_shipping_info", alone)["errcode"] == 0
+    client.post(f"/__mock__/wechat/orders/{second}/confirm")
+    before = rt.wechat.repo.snapshot()
+    assert call("upload_combined_shipping_info", combined_upload(combined))["errcode"] == 10060004
+    assert rt.wechat.repo.snapshot() == before
+    assert call("get_order", {"transaction_id": first})["order"]["order_state"] == 1
