@@ -1,9 +1,10 @@
 """``create_app(config)``: one Flask app emulating every registered service, plus the control plane.
 
 This module only composes: the runtime (``runtime.py``), each service's blueprints and error
-handlers (``registry.py`` names the services), the control plane, and the hooks. HTTP errors, a
-state backend that cannot serve the request (``StoreUnavailable``; the store logs the outage once)
-and unexpected exceptions are answered in the wire format whose path prefixes match the request.
+handlers (``registry.py`` names the services), the control plane, and the hooks. HTTP errors (and
+paths no route emulates: ``not_emulated.py``), a state backend that cannot serve the request
+(``StoreUnavailable``; the store logs the outage once) and unexpected exceptions are answered in
+the wire format whose path prefixes match the request.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import List, Optional, Sequence, Union
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import cors, registry
+from . import cors, not_emulated, registry
 from .config import Config
 from .control import admin, dashboard, routes as control, traffic
 from .core.errors import ControlError
@@ -64,8 +65,12 @@ def create_app(config: Optional[Config] = None,
                 return fmt
         return control.WIRE  # paths no emulated service owns
 
+    unemulated = not_emulated.NotEmulated()
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if not_emulated.applies(request):
+            return unemulated.answer(wire_format(), exc, request)
         return wire_format().http_error(exc)
 
     @app.errorhandler(StoreUnavailable)

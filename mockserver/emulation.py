@@ -30,11 +30,16 @@ class WireFormat(NamedTuple):
     ``backend_error`` answers a request the state backend could not serve (``StoreUnavailable``:
     Redis down, SQLite locked); it must not use the store itself. Without one, ``internal_error``
     answers (which then must not use the store either).
+
+    ``not_emulated`` answers a path under these prefixes that no route emulates, as the real
+    service answers a path it does not know (the app adds the ``X-Mock-Not-Emulated`` header);
+    without one, ``http_error`` answers the 404.
     """
     prefixes: Tuple[str, ...]
     http_error: Callable[[HTTPException], Response]
     internal_error: Callable[[Exception], Response]
     backend_error: Optional[Callable[[StoreUnavailable], Response]] = None
+    not_emulated: Optional[Callable[[HTTPException], Response]] = None
 
 
 class RequestView(NamedTuple):

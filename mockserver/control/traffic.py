@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..core.store import StoreUnavailable
 from ..emulation import CallerFacts, EmulatedService, RequestView
 from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
+from ..not_emulated import applies as not_emulated
 from ..runtime import Runtime, current
 from .journal import SKIPPED_HEADERS, EntryParts, answered_ok, grouped
 
@@ -93,6 +94,7 @@ def after_request(response: Response) -> Response:
         "method": parts.part("method", req.method),
         "path": parts.part("path", req.path),
         "route": req.endpoint.split(".", 1)[-1] if req.endpoint else None,
+        "emulated": not not_emulated(req),  # False: no route (of any service) has this path
         "query": parts.part("query", grouped(req.args.items(multi=True)), len(req.query_string)),
         "headers": parts.part("headers", headers, sum(len(k) + len(v) for k, v in headers.items())),
         "body": request_body(req, parts),

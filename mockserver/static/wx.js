@@ -526,6 +526,22 @@
             return Object.assign({}, answer.results);
           });
         });
+      // The encrypted network channel: the user's newest encryption key, the one the backend's
+      // getuserencryptkey lists first (a new version once the last expired by the mock's clock).
+      getUserCryptoManager: function () {
+        return {
+          getLatestUserKey: function (options) {
+            return asyncApi("getLatestUserKey", options, function () {
+              return identity()
+                .then(function (body) {
+                  return controlPlane("/__mock__/wechat/user-encrypt-key", body);
+                })
+                .then(function (key) {
+                  return { encryptKey: key.encryptKey, iv: key.iv, version: key.version, expireTime: key.expireTime };
+                });
+            });
+          },
+        };
       },
 
       // ---- network ----

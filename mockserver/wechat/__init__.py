@@ -57,7 +57,7 @@ SERVICE = EmulatedService(
     name="wechat",
     title="WeChat",
     wire_formats=(WireFormat(routes.PREFIXES, views.render_http_error, views.render_internal_error,
-                             views.render_backend_error),),
+                             views.render_backend_error, views.render_not_emulated),),
     blueprints=(routes.blueprint,),
     error_handlers={WeChatError: views.render_error},
     build=WeChatService,

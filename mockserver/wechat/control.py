@@ -72,6 +72,49 @@ def consents():
     return {"openid": openid, "consents": held}
 
 
+@blueprint.post("/wechat/links/open")
+def open_link():
+    """A user opens a URL Link, URL Scheme or Short Link: what the mini program starts with."""
+    data = body()
+    return views.opened_link(wechat().links.open(data.get("url"), data.get("user")))
+
+
+@blueprint.get("/wechat/links")
+def links():
+    """The links generated, oldest first (``?offset=&limit=``), with their total."""
+    query = page_query(request.args)
+    total, generated = wechat().links.generated(query.offset, query.limit)
+    return page("links", total, generated, query)
+
+
+@blueprint.post("/wechat/user-encrypt-key")
+def user_encrypt_key():
+    """What ``wx.getUserCryptoManager().getLatestUserKey()`` resolves for a user."""
+    data = body()
+    return views.latest_user_key(*wechat().user_keys.latest(required(data, "appid"), required(data, "user")))
+
+
+@blueprint.post("/wechat/orders")
+def pay_order():
+    """A paid order, as WeChat Pay would have made it (payments are not emulated); with
+    ``sub_orders``, a combined payment and the ids of its sub-orders."""
+    paid = wechat().shipping.pay(body())
+    return {**views.order(paid), **({"sub_orders": paid["sub_orders"]} if "sub_orders" in paid else {})}, 201
+
+
+@blueprint.get("/wechat/orders")
+def paid_orders():
+    query = page_query(request.args)
+    total, orders = wechat().shipping.paid_orders(query.offset, query.limit)
+    return page("orders", total, [{**views.order(order), "appid": order["appid"]} for order in orders], query)
+
+
+@blueprint.post("/wechat/orders/<transaction_id>/confirm")
+def confirm_receipt(transaction_id: str):
+    """The payer confirms receipt of a shipped order (order_state 3)."""
+    return views.order(wechat().shipping.confirm_receipt(transaction_id))
+
+
 @blueprint.get("/users")
 def list_users():
     """A page of the users, in creation order (``?offset=&limit=``), with their total."""

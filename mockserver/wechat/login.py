@@ -76,6 +76,14 @@ class Login:
         self.accept_unknown_codes = accept_unknown_codes
 
     # --- the API ---------------------------------------------------------------------------
+    def authenticate(self, appid: Optional[str], secret: Optional[str]) -> Record:
+        """The app whose appid and secret a call gives (``clear_quota/v2``), or the error WeChat answers."""
+        if not appid:
+            raise WeChatError(41002)
+        if not secret:
+            raise WeChatError(41004)
+        return self._checked_app(self.repo.app(appid), secret)
+
     @staticmethod
     def _checked_app(app: Optional[Record], secret: str) -> Record:
         if app is None:

@@ -19,10 +19,10 @@ PHONE = re.compile(r"^\d{5,15}$")
 PINNED_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
 APP_FIELDS = {"appid", "secret", "name", "open_platform", "pages", "subscribe_templates", "login_minute_quota",
-              "wxacode_limit", "push"}
+              "wxacode_limit", "push", "trade_managed", "trade_management_confirmed"}
 USER_FIELDS = {"alias", "nickname", "avatar_url", "gender", "city", "province", "country",
                "language", "phone", "country_code", "blocked", "rejects_subscribe_messages",
-               "openids", "unionids"}
+               "openids", "unionids", "risk_rank"}
 #: Fields whose few distinct values repeat across many users.
 REPEATED_FIELDS = ("city", "province", "country", "language", "country_code")
 STRING_FIELDS = ("nickname", "avatar_url", "city", "province", "country", "language", "country_code")
@@ -57,6 +57,8 @@ def check_app(app: Any, where: str) -> Dict[str, Any]:
     limit = app.get("wxacode_limit")
     require(limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0), where,
             "wxacode_limit must be a positive integer (or absent: WeChat's 100,000)")
+    for key in ("trade_managed", "trade_management_confirmed"):  # is_trade_managed...; absent: true
+        require(isinstance(app.get(key, True), bool), where, f"{key} must be true or false")
     checked = {"name": "", "open_platform": None, "pages": [], "subscribe_templates": [], "login_minute_quota": None,
                **app}
     if app.get("push") is not None:
@@ -98,6 +100,9 @@ def check_user(user: Any, where: str) -> Dict[str, Any]:
     for key in ("blocked", "rejects_subscribe_messages"):
         if not isinstance(user.get(key, False), bool):
             raise FixtureError(f"{where}: {key} must be true or false")
+    risk_rank = user.get("risk_rank", 0)  # what getuserriskrank answers (0-4); absent: 0
+    if type(risk_rank) is not int or not 0 <= risk_rank <= 4:
+        raise FixtureError(f"{where}: risk_rank must be an integer from 0 to 4")
     for key, default in USER_DEFAULTS.items():  # in place: a 100,000-user fixture is not copied
         user.setdefault(key, default)
     return user

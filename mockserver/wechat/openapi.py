@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..control.openapi import ANY_OBJECT, PAGE_PARAMS, STRING, obj, op, paged, path_param, ref
+from ..control.openapi import ANY_OBJECT, INTEGER, PAGE_PARAMS, STRING, obj, op, paged, path_param, ref
 from ..emulation import OpenApiPart
 
 USER_REF = path_param("ref", "user alias or any of the user's openids")
@@ -26,10 +26,21 @@ SCHEMAS = {
                      "status": {"type": "string", "enum": ["pending", "sending", "delivered", "failed", "nothing"]},
                      "tries": {"type": "array", "items": ANY_OBJECT}}),
     "UserMessage": obj({"openid": STRING, "message": ANY_OBJECT, "window": ANY_OBJECT, "delivery": ref("Delivery")}),
+    "OpenedLink": obj({"kind": {"type": "string", "enum": ["urllink", "scheme", "shortlink"]}, "appid": STRING,
+                       "path": STRING, "query": STRING, "env_version": STRING,
+                       "scene": {"type": ["integer", "null"]}, "openid": {"type": ["string", "null"]}},
+                      ["kind", "appid", "path", "query", "env_version", "scene", "openid"]),
+    "GeneratedLink": obj({"link": STRING, "kind": STRING, "appid": STRING, "path": STRING, "query": STRING,
+                          "env_version": STRING, "create_time": INTEGER, "expire_time": INTEGER,
+                          "opens": INTEGER}, ["link", "kind", "appid", "path", "query", "env_version",
+                                              "create_time", "expire_time", "opens"]),
 }
 CONSENT_REQUEST = obj({"appid": STRING, "user": STRING, "template_ids": {"type": "array", "items": STRING},
                        "accept": {"description": "true, false or {template id: true/false}; absent: the user's "
-                                                 "default (accept, unless rejects_subscribe_messages)"}},
+                                                 "default (accept, unless rejects_subscribe_messages)"},
+                       "in_settings": {"type": "boolean", "default": False,
+                                       "description": "the user changed it in the settings: pushed as "
+                                                      "subscribe_msg_change_event, not subscribe_msg_popup_event"}},
                       ["appid", "user", "template_ids"])
 
 #: The fields of a fault rule that answers a WeChat error.
@@ -67,6 +78,31 @@ PATHS: Dict[str, Dict[str, Any]] = {
                           {"name": "user", "in": "query", "required": True, "schema": STRING,
                            "description": "alias or openid"}]),
     },
+    "/__mock__/wechat/links/open": {"post": op(
+        "A user opens a URL Link, URL Scheme or Short Link: the appid, path, query and env_version the mini"
+        " program starts with (404: never generated, 409: expired)", "wechat", ref("OpenedLink"),
+        body=obj({"url": STRING, "user": STRING}, ["url"]))},
+    "/__mock__/wechat/user-encrypt-key": {"post": op(
+        "What wx.getUserCryptoManager().getLatestUserKey() resolves: the user's newest encryption key"
+        " (a new version once the last expired)", "wechat",
+        obj({"encryptKey": STRING, "iv": STRING, "version": INTEGER, "expireTime": INTEGER, "errMsg": STRING},
+            ["encryptKey", "iv", "version", "expireTime", "errMsg"]),
+        body=obj({"appid": STRING, "user": STRING}, ["appid", "user"]))},
+    "/__mock__/wechat/orders": {
+        "post": op("A paid order, as WeChat Pay would have made it (ids made up when not given)", "wechat",
+                   ANY_OBJECT, status="201",
+                   body=obj({"appid": STRING, "user": STRING, "transaction_id": STRING, "mchid": STRING,
+                             "out_trade_no": STRING, "paid_amount": INTEGER, "description": STRING,
+                             "sub_orders": {"type": "array", "items": ANY_OBJECT,
+                                            "description": "a combined payment of these sub-orders"}},
+                            ["appid", "user"])),
+        "get": op("A page of the paid orders, oldest first, with the total", "wechat",
+                  paged("orders", ANY_OBJECT), params=PAGE_PARAMS)},
+    "/__mock__/wechat/orders/{transaction_id}/confirm": {"post": op(
+        "The payer confirms receipt of a shipped order (409 unless order_state is 2)", "wechat", ANY_OBJECT,
+        params=[path_param("transaction_id", "WeChat Pay's id of the order")])},
+    "/__mock__/wechat/links": {"get": op("A page of the links generated, oldest first, with the total", "wechat",
+                                         paged("links", ref("GeneratedLink")), params=PAGE_PARAMS)},
     "/__mock__/users": {
         "get": op("A page of the WeChat users, in creation order, with their openids/unionids and the total",
                   "users", paged("users", ANY_OBJECT), params=PAGE_PARAMS),

@@ -25,12 +25,19 @@ wx.media_use       "all"                  {count, bytes} of the media kept (thei
 wx.push_queue      delivery id            {due_at}: pushes not yet sent, indexed by due time
 wx.deliveries      delivery id            a push and its outcome (tries, status)
 wx.sequences       "deliveries", ...      counters of the ids above
+wx.links           the link               URL Link, URL Scheme or Short Link: {kind, appid,
+                                          path, query, env_version, create_time, expire_time, opens}
+wx.user_keys       appid:openid           {keys: [the 3 newest encryption keys, newest first]}
+wx.orders          transaction_id         a paid order and its shipping (shipping.py)
+wx.combined_orders transaction_id         a combined payment: its payer and sub_orders' ids
+wx.order_keys      mchid:out_trade_no     {transaction_id}: the merchant's key of an order or payment
+wx.shipping        appid                  {msg_jump_path}: the app's shipping settings
 =================  =====================  ==================================================
 
 A push due is taken from the queue and marked as being sent in one ``update_many``, so of the
 processes sharing a store exactly one sends it.
 
-A user and the openid entries that point at it (and, when it goes, its sessions), and an app and
+A user and the openid entries that point at it (and, when it goes, its sessions and keys), and an app and
 the openids of every user in it, are written in one atomic step (``update_many``, ``put_many``),
 so no crash leaves one without the other.
 
@@ -53,8 +60,11 @@ TOKENS, APP_TOKENS, QUOTA, MESSAGES = "wx.tokens", "wx.app_tokens", "wx.quota", 
 TEMPLATES, SUBSCRIPTIONS = "wx.templates", "wx.subscriptions"
 CUSTOM, CS_WINDOWS, MEDIA, MEDIA_USE = "wx.custom", "wx.cs_windows", "wx.media", "wx.media_use"
 PUSH_QUEUE, DELIVERIES, SEQUENCES = "wx.push_queue", "wx.deliveries", "wx.sequences"
+LINKS, USER_KEYS = "wx.links", "wx.user_keys"
+ORDERS, COMBINED_ORDERS, ORDER_KEYS, SHIPPING = "wx.orders", "wx.combined_orders", "wx.order_keys", "wx.shipping"
 NAMESPACES = (APPS, USERS, OPENIDS, CODES, PHONE_CODES, SESSIONS, TOKENS, APP_TOKENS, QUOTA, MESSAGES,
-              TEMPLATES, SUBSCRIPTIONS, CUSTOM, CS_WINDOWS, MEDIA, MEDIA_USE, PUSH_QUEUE, DELIVERIES, SEQUENCES)
+              TEMPLATES, SUBSCRIPTIONS, CUSTOM, CS_WINDOWS, MEDIA, MEDIA_USE, PUSH_QUEUE, DELIVERIES, SEQUENCES,
+              LINKS, USER_KEYS, ORDERS, COMBINED_ORDERS, ORDER_KEYS, SHIPPING)
 
 Record = Dict[str, Any]
 Change = Callable[[Optional[Record]], Tuple[Any, Any]]
@@ -163,9 +173,11 @@ class WeChatRepository:
         return self.store.update(USERS, alias, merge)
 
     def remove_user(self, alias: str, openids: List[Tuple[str, str]]) -> None:
-        """The user, its openid entries and its sessions (``(appid, openid)`` pairs), at once."""
+        """The user, its openid entries, its sessions and encryption keys (``(appid, openid)``
+        pairs), at once."""
         keys = ([(USERS, alias)] + [(OPENIDS, openid) for _, openid in openids]
-                + [(SESSIONS, _session_key(appid, openid)) for appid, openid in openids])
+                + [(SESSIONS, _session_key(appid, openid)) for appid, openid in openids]
+                + [(USER_KEYS, _session_key(appid, openid)) for appid, openid in openids])
         self.store.update_many(keys, lambda current: ([None] * len(keys), None))
 
     # --- login codes, phone codes and sessions ----------------------------------------------
@@ -282,6 +294,33 @@ class WeChatRepository:
             self.store.delete(QUOTA, f"{counter}:{period - 1}")
         return calls
 
+    def count_calls_within(self, limits: List[Tuple[str, int, int]]) -> Optional[int]:
+        """One more call against each ``(counter, period, limit)``, all at once, if every one stays
+        within its limit (None); otherwise nothing is counted and the answer is the index of the
+        first that is full."""
+        keys = [(QUOTA, f"{counter}:{period}") for counter, period, _ in limits]
+
+        def spend(current):
+            for index, (calls, (_, _, limit)) in enumerate(zip(current, limits)):
+                if (calls or 0) >= limit:
+                    return [UNCHANGED] * len(keys), index
+            return [(calls or 0) + 1 for calls in current], None
+        full = self.store.update_many(keys, spend)
+        if full is None:  # a period's first call drops the last period's count, as count_call does
+            for counter, period, _ in limits:
+                if self.calls(counter, period) == 1:
+                    self.store.delete(QUOTA, f"{counter}:{period - 1}")
+        return full
+
+    def calls(self, counter: str, period: int) -> int:
+        """Calls counted against ``counter`` in this period so far."""
+        return self.store.get(QUOTA, f"{counter}:{period}") or 0
+
+    def reset_calls(self, counters: List[str], period: int) -> None:
+        """These counters of this period back to zero, at once."""
+        keys = [(QUOTA, f"{counter}:{period}") for counter in counters]
+        self.store.update_many(keys, lambda current: ([None] * len(keys), None))
+
     # --- subscribe templates, consents and messages -----------------------------------------
     def templates(self, appid: str) -> Dict[str, Record]:
         return self.store.get(TEMPLATES, appid) or {}
@@ -393,3 +432,65 @@ class WeChatRepository:
 
     def deliveries_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
         return self.store.count(DELIVERIES), [record for _, record in self.store.page(DELIVERIES, offset, limit)]
+
+    # --- links into the mini program ------------------------------------------------------------
+    def link(self, link: Any) -> Optional[Record]:
+        return _get(self.store, LINKS, link)
+
+    def put_link(self, link: str, record: Record) -> None:
+        self.store.put(LINKS, link, record)
+
+    def update_link(self, link: str, change: Change) -> Any:
+        return self.store.update(LINKS, link, change)
+
+    def links_page(self, offset: int, limit: int) -> Tuple[int, List[Tuple[str, Record]]]:
+        return self.store.count(LINKS), self.store.page(LINKS, offset, limit)
+
+    # --- users' encryption keys -----------------------------------------------------------------
+    def update_user_keys(self, appid: str, openid: str, change: Change) -> Any:
+        return self.store.update(USER_KEYS, _session_key(appid, openid), change)
+
+    # --- paid orders and their shipping -----------------------------------------------------------
+    def add_orders(self, orders: List[Record], combined: Optional[Record] = None) -> bool:
+        """Orders (and the combined payment they belong to) with their merchant keys, at once;
+        False (nothing written) when any id or merchant key is taken."""
+        entries = [(ORDERS, order) for order in orders] + ([(COMBINED_ORDERS, combined)] if combined else [])
+        keys = [(namespace, order["transaction_id"]) for namespace, order in entries] + [
+            (ORDER_KEYS, f"{order['merchant_id']}:{order['merchant_trade_no']}") for _, order in entries]
+        ids = [order["transaction_id"] for _, order in entries]
+        values = [order for _, order in entries] + [{"transaction_id": order["transaction_id"]} for _, order in entries]
+
+        def add(current):
+            taken = any(value is not None for value in current) or len(set(ids)) != len(ids) \
+                or len(set(keys)) != len(keys)
+            return ([UNCHANGED] * len(keys), False) if taken else (values, True)
+        return self.store.update_many(keys, add)
+
+    def combined_order(self, transaction_id: Any) -> Optional[Record]:
+        return _get(self.store, COMBINED_ORDERS, transaction_id)
+
+    def update_orders(self, transaction_ids: List[str],
+                      change: Callable[[List[Optional[Record]]], Tuple[Any, Any]]) -> Any:
+        """Several orders changed in one atomic step: ``change(orders)`` → (new values, result)."""
+        return self.store.update_many([(ORDERS, transaction_id) for transaction_id in transaction_ids], change)
+
+    def order(self, transaction_id: Any) -> Optional[Record]:
+        return _get(self.store, ORDERS, transaction_id)
+
+    def order_by_merchant(self, merchant_id: str, trade_no: str) -> Optional[str]:
+        """The transaction id of a merchant's order number (an order's or a combined payment's), or None."""
+        found = _get(self.store, ORDER_KEYS, f"{merchant_id}:{trade_no}")
+        return found["transaction_id"] if found else None
+
+    def update_order(self, transaction_id: str, change: Change) -> Any:
+        return self.store.update(ORDERS, transaction_id, change)
+
+    def app_orders(self, appid: str) -> List[Record]:
+        """An app's orders, oldest first (a scan: orders are made one by one through the control plane)."""
+        return [order for order in self.store.values(ORDERS) if order["appid"] == appid]
+
+    def orders_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
+        return self.store.count(ORDERS), [order for _, order in self.store.page(ORDERS, offset, limit)]
+
+    def put_shipping_settings(self, appid: str, settings: Record) -> None:
+        self.store.put(SHIPPING, appid, settings)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 
 from ..http import INVALID_JSON, NO_BODY, query_and_json_fields, request_json
 from ..runtime import current
-from . import views
+from . import servers, views
 from .errors import WeChatError
 from .repo import Record
 from .service import WeChatService
@@ -203,6 +203,124 @@ def media_check_async():
     return views.ok(trace_id=trace_id)
 
 
+# --- links into the mini program, operations (links.py, quotas.py) ---------------------------------
+def generate_urllink():
+    app = token_app()
+    return views.ok(url_link=wechat().links.url_link(app, json_object()))
+
+
+def generate_scheme():
+    app = token_app()
+    return views.ok(openlink=wechat().links.scheme(app, json_object()))
+
+
+def generate_short_link():
+    app = token_app()
+    body = json_object()
+    return views.ok(link=wechat().links.short_link(app, body.get("page_url"), body.get("page_title"),
+                                                   body.get("is_permanent")))
+
+
+def query_urllink():
+    app = token_app()
+    body = json_object()
+    return views.link_query("url_link_info", *wechat().links.query(app, "urllink", body.get("url_link"),
+                                                                    body.get("query_type")))
+
+
+def query_scheme():
+    app = token_app()
+    body = json_object()
+    return views.link_query("scheme_info", *wechat().links.query(app, "scheme", body.get("scheme"),
+                                                                  body.get("query_type")))
+
+
+def get_callback_ip():
+    token_app()
+    return {"ip_list": list(servers.CALLBACK_IPS)}
+
+
+def get_api_domain_ip():
+    token_app()
+    return {"ip_list": list(servers.API_DOMAIN_IPS)}
+
+
+def get_api_quota():
+    app = token_app()
+    return views.ok(quota=views.quota(wechat().quotas.quota(app, json_object().get("cgi_path"))))
+
+
+def clear_quota():
+    app = token_app()
+    wechat().quotas.clear(app, json_object().get("appid"))
+    return views.ok()
+
+
+def clear_quota_by_secret():
+    fields = query_and_json_fields()
+    app = wechat().login.authenticate(fields.get("appid"), fields.get("appsecret"))
+    wechat().quotas.clear(app, app["appid"])
+    return views.ok()
+
+
+def get_user_risk_rank():
+    app = token_app()
+    return views.risk_rank(wechat().risk.rank(app, json_object()))
+
+
+def get_user_encrypt_key():
+    fields = query_and_json_fields()
+    app = token_app()
+    return views.user_keys(wechat().user_keys.server_keys(app, fields.get("openid"), fields.get("signature"),
+                                                          fields.get("sig_method")))
+
+
+# --- shipping information of paid orders (shipping.py) -------------------------------------------
+def upload_shipping_info():
+    app = token_app()
+    wechat().shipping.upload(app, json_object())
+    return views.ok()
+
+
+def upload_combined_shipping_info():
+    app = token_app()
+    wechat().shipping.upload_combined(app, json_object())
+    return views.ok()
+
+
+def get_order():
+    app = token_app()
+    return views.ok(order=views.order(wechat().shipping.order(app, json_object())))
+
+
+def get_order_list():
+    app = token_app()
+    orders, last_index, has_more = wechat().shipping.orders(app, json_object())
+    return views.ok(last_index=last_index, has_more=has_more, order_list=[views.order(order) for order in orders])
+
+
+def notify_confirm_receive():
+    app = token_app()
+    wechat().shipping.remind_receipt(app, json_object())
+    return views.ok()
+
+
+def set_msg_jump_path():
+    app = token_app()
+    wechat().shipping.set_jump_path(app, json_object().get("path"))
+    return views.ok()
+
+
+def is_trade_managed():
+    app = token_app()
+    return views.ok(is_trade_managed=wechat().shipping.trade_managed(app, json_object().get("appid"))[0])
+
+
+def is_trade_management_confirmation_completed():
+    app = token_app()
+    return views.ok(completed=wechat().shipping.trade_managed(app, json_object().get("appid"))[1])
+
+
 #: path → (allowed methods, handler)
 ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/sns/jscode2session": (("GET", "POST"), jscode2session),
@@ -229,6 +347,28 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
     "/cgi-bin/media/upload": (("POST",), media_upload),
     "/cgi-bin/media/get": (("GET",), media_get),
     "/wxa/media_check_async": (("POST",), media_check_async),
+    # links into the mini program, operations
+    "/wxa/generate_urllink": (("POST",), generate_urllink),
+    "/wxa/generatescheme": (("POST",), generate_scheme),
+    "/wxa/genwxashortlink": (("POST",), generate_short_link),
+    "/wxa/query_urllink": (("POST",), query_urllink),
+    "/wxa/queryscheme": (("POST",), query_scheme),
+    "/cgi-bin/getcallbackip": (("GET",), get_callback_ip),
+    "/cgi-bin/get_api_domain_ip": (("GET",), get_api_domain_ip),
+    "/cgi-bin/openapi/quota/get": (("POST",), get_api_quota),
+    "/cgi-bin/clear_quota": (("POST",), clear_quota),
+    "/cgi-bin/clear_quota/v2": (("POST",), clear_quota_by_secret),
+    "/wxa/getuserriskrank": (("POST",), get_user_risk_rank),
+    "/wxa/business/getuserencryptkey": (("GET", "POST"), get_user_encrypt_key),
+    "/wxa/sec/order/upload_shipping_info": (("POST",), upload_shipping_info),
+    "/wxa/sec/order/upload_combined_shipping_info": (("POST",), upload_combined_shipping_info),
+    "/wxa/sec/order/get_order": (("POST",), get_order),
+    "/wxa/sec/order/get_order_list": (("POST",), get_order_list),
+    "/wxa/sec/order/notify_confirm_receive": (("POST",), notify_confirm_receive),
+    "/wxa/sec/order/set_msg_jump_path": (("POST",), set_msg_jump_path),
+    "/wxa/sec/order/is_trade_managed": (("POST",), is_trade_managed),
+    "/wxa/sec/order/is_trade_management_confirmation_completed": (("POST",),
+                                                                  is_trade_management_confirmation_completed),
 }
 
 

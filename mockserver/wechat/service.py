@@ -19,11 +19,16 @@ if TYPE_CHECKING:
     from .content import Content
     from .customer_service import CustomerService
     from .delivery import Deliveries
+    from .links import Links
     from .media import TempMedia
     from .media_check import MediaCheck
     from .messages import Messages
+    from .quotas import Quotas
+    from .risk import Risk
+    from .shipping import Shipping
     from .subscribe_templates import SubscribeTemplates
     from .subscriptions import ConsentChange, Subscriptions
+    from .user_keys import UserKeys
     from .wxacodes import WxaCodes
 
 
@@ -128,6 +133,36 @@ class WeChatService:
         build = wire.subscribe_change if withdrawn else wire.subscribe_popup
         message = build(wire.original_id(self.random.derive, app["appid"]), openid, self.clock.now_int(), choices)
         return self.push.push(app, message, user=user["alias"])
+
+    @cached_property
+    def quotas(self) -> "Quotas":
+        from .quotas import Quotas
+
+        return Quotas(self.repo, self.clock)
+
+    @cached_property
+    def links(self) -> "Links":
+        from .links import Links
+
+        return Links(self.repo, self.directory, self.quotas, self.clock, self.random)
+
+    @cached_property
+    def risk(self) -> "Risk":
+        from .risk import Risk
+
+        return Risk(self.directory, self.random)
+
+    @cached_property
+    def user_keys(self) -> "UserKeys":
+        from .user_keys import UserKeys
+
+        return UserKeys(self.repo, self.directory, self.login, self.clock, self.random)
+
+    @cached_property
+    def shipping(self) -> "Shipping":
+        from .shipping import Shipping
+
+        return Shipping(self.repo, self.directory, self.clock, self.random)
 
     def initial_state(self, section: Any, where: str) -> State:
         return self.directory.identities.initial_state(section, where)

@@ -6,7 +6,7 @@ and some texts depending on the path family (``errmsg_of``).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from flask import Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
@@ -19,8 +19,12 @@ from .tokens import AccessToken
 
 if TYPE_CHECKING:  # only types here; these modules load with their first use
     from .content import Verdict
+    from .links import LinkInfo, Opened
     from .media import Download, Uploaded
+    from .quotas import Quota
+    from .risk import RiskRank
     from .subscriptions import ConsentChange
+    from .user_keys import UserKey
 
 JSON_TYPE = "application/json; encoding=utf-8"
 MALFORMED_BODY = b'{"errcode":0,"errmsg":"ok","'
@@ -84,6 +88,12 @@ def render_http_error(exc: HTTPException) -> Response:
     return render_error(WeChatError(-1))
 
 
+def render_not_emulated(exc: HTTPException) -> Response:
+    """A path WeChat has no API at (or one the mock lacks): the real service's ``40066 invalid url``
+    ("check that the API's URL is the one documented"), HTTP 200 like every WeChat answer."""
+    return render_error(WeChatError(40066))
+
+
 def render_internal_error(exc: Exception) -> Response:
     return render_error(WeChatError(-1))
 
@@ -118,7 +128,56 @@ def security_verdict(value: Verdict) -> Dict[str, Any]:
     return ok(detail=value.detail, trace_id=value.trace_id, result={"suggest": value.suggest, "label": value.label})
 
 
+def link_query(name: str, info: Optional[LinkInfo], remain_visit_quota: Optional[int]) -> Dict[str, Any]:
+    """``query_urllink`` (``url_link_info``) and ``queryscheme`` (``scheme_info``): the link, or
+    (``query_type`` 1) the opens left today."""
+    if info is None:
+        return ok(quota_info={"remain_visit_quota": remain_visit_quota})
+    return ok(**{name: info._asdict()})
+
+
+def quota(value: Quota) -> Dict[str, Any]:
+    return value._asdict()
+
+
+def order(value: Dict[str, Any]) -> Dict[str, Any]:
+    """A paid order as ``get_order``/``get_order_list`` answer it (``shipping`` once uploaded)."""
+    answer = {key: value[key] for key in ("transaction_id", "merchant_id", "sub_merchant_id", "merchant_trade_no",
+                                          "description", "paid_amount", "openid", "trade_create_time",
+                                          "pay_time", "order_state", "in_complaint")}
+    shipping = value["shipping"]
+    if shipping is not None:
+        answer["shipping"] = {
+            "delivery_mode": shipping["delivery_mode"], "logistics_type": shipping["logistics_type"],
+            "finish_shipping": shipping["finished"], "goods_desc": shipping["packages"][0]["goods_desc"],
+            "finish_shipping_count": len(shipping["packages"]) if shipping["finished"] else 0,
+            "shipping_list": shipping["packages"]}
+    return answer
+
+
+def risk_rank(value: RiskRank) -> Dict[str, Any]:
+    """``getuserriskrank``'s answer: its success errmsg is its own."""
+    return {"errcode": 0, "errmsg": "getuserriskrank succ", **value._asdict()}
+
+
+def user_keys(keys: List[Tuple[UserKey, int]]) -> Dict[str, Any]:
+    """``getuserencryptkey``: ``key_info_list``, newest first, in WeChat's field order."""
+    return ok(key_info_list=[{"encrypt_key": key.encrypt_key, "version": key.version, "expire_in": expire_in,
+                              "iv": key.iv, "create_time": key.create_time} for key, expire_in in keys])
+
+
 # --- what the mini program receives (the control plane's answers) ------------------------------
+def latest_user_key(value: UserKey, expire_time: int) -> Dict[str, Any]:
+    """What ``UserCryptoManager.getLatestUserKey`` resolves (``expireTime``: when the key expires)."""
+    return {"encryptKey": value.encrypt_key, "iv": value.iv, "version": value.version, "expireTime": expire_time,
+            "errMsg": "getLatestUserKey:ok"}
+
+
+def opened_link(value: Opened) -> Dict[str, Any]:
+    """What the mini program starts with when a user opens a link (``App.onLaunch``'s options)."""
+    return value._asdict()
+
+
 def minted_code(value: MintedCode) -> Dict[str, Any]:
     return {"code": value.code, "errMsg": "login:ok", "openid": value.openid}
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from mockserver import Config, create_app
 from mockserver.wechat.routes import PREFIXES as WECHAT_PREFIXES
+from mockserver.wechat.routes import ROUTES as WECHAT_ROUTES
 from support import rid_ending
 from support.processes import state_url
 
@@ -214,3 +215,49 @@ def test_no_multipart_upload_or_form_breaks_the_wechat_routes(start, rest, field
     assert payload["errcode"] not in (40001, 41001), payload  # past the token, to the route's own checks
     if payload["errcode"] != 0:
         assert rid_ending(path).search(payload["errmsg"]) and state(RT) == before, payload
+
+
+
+# The WeChat APIs that take an access token, called with a valid one (minted after each reset), so
+# that generated bodies reach their own rules: links, quotas, shipping, keys, risk ranks, ...
+# Each route gets its own examples, in the method it allows (POST where it allows both).
+TOKEN_ROUTES = [(path, "POST" if "POST" in methods else "GET") for path, (methods, _) in WECHAT_ROUTES.items()
+                if path not in ("/sns/jscode2session", "/cgi-bin/token", "/cgi-bin/stable_token",
+                                "/cgi-bin/clear_quota/v2")]
+WECHAT_FIELDS = ["path", "query", "env_version", "expire_type", "expire_time", "expire_interval", "jump_wxa",
+                 "cloud_base", "is_expire", "url_link", "scheme", "query_type", "page_url", "page_title",
+                 "is_permanent", "cgi_path", "appid", "openid", "scene", "client_ip", "mobile_no", "is_test",
+                 "signature", "sig_method", "order_key", "order_number_type", "transaction_id", "mchid",
+                 "out_trade_no", "merchant_id", "merchant_trade_no", "logistics_type", "delivery_mode",
+                 "is_all_delivered", "shipping_list", "tracking_no", "express_company", "item_desc",
+                 "upload_time", "payer", "pay_time_range", "begin_time", "end_time", "order_state",
+                 "last_index", "page_size", "received_time", "content", "version", "touser", "template_id",
+                 "data", "width", "code"]
+WECHAT_VALUES = st.sampled_from([
+    KNOWN_APP["appid"], "pages/index/index", "/pages/index/index", "release", "trial", "develop", "a=1&b=2",
+    "https://wxaurl.cn/AbCdEfGhIjK", "weixin://dl/business/?t=AbCdEfGhIjK", "/cgi-bin/token",
+    "/wxa/generate_urllink", "/sns/jscode2session", "2026-12-01T10:00:00+08:00", "hmac_sha256", "203.0.113.1",
+    "SF", "4200000000000000000000000000", "o" + "x" * 27])
+WECHAT_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-3, max_value=2 ** 33) | VALUES | WECHAT_VALUES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(WECHAT_FIELDS), inner, max_size=5),
+    max_leaves=12,
+)
+
+
+@pytest.mark.parametrize("path, method", TOKEN_ROUTES, ids=[path for path, _ in TOKEN_ROUTES])
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=bool(os.environ.get("CI")))
+@given(body=st.dictionaries(st.sampled_from(WECHAT_FIELDS), WECHAT_JSON, max_size=7))
+def test_no_body_breaks_a_wechat_api_called_with_a_valid_token(backend, path, method, body):
+    rt = backend.extensions["mockserver"]
+    rt.reset()
+    client = backend.test_client()
+    token = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": KNOWN_APP["appid"],
+                                                        "secret": KNOWN_APP["secret"]}).get_json()["access_token"]
+    before = state(rt)
+    response = client.open(path, method=method, query_string={"access_token": token}, json=body)
+    assert response.status_code < 500, (method, path, response.get_data()[:300])
+    if rejected(response):
+        assert_own_error_format(path, response)
+        assert state(rt) == before, (method, path, body, response.get_data()[:300])
