@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from .config import Config
 from .control.faults import KEY as FAULTS_KEY, FaultRules
 from .control.journal import Bounds, Journal
+from .control.stubs import KEY as STUBS_KEY, StubRules
 from .core.backends import create_store
 from .core.clock import STATE_KEY as CLOCK_KEY, Clock
 from .core.fixtures import load_fixture
@@ -56,6 +57,7 @@ class Runtime:
             where = f"{self.fixture_source}: {service.name}"
             self.initial_state.update(service.initial_state(domain, fixture[service.name], where, self.initial_state))
         self.faults = FaultRules(self.store, self.clock, self.random, services, self.services)
+        self.stubs = StubRules(self.store, self.clock, self.random, services, self.services)
         self.journal = Journal(self.store, config.journal_size,
                                Bounds(config.journal_max_bytes, config.journal_max_fields))
         #: False when a persisted store was resumed instead of loaded with the fixture.
@@ -79,16 +81,19 @@ class Runtime:
         self.store.put(META, LOST_STATE, {"noticed_at": time.time(), "why": why, "action": "reloaded the fixture"})
         log.warning("%s: reloaded the fixture (%s)", why, self.fixture_source)
     def begin_emulated_request(self) -> None:
-        """What every request to an emulated API reads first — the fault rules and, on a shared
-        store, the clock — in one store read (one round trip on Redis); ``end_request`` forgets it."""
+        """What every request to an emulated API reads first — the fault rules, the stubs and, on a
+        shared store, the clock — in one store read (one round trip on Redis); ``end_request``
+        forgets it."""
         shared = self.store.shared
-        values = self.store.get_many([FAULTS_KEY] + ([(META, CLOCK_KEY)] if shared else []))
+        values = self.store.get_many([FAULTS_KEY, STUBS_KEY] + ([(META, CLOCK_KEY)] if shared else []))
         self.faults.begin_request(values[0])
+        self.stubs.begin_request(values[1])
         if shared:
-            self.clock.pin(values[1])
+            self.clock.pin(values[2])
 
     def end_request(self) -> None:
         self.faults.end_request()
+        self.stubs.end_request()
 
     def reset(self) -> None:
         """Back to the fixture state: stored data, clock and random source."""

@@ -12,6 +12,7 @@ from . import control, views
 from .errors import AuthingError
 from .routes import connections, graphql, oidc, v2, v3
 from .service import AuthingService
+from .stubs import STUBS
 
 
 def caller(service: AuthingService, view: RequestView) -> CallerFacts:
@@ -58,4 +59,5 @@ SERVICE = EmulatedService(
     openapi=openapi_part,
     describe_apps=control.apps,
     dashboard=control.dashboard,
+    stubs=STUBS,
 )

@@ -61,6 +61,7 @@ def query(name: str, description: str, schema: Dict[str, Any] = STRING) -> Dict[
 
 
 RULE_ID = path_param("rule_id", "fault rule id, e.g. f1")
+STUB_ID = path_param("rule_id", "stub id, e.g. s1")
 #: ``?offset=&limit=`` of every listing (control/parsing.py: page_query).
 PAGE_PARAMS = [query("offset", "entries to skip (default 0)", INTEGER),
                query("limit", "entries to answer, 1 to 1000 (default 100)", INTEGER)]
@@ -77,14 +78,34 @@ FAULT_RULE_FIELDS = {
                  additionalProperties=False),
     "drop": {"type": "boolean", "description": "send headers, then close the connection without the body"},
     "malformed": {"type": "boolean", "description": "HTTP 200 with a truncated JSON body"},
-    "latency_ms": {"type": "number", "description": "delay before answering (alone: answer normally after it)"},
+    "latency_ms": ref("Latency"),
     "times": {"type": "integer", "minimum": 1, "description": "fire at most this many times"},
     "probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
                     "description": "chance of firing, drawn from the seeded random source"},
 }
+#: What a stub shares with a fault rule, and its answer (control/stubs.py).
+STUB_FIELDS = {
+    **{name: FAULT_RULE_FIELDS[name] for name in ("endpoint", "match", "latency_ms", "times", "probability")},
+    "status": {"type": "integer", "minimum": 200, "maximum": 599, "description": "HTTP status (default 200)"},
+    "headers": obj(additionalProperties=STRING, description="headers of the answer (Content-Type: the service's)"),
+    "body": {"description": "the JSON answer; strings may hold {{appid}}, {{user}}, {{code}} and the "
+                            "service's placeholders (WeChat: {{openid}}, {{unionid}})"},
+    "body_base64": {"type": "string", "format": "byte", "description": "the answer's bytes (an image route)"},
+}
 
 SCHEMAS = {
     "Error": obj({"error": STRING}, ["error"]),
+    "Latency": {"description": "milliseconds to wait before answering, drawn per firing from the seeded "
+                               "random source (alone, a fault rule then answers normally)", "oneOf": [
+        {"type": "number", "minimum": 0, "maximum": 120000},
+        obj({"min": NUMBER, "max": NUMBER}, ["min", "max"], additionalProperties=False,
+            description="uniform"),
+        obj({"median": NUMBER, "p99": NUMBER, "max": NUMBER}, ["median", "p99", "max"], additionalProperties=False,
+            description="log-normal with that median and 99th percentile, capped at max")]},
+    "StubIn": obj(STUB_FIELDS, ["endpoint"], additionalProperties=False),
+    "Stub": obj({"id": STRING, **STUB_FIELDS, "service": STRING, "headers": obj(additionalProperties=STRING),
+                 "hits": INTEGER, "active": BOOLEAN, "created_at": NUMBER},
+                ["id", "endpoint", "status", "headers", "hits", "active"]),
     "Clock": obj({"now": NUMBER, "offset": NUMBER, "frozen": BOOLEAN}, ["now", "offset", "frozen"]),
     "JournalEntry": obj({
         "id": INTEGER, "time": {"type": "number", "description": "epoch seconds on the mock clock"},
@@ -94,6 +115,7 @@ SCHEMAS = {
                                        "description": "WeChat errcode or Authing code; 0 on success"},
         "latency_ms": NUMBER, "appid": {"type": "string", "nullable": True},
         "user": {"type": "string", "nullable": True}, "fault": {"type": "string", "nullable": True},
+        "stub": {"type": "string", "nullable": True, "description": "the stub that answered"},
         "response": {"description": "the answer, secrets masked"},
         "truncated": {"type": "object", "nullable": True, "additionalProperties": INTEGER,
                       "description": "the parts cut to --journal-max-bytes/--journal-max-fields, "
@@ -134,6 +156,14 @@ PATHS: Dict[str, Dict[str, Any]] = {
     },
     "/__mock__/faults/{rule_id}": {"delete": op("Remove one fault rule", "faults", obj({"deleted": STRING}),
                                                 params=[RULE_ID])},
+    "/__mock__/stubs": {
+        "get": op("Stubs with hit counts", "stubs", obj({"stubs": {"type": "array", "items": ref("Stub")}})),
+        "post": op("Add a stub: matching requests get the given answer instead of the route's", "stubs",
+                   ref("Stub"), body=ref("StubIn"), status="201"),
+        "delete": op("Remove every stub", "stubs", obj({"deleted": INTEGER})),
+    },
+    "/__mock__/stubs/{rule_id}": {"delete": op("Remove one stub", "stubs", obj({"deleted": STRING}),
+                                               params=[STUB_ID])},
     "/__mock__/apps": {"get": op("The apps of every service: WeChat apps, Authing user pools, apps and connections",
                                  "apps")},
     "/__mock__/requests": {
@@ -164,7 +194,7 @@ def spec(services: Sequence[EmulatedService]) -> Dict[str, Any]:
         "FaultRule": obj({"id": STRING, "endpoint": STRING,
                           "service": {"type": "string", "enum": [service.name for service in services]},
                           "match": ANY_OBJECT, "action": {"type": "string", "enum": actions},
-                          **fault_fields, "latency_ms": NUMBER,
+                          **fault_fields, "latency_ms": ref("Latency"),
                           "times": {"type": "integer", "nullable": True},
                           "probability": {"type": "number", "nullable": True},
                           "hits": INTEGER, "active": BOOLEAN, "created_at": NUMBER},

@@ -1,4 +1,4 @@
-"""The control plane's own routes (health, reset, apps, clock, faults, journal, this description).
+"""The control plane's own routes (health, reset, apps, clock, faults, stubs, journal, state, this description).
 
 JSON in, JSON out; errors are 4xx ``{"error": "..."}``. Each service adds its routes under
 ``/__mock__/`` through its own control blueprints; this module knows none of them.
@@ -108,6 +108,27 @@ def clear_faults():
 @blueprint.delete("/faults/<rule_id>")
 def delete_fault(rule_id: str):
     current().faults.delete(rule_id)
+    return {"deleted": rule_id}
+
+
+@blueprint.get("/stubs")
+def list_stubs():
+    return {"stubs": current().stubs.list()}
+
+
+@blueprint.post("/stubs")
+def add_stub():
+    return current().stubs.add(body(), current_app.url_map), 201
+
+
+@blueprint.delete("/stubs")
+def clear_stubs():
+    return {"deleted": current().stubs.clear()}
+
+
+@blueprint.delete("/stubs/<rule_id>")
+def delete_stub(rule_id: str):
+    current().stubs.delete(rule_id)
     return {"deleted": rule_id}
 
 

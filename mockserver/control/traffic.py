@@ -1,6 +1,7 @@
 """Hooks around every request to the emulated APIs: fault rules are applied before the route
 runs, and the exchange is written to the journal after it. Control-plane requests pass untouched.
 
+A matching stub (``stubs.py``) answers a chosen success instead of the route in the same way.
 Routes never know about either: a fault answers instead of the route (so it changes no state), in
 the wire format of the service that owns the route, by raising that service's own error. Which
 service that is, who is calling and how its answers carry error codes: each registered service
@@ -19,6 +20,7 @@ from ..core.store import StoreUnavailable
 from ..emulation import CallerFacts, EmulatedService, RequestView
 from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
 from ..runtime import Runtime, current
+from . import latency
 from .journal import SKIPPED_HEADERS, EntryParts, answered_ok, grouped
 
 CONTROL_PREFIX = "/__mock__"
@@ -55,10 +57,14 @@ def before_request() -> Optional[Response]:
         return None
     rule = rt.faults.fire(req.endpoint, req.url_rule.rule, facts)
     if rule is None:
-        return None
+        stub = rt.stubs.fire(req.endpoint, req.url_rule.rule, facts)
+        if stub is None:
+            return None
+        ctx.mock_stub = stub
+        wait(stub, rt)
+        return rt.stubs.answer(stub, service, rt.services[service.name], facts)
     ctx.mock_fault = rule
-    if rule["latency_ms"]:
-        time.sleep(rule["latency_ms"] / 1000)
+    wait(rule, rt)
     action = rule["action"]
     if action == service.fault_error.name:
         raise service.fault_error.error(rule)
@@ -71,6 +77,12 @@ def before_request() -> Optional[Response]:
         response.headers["Content-Length"] = str(DROPPED_LENGTH)
         return response
     return None  # latency alone: the route answers as usual
+
+
+def wait(rule: Dict[str, Any], rt: Runtime) -> None:
+    """A fault's or stub's latency, drawn from the seeded random source."""
+    if rule["latency_ms"]:
+        time.sleep(latency.draw(rule["latency_ms"], rt.random) / 1000)
 
 
 def after_request(response: Response) -> Response:
@@ -102,6 +114,7 @@ def after_request(response: Response) -> Response:
         "appid": parts.part("appid", facts.appid),
         "user": parts.part("user", facts.user),
         "fault": fault and fault["id"],
+        "stub": ctx.get("mock_stub", {}).get("id"),
         "response": answer,
         "truncated": parts.truncated or None,
     }

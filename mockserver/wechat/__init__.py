@@ -11,6 +11,7 @@ from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, R
 from . import control, routes, views
 from .errors import ERRMSG, WeChatError
 from .service import WeChatService
+from .stubs import STUBS
 
 
 def caller(wechat: WeChatService, view: RequestView) -> CallerFacts:
@@ -73,4 +74,5 @@ SERVICE = EmulatedService(
     describe_apps=lambda wechat: wechat.apps(),
     resolve_user=lambda wechat, ref: wechat.user(ref)["alias"],
     dashboard=control.dashboard,
+    stubs=STUBS,
 )
