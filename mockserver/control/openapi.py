@@ -102,6 +102,13 @@ SCHEMAS = {
             description="uniform"),
         obj({"median": NUMBER, "p99": NUMBER, "max": NUMBER}, ["median", "p99", "max"], additionalProperties=False,
             description="log-normal with that median and 99th percentile, capped at max")]},
+    "Snapshot": obj({"format": INTEGER, "description": STRING, "state": obj({
+        "clock": obj({"now": NUMBER}, ["now"]),
+        "random": {"type": "array", "items": INTEGER, "minItems": 625, "maxItems": 625},
+        "entries": obj(additionalProperties=obj(additionalProperties=True),
+                       description="namespace → key → value, as the store holds them"),
+        "checksum": {"type": "string", "description": "sha256 of the entries: an edited snapshot is refused"}},
+        ["clock", "random", "entries", "checksum"])}, ["state"]),
     "StubIn": obj(STUB_FIELDS, ["endpoint"], additionalProperties=False),
     "Stub": obj({"id": STRING, **STUB_FIELDS, "service": STRING, "headers": obj(additionalProperties=STRING),
                  "hits": INTEGER, "active": BOOLEAN, "created_at": NUMBER},
@@ -164,6 +171,14 @@ PATHS: Dict[str, Dict[str, Any]] = {
     },
     "/__mock__/stubs/{rule_id}": {"delete": op("Remove one stub", "stubs", obj({"deleted": STRING}),
                                                params=[STUB_ID])},
+    "/__mock__/state": {
+        "get": op("The whole state as a fixture file (a snapshot): every namespace's entries, the clock's time, "
+                  "where the random source stands; not the journal", "state", ref("Snapshot")),
+        "put": op("Load a fixture file — a snapshot or one with the services' sections — as the current state "
+                  "(a reset still goes back to the server's own fixture)", "state", obj({"status": STRING}),
+                  body={"oneOf": [ref("Snapshot"), obj(additionalProperties=True,
+                                                       description="an ordinary fixture (docs/fixtures.md)")]}),
+    },
     "/__mock__/apps": {"get": op("The apps of every service: WeChat apps, Authing user pools, apps and connections",
                                  "apps")},
     "/__mock__/requests": {

@@ -9,9 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import ControlError
+from ..core.fixtures import FixtureError
 from ..core.store import StoreUnavailable
 from ..emulation import WireFormat
 from ..runtime import current
+from . import snapshot
 from .parsing import body
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock__")
@@ -140,6 +142,25 @@ def list_requests():
 @blueprint.delete("/requests")
 def clear_requests():
     return {"deleted": current().journal.clear()}
+
+
+@blueprint.get("/state")
+def export_state():
+    """The whole state as a fixture file (a snapshot), streamed."""
+    rt = current()
+    rows, now, position = rt.store.dump(), rt.clock.now(), rt.random.position()
+    return Response(snapshot.export(rows, now, position, snapshot.describe(now)),
+                    content_type="application/json; charset=utf-8")
+
+
+@blueprint.put("/state")
+def load_state():
+    """A fixture file (a snapshot, or one with the services' sections) as the current state."""
+    try:
+        current().load(body(), "PUT /__mock__/state")
+    except FixtureError as exc:
+        raise ControlError(str(exc)) from None
+    return {"status": "loaded"}
 
 
 @blueprint.get("/openapi.json")
