@@ -112,10 +112,11 @@ class DashboardSection(NamedTuple):
     """A table a service adds to the dashboard (``control/dashboard.py`` renders it).
 
     ``rows(domain, offset, limit)`` gives the total and one page of rows, each a dict with a
-    ``key`` (what row actions act on) and a value per column (a string, or a list of strings shown
-    one per line). ``actions`` are buttons on every row and ``forms`` forms above the table; each
-    ``run`` gets the domain and the posted values (``key`` for a row action) and returns the
-    notice shown (``ControlError`` for the error shown instead).
+    ``key`` (what row actions act on), a value per column (a string, or a list of strings shown
+    one per line) and optionally ``actions``, the names of the row actions it offers (default:
+    all). ``actions`` are buttons on the rows and ``forms`` forms above the table; each ``run``
+    gets the domain and the posted values (``key`` for a row action) and returns the notice shown
+    (``ControlError`` for the error shown instead). Adding a section is declaring one of these.
     """
     id: str                                      # the HTML anchor, unique on the page: "wechat-users"
     title: str
@@ -131,6 +132,8 @@ class DashboardAction(NamedTuple):
     label: str                                   # the button
     run: Callable[[Any, Mapping[str, str]], str]
     fields: Tuple[Tuple[str, str], ...] = ()     # a form's inputs: (name, placeholder)
+    #: A row action's drop-down (posted as ``choice``): ``choices(domain)`` → (value, label) pairs.
+    choices: Optional[Callable[[Any], List[Tuple[str, str]]]] = None
 
 
 class BuildContext(NamedTuple):

@@ -8,7 +8,7 @@ from typing import Any, Dict
 
 from ..core.errors import ControlError
 from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, RequestView, WireFormat
-from . import control, views
+from . import control, dashboard, views
 from .errors import AuthingError
 from .routes import connections, graphql, oidc, v2, v3
 from .service import AuthingService
@@ -60,4 +60,5 @@ SERVICE = EmulatedService(
     describe_apps=control.apps,
     dashboard=control.dashboard,
     stubs=STUBS,
+    dashboard_sections=dashboard.SECTIONS,
 )

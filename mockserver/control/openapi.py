@@ -61,6 +61,9 @@ def query(name: str, description: str, schema: Dict[str, Any] = STRING) -> Dict[
 
 
 RULE_ID = path_param("rule_id", "fault rule id, e.g. f1")
+#: What every dashboard form posts: the server's form token (control/dashboard.py).
+DASHBOARD_FORM = obj({"csrf": {"type": "string", "description": "the token the dashboard page puts in its forms "
+                                                                "(403 without it)"}}, ["csrf"])
 STUB_ID = path_param("rule_id", "stub id, e.g. s1")
 #: ``?offset=&limit=`` of every listing (control/parsing.py: page_query).
 PAGE_PARAMS = [query("offset", "entries to skip (default 0)", INTEGER),
@@ -139,10 +142,32 @@ SCHEMAS = {
 PATHS: Dict[str, Dict[str, Any]] = {
     "/__mock__/": {"get": op("Dashboard (HTML)", "dashboard", {"type": "string"}, content="text/html")},
     "/__mock__/dashboard/clock": {"post": op(
-        "Dashboard form: advance the clock", "dashboard", status="303", form=obj({"seconds": NUMBER}, ["seconds"]))},
+        "Dashboard form: advance the clock", "dashboard", status="303",
+        form=obj({**DASHBOARD_FORM["properties"], "seconds": NUMBER}, ["csrf", "seconds"]))},
     "/__mock__/dashboard/faults/{rule_id}/delete": {"post": op(
-        "Dashboard form: remove a fault rule", "dashboard", status="303", params=[RULE_ID])},
-    "/__mock__/dashboard/requests/clear": {"post": op("Dashboard form: clear the journal", "dashboard", status="303")},
+        "Dashboard form: remove a fault rule", "dashboard", status="303", params=[RULE_ID], form=DASHBOARD_FORM)},
+    "/__mock__/dashboard/requests/clear": {"post": op("Dashboard form: clear the journal", "dashboard", status="303",
+                                                      form=DASHBOARD_FORM)},
+    "/__mock__/dashboard/reset": {"post": op("Dashboard form: reset to the fixture state", "dashboard", status="303",
+                                             form=DASHBOARD_FORM)},
+    "/__mock__/dashboard/faults": {"post": op(
+        "Dashboard form: add a fault rule (the API's fields; match.appid/user/code; values read as JSON where "
+        "they parse)", "dashboard", status="303", form=obj({**DASHBOARD_FORM["properties"], "endpoint": STRING},
+                                                           ["csrf", "endpoint"], additionalProperties=True))},
+    "/__mock__/dashboard/stubs": {"post": op(
+        "Dashboard form: add a stub (the API's fields; body and headers as JSON)", "dashboard", status="303",
+        form=obj({**DASHBOARD_FORM["properties"], "endpoint": STRING, "body": STRING}, ["csrf", "endpoint"],
+                 additionalProperties=True))},
+    "/__mock__/dashboard/stubs/{rule_id}/delete": {"post": op(
+        "Dashboard form: remove a stub", "dashboard", status="303", params=[STUB_ID], form=DASHBOARD_FORM)},
+    "/__mock__/dashboard/{section_id}/{action_name}": {"post": op(
+        "Dashboard form of a service's table (create, block, delete a user, mint a code...)", "dashboard",
+        status="303", form=obj({**DASHBOARD_FORM["properties"], "key": {"type": "string", "description": "the row"},
+                                "choice": STRING}, ["csrf"], additionalProperties=True),
+        params=[path_param("section_id", "the table, e.g. wechat-users"),
+                path_param("action_name", "its action, e.g. block")])},
+    "/__mock__/favicon.svg": {"get": op("The dashboard's icon", "dashboard", {"type": "string"},
+                                        content="image/svg+xml")},
     "/__mock__/openapi.json": {"get": op("This description", "meta")},
     "/__mock__/health": {"get": op(
         "Liveness and the state backend (503 {status: unavailable, backend, error} while it is down)", "meta",

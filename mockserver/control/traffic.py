@@ -35,9 +35,15 @@ def install(app: Flask) -> None:
     app.teardown_request(lambda exc: current().end_request())
 
 
+#: Routes of the mock's own pages outside the control plane (the browser's ``/favicon.ico``).
+OWN_PAGES = "mock_icons"
+
+
 def observed(req: Request) -> bool:
-    """Requests the journal records: everything but the control plane, static files and CORS preflights."""
-    return not req.path.startswith(CONTROL_PREFIX) and req.endpoint != "static" and req.method != "OPTIONS"
+    """Requests the journal records: what clients send the emulated APIs — not the control plane,
+    the requests the mock's own pages cause (the favicon), static files nor CORS preflights."""
+    return (not req.path.startswith(CONTROL_PREFIX) and req.blueprint != OWN_PAGES and req.endpoint != "static"
+            and req.method != "OPTIONS")
 
 
 def before_request() -> Optional[Response]:

@@ -8,7 +8,7 @@ from typing import Any, Dict
 
 from ..core.errors import ControlError
 from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, RequestView, WireFormat
-from . import control, routes, views
+from . import control, dashboard, routes, views
 from .errors import ERRMSG, WeChatError
 from .service import WeChatService
 from .stubs import STUBS
@@ -75,4 +75,5 @@ SERVICE = EmulatedService(
     resolve_user=lambda wechat, ref: wechat.user(ref)["alias"],
     dashboard=control.dashboard,
     stubs=STUBS,
+    dashboard_sections=dashboard.SECTIONS,
 )
