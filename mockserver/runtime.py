@@ -99,8 +99,6 @@ class Runtime:
         nothing changed, when it is wrong). A reset still goes back to the server's own fixture."""
         fixture = check_fixture(data, where, [service.name for service in self.registered])
         taken = snapshot.read(fixture[SNAPSHOT_SECTION], where) if SNAPSHOT_SECTION in fixture else None
-        if taken is None:
-            self.random.reset()  # the services' sections draw as on a start
         state = self._state_of(fixture, where, taken)
         self.store.replace_all(state)
         if taken is None:

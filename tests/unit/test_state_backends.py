@@ -528,8 +528,9 @@ def test_dump_encodes_every_entry_but_meta_by_namespace_in_insertion_order(store
     store.put("b.things", "m", True)
     store.delete("b.things", "z")
     store.put("b.things", "z", {"back": 1})  # a new entry: last
-    assert store.dump() == [("a.things", "k", "null"), ("b.things", "a", "[1,2.5]"), ("b.things", "m", "true"),
-                            ("b.things", "z", '{"back":1}')]
+    store.put("0.things", "new", 0)  # a namespace made last, named first
+    assert store.dump() == [("0.things", "new", "0"), ("a.things", "k", "null"), ("b.things", "a", "[1,2.5]"),
+                            ("b.things", "m", "true"), ("b.things", "z", '{"back":1}')]
 
 
 def test_dump_sees_writes_that_belong_together_whole(store):

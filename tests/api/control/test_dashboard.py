@@ -133,11 +133,15 @@ def test_add_and_remove_a_fault_rule_with_the_apis_fields(client, wx_app):
     rule = client.get("/__mock__/faults").get_json()["faults"][0]
     assert (rule["errcode"], rule["match"], rule["latency_ms"], rule["times"]) == \
         (45011, {"appid": wx_app["appid"]}, {"min": 10, "max": 20}, 2)
+    assert post(client, "/__mock__/dashboard/faults", endpoint="/cgi-bin/token", errcode="40013", errmsg="123")[1] \
+        == "fault rule f2 added"  # an errmsg is text as typed, even one that reads as a number
+    assert client.get("/__mock__/faults").get_json()["faults"][1]["errmsg"] == "123"
+    client.delete("/__mock__/faults/f2")
     assert post(client, "/__mock__/dashboard/faults", endpoint="/sns/jscode2session", drop="true")[1] == \
-        "fault rule f2 added"
+        "fault rule f3 added"
     assert client.get("/__mock__/faults").get_json()["faults"][1]["action"] == "drop"
     assert post(client, "/__mock__/dashboard/faults/f1/delete") == ("notice", "fault rule f1 removed")
-    assert [r["id"] for r in client.get("/__mock__/faults").get_json()["faults"]] == ["f2"]
+    assert [r["id"] for r in client.get("/__mock__/faults").get_json()["faults"]] == ["f3"]
 
 
 def test_add_and_remove_a_stub(client, wx_app, alias):

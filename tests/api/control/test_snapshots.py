@@ -76,6 +76,7 @@ def test_put_back_a_snapshot_and_the_same_calls_get_the_same_answers(backend):
     taken = export(rt)
     first = calls(rt, code)
     assert first[1]["errcode"] == -1 and "access_token" in first[2] and first[0]["openid"]
+    rt.test_client.post("/__mock__/clock", json={"advance": 10 * 86400})  # the clock comes back too
 
     loaded = rt.test_client.put("/__mock__/state", data=taken, content_type="application/json")
     assert (loaded.status_code, loaded.get_json()) == (200, {"status": "loaded"})
@@ -130,6 +131,8 @@ REFUSED = [
      "(as GET /__mock__/state writes it)"),
     (lambda d: d["state"].update(clock={"now": "soon"}),
      "PUT /__mock__/state: state: clock must be {\"now\": epoch seconds from 0 to 4294967295}"),
+    (lambda d: d["state"].update(clock={"now": 2 ** 32}),
+     "PUT /__mock__/state: state: clock must be {\"now\": epoch seconds from 0 to 4294967295}"),
     (lambda d: d["state"].update(random=[0] * 624),
      "PUT /__mock__/state: state: random must be the 625 words GET /__mock__/state writes"),
     (lambda d: d["state"].update(entries={"wx.users": []}),
@@ -154,13 +157,22 @@ def test_a_snapshot_that_is_not_as_taken_is_refused_and_nothing_changes(client, 
     assert client.get("/__mock__/users/after").status_code == 200
 
 
-def test_put_takes_an_ordinary_fixture_too(client):
-    response = client.put("/__mock__/state", json={"wechat": {
-        "apps": [{"name": "Only", "appid": "wx00000000000000aa", "secret": "0" * 32}],
-        "users": [{"alias": "solo", "nickname": "Solo"}]}})
+ORDINARY = {"wechat": {"apps": [{"name": "Only", "appid": "wx00000000000000aa", "secret": "0" * 32}],
+                       "users": [{"alias": "solo", "nickname": "Solo"}]}}
+
+
+def test_put_takes_an_ordinary_fixture_too(client, rt):
+    client.post("/__mock__/clock", json={"advance": 86400})
+    mint(client, rt.wechat.apps()[0]["appid"], "yuna")
+    response = client.put("/__mock__/state", json=ORDINARY)
     assert (response.status_code, response.get_json()) == (200, {"status": "loaded"})
     users = client.get("/__mock__/users").get_json()
     assert [user["alias"] for user in users["users"]] == ["solo"]
+    # as a server started with it: the clock and the random source from the start
+    assert abs(client.get("/__mock__/clock").get_json()["offset"]) < 3600
+    fresh = create_app(Config()).test_client()
+    fresh.put("/__mock__/state", json=ORDINARY)
+    assert mint(client, "wx00000000000000aa", "solo") == mint(fresh, "wx00000000000000aa", "solo")
     bad = client.put("/__mock__/state", json={"wechat": {"apps": "none"}})
     assert bad.status_code == 400 and bad.get_json()["error"].startswith("PUT /__mock__/state: wechat")
     assert client.put("/__mock__/state", json=[1]).get_json() == {"error": "body must be a JSON object"}

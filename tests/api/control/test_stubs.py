@@ -131,6 +131,8 @@ REFUSED = [
      "the QR-code route answers an image on success: give 'body_base64', or a JSON body with a non-zero errcode"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": "not base64!"}, "'body_base64' is not valid base64"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": 12}, "'body_base64' must be a base64 string"),
+    ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": base64.b64encode(PNG + bytes(262144)).decode()},
+     "'body_base64' must decode to at most 262144 bytes"),
     ({"endpoint": "/sns/jscode2session", "body": {"openid": "{{ secret }}"}},
      "unknown placeholders ['secret'] in 'body' (known: appid, user, code, openid, unionid)"),
     ({"endpoint": "/api/v3/get-profile", "body": {"openid": "{{openid}}"}},
