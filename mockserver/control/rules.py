@@ -36,6 +36,7 @@ class RuleBook:
     key: Key
     prefix: str
     kind: str
+    limit: Optional[int] = None  # how many rules the book holds at most
 
     def __init__(self, store: Store, clock: Clock, random: RandomSource, services: Sequence[EmulatedService],
                  domains: Mapping[str, Any]):
@@ -74,13 +75,18 @@ class RuleBook:
         rule.update(self._frequency(spec))
         rule["hits"] = 0
         rule["created_at"] = self.clock.now()
-        prefix = self.prefix
+        prefix, limit = self.prefix, self.limit
 
         def append(book):
             book = book or {"next": 1, "rules": []}
+            if limit is not None and len(book["rules"]) >= limit:
+                return UNCHANGED, None
             added = {"id": f"{prefix}{book['next']}", **rule}
             return {"next": book["next"] + 1, "rules": [*book["rules"], added]}, added
-        return describe(self.store.update(*self.key, append))
+        added = self.store.update(*self.key, append)
+        if added is None:
+            raise ControlError(f"there are {limit} {self.kind}s already, the most there may be: remove some first")
+        return describe(added)
 
     def list(self) -> List[Dict[str, Any]]:
         return [describe(rule) for rule in self._rules()]

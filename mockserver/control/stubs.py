@@ -18,7 +18,7 @@ import base64
 import binascii
 import json
 import re
-from typing import Any, Dict, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, Set, Tuple
 
 from flask import Response
 
@@ -30,8 +30,10 @@ NAMESPACE = "mock.stubs"
 KEY: Tuple[str, str] = (NAMESPACE, "rules")
 CORE_PLACEHOLDERS = ("appid", "user", "code")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-#: Every request reads the stubs: an answer is kept small (a QR code image is some 30 KB).
+#: Every request reads the stubs: an answer is kept small (a QR code image is some 30 KB), and so
+#: is their number.
 MAX_BODY_BYTES = 256 * 1024
+MAX_STUBS = 100
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 #: Headers the server writes itself from the answer.
 FRAMING_HEADERS = {"content-length", "transfer-encoding", "connection"}
@@ -41,6 +43,7 @@ class StubRules(RuleBook):
     key = KEY
     prefix = "s"
     kind = "stub"
+    limit = MAX_STUBS
 
     def fields(self) -> Set[str]:
         return SHARED_FIELDS | {"status", "headers", "body", "body_base64"}
@@ -131,10 +134,3 @@ def _headers(headers: Any, content_type: str) -> Dict[str, str]:
         headers = {"Content-Type": content_type, **headers}
     return dict(headers)
 
-
-def describe_answer(stub: Optional[Dict[str, Any]]) -> str:
-    """A stub's answer in a few words, for the dashboard."""
-    if stub is None:
-        return ""
-    body = "bytes" if "body_base64" in stub else json.dumps(stub["body"], ensure_ascii=False)
-    return f"{stub['status']} {body[:80]}"

@@ -179,3 +179,13 @@ def test_a_service_without_stub_support_takes_no_stubs():
     app = create_app(Config(), [SERVICE._replace(stubs=None), *registry.load()[1:]])
     response = app.test_client().post("/__mock__/stubs", json={"endpoint": "/sns/jscode2session", "body": {}})
     assert (response.status_code, response.get_json()) == (400, {"error": "WeChat routes take no stubs"})
+
+
+def test_at_most_a_hundred_stubs(client):
+    for i in range(100):
+        assert client.post("/__mock__/stubs", json={"endpoint": "/cgi-bin/token", "body": {"n": i}}).status_code == 201
+    refused = client.post("/__mock__/stubs", json={"endpoint": "/cgi-bin/token", "body": {}})
+    assert (refused.status_code, refused.get_json()) == (
+        400, {"error": "there are 100 stubs already, the most there may be: remove some first"})
+    client.delete("/__mock__/stubs/s1")
+    assert client.post("/__mock__/stubs", json={"endpoint": "/cgi-bin/token", "body": {}}).get_json()["id"] == "s101"
