@@ -1,5 +1,5 @@
-"""Authing's tables on the dashboard (``EmulatedService.dashboard_sections``): the users, with
-buttons to block one (every token of theirs is then refused, 2005) and unblock them, and the SMS
+"""Authing's tables on the dashboard (``EmulatedService.dashboard_sections``): the users, each
+openid labelled with its mini program, with buttons to block one (every token of theirs is then refused, 2005) and unblock them, and the SMS
 outbox."""
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from .service import AuthingService
 
 def user_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
     total, users = service.directory.page(offset, limit)
+    names = {app["appid"]: app["name"] for app in service.wechat.apps()}
+    apps = {conn["id"]: names.get(conn["appid"], conn["appid"]) for conn in service.connections()}
     return total, [{
         "key": user["id"], "id": user["id"], "name": user.get("nickname") or user.get("username") or "",
-        "phone": user.get("phone") or "", "openid": user.get("openid") or "", "logins": user.get("loginsCount", 0),
+        "phone": user.get("phone") or "",
+        "openids": [f"{apps.get(identity.get('connectionId'), '?')}: {identity['openid']}"
+                    for identity in user.get("identities") or [] if identity.get("openid")],
+        "logins": user.get("loginsCount", 0),
         "last_login": user.get("lastLogin") or "", "status": "blocked" if user.get("blocked") else "",
         "actions": ["unblock" if user.get("blocked") else "block"]} for user in users]
 
@@ -35,7 +40,7 @@ def sms_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, Lis
 SECTIONS = (
     DashboardSection(
         id="authing-users", title="Authing users",
-        columns=(("id", "id"), ("name", "nickname / username"), ("phone", "phone"), ("openid", "openid"),
+        columns=(("id", "id"), ("name", "nickname / username"), ("phone", "phone"), ("openids", "openid by mini program"),
                  ("logins", "logins"), ("last_login", "last login"), ("status", "")),
         rows=user_rows,
         actions=(DashboardAction("block", "Block", blocked(True)),

@@ -108,7 +108,8 @@ def test_block_an_authing_user_and_their_token_is_refused(client, rt, wx_app, al
     user = authing_login(client, alias, app["id"], wx_app["appid"])
     profile = {"x-authing-app-id": app["id"], "Authorization": "Bearer " + user["token"]}
     assert client.get("/api/v3/get-profile", headers=profile).get_json()["statusCode"] == 200
-    assert f'data-key="{user["id"]}"' in section(page(client), "authing-users")
+    row = section(page(client), "authing-users").split(f'data-key="{user["id"]}"')[1].split("</tr>")[0]
+    assert f"{wx_app['name']}: {user['openid']}" in row  # its openid, labelled with its mini program
     assert post(client, "/__mock__/dashboard/authing-users/block", key=user["id"]) == \
         ("notice", f"Authing user {user['id']} blocked: its tokens are refused")
     assert client.get(f"/__mock__/authing/users/{user['id']}").get_json()["blocked"] is True
