@@ -1,6 +1,6 @@
 """Authing's tables on the dashboard (``EmulatedService.dashboard_sections``): the users, each
-openid labelled with its mini program, with buttons to block one (every token of theirs is then refused, 2005) and unblock them, and the SMS
-outbox."""
+openid labelled with its mini program, with buttons to block one (every token of theirs is then
+refused, 2005) and unblock them, and the SMS outbox."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Tuple
@@ -40,8 +40,8 @@ def sms_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, Lis
 SECTIONS = (
     DashboardSection(
         id="authing-users", title="Authing users",
-        columns=(("id", "id"), ("name", "nickname / username"), ("phone", "phone"), ("openids", "openid by mini program"),
-                 ("logins", "logins"), ("last_login", "last login"), ("status", "")),
+        columns=(("id", "id"), ("name", "nickname / username"), ("phone", "phone"),
+                 ("openids", "openid by mini program"), ("logins", "logins"), ("last_login", "last login"), ("status", "")),
         rows=user_rows,
         actions=(DashboardAction("block", "Block", blocked(True)),
                  DashboardAction("unblock", "Unblock", blocked(False))),
