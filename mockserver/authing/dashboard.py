@@ -41,7 +41,8 @@ SECTIONS = (
     DashboardSection(
         id="authing-users", title="Authing users",
         columns=(("id", "id"), ("name", "nickname / username"), ("phone", "phone"),
-                 ("openids", "openid by mini program"), ("logins", "logins"), ("last_login", "last login"), ("status", "")),
+                 ("openids", "openid by mini program"), ("logins", "logins"), ("last_login", "last login"),
+                 ("status", "")),
         rows=user_rows,
         actions=(DashboardAction("block", "Block", blocked(True)),
                  DashboardAction("unblock", "Unblock", blocked(False))),
