@@ -111,7 +111,7 @@ class SectionView(NamedTuple):
 
 def offset_of(args: Mapping[str, str], section_id: str) -> int:
     raw = args.get(f"{section_id}-offset", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
 
 def section_view(domain: Any, section: DashboardSection, args: Mapping[str, str]) -> SectionView:

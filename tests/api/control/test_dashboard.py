@@ -235,3 +235,9 @@ def test_no_other_site_may_frame_the_dashboard(client):
                      client.post("/__mock__/dashboard/clock", data={"csrf": token(client), "seconds": "1"})):
         assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
         assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("offset", ["²", "-1", "9" * 12, "x", "100000"])
+def test_any_page_offset_gives_a_page(client, offset):
+    html = page(client, f"/__mock__/?wechat-users-offset={offset}")
+    assert 'id="wechat-users"' in html
