@@ -35,6 +35,8 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MAX_BODY_BYTES = 256 * 1024
 MAX_STUBS = 100
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
+#: Statuses whose answers HTTP sends without a body.
+BODILESS = (204, 205, 304)
 #: Headers the server writes itself from the answer.
 FRAMING_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
@@ -54,6 +56,8 @@ class StubRules(RuleBook):
         status = spec.get("status", 200)
         if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
             raise ControlError("'status' must be an HTTP status from 200 to 599")
+        if status in BODILESS:
+            raise ControlError(f"a {status} answer has no body (HTTP): give a status that carries one")
         if ("body" in spec) == ("body_base64" in spec):
             raise ControlError("give the answer as 'body' (JSON) or 'body_base64' (bytes), one of them")
         body, raw = spec.get("body"), None

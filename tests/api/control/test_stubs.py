@@ -141,6 +141,8 @@ REFUSED = [
     ({"endpoint": "/api/v3/get-profile", "body": {"statusCode": "200"}}, "an Authing answer's 'statusCode' is an integer"),
     ({"endpoint": "/api/v3/get-profile", "body": {"message": []}}, "an Authing answer's 'message' is a string"),
     ({"endpoint": "/sns/jscode2session", "body": {}, "status": 99}, "'status' must be an HTTP status from 200 to 599"),
+    ({"endpoint": "/api/v3/get-profile", "body": {}, "status": 204},
+     "a 204 answer has no body (HTTP): give a status that carries one"),
     ({"endpoint": "/sns/jscode2session", "body": {}, "headers": {"Content-Length": "5"}},
      "'headers': 'Content-Length' is not a header a stub may set"),
     ({"endpoint": "/sns/jscode2session", "body": {}, "headers": {"Bad Name": "x"}},
