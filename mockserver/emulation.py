@@ -166,6 +166,8 @@ class EmulatedService(NamedTuple):
     hosts: Tuple[str, ...] = ()                 # the real service's host names (fnmatch patterns)
     describe_apps: Optional[Callable[[Any], Any]] = None  # its part of GET /__mock__/apps
     resolve_user: Optional[Callable[[Any, str], str]] = None  # a user reference → its name (faults)
+    #: Its part of the dashboard's page: ``(domain, query) → (template, values)``; ``values["summary"]``
+    #: may list ``(anchor, title, count)`` of the template's sections for the page's summary.
     dashboard: Optional[Callable[[Any, Mapping[str, str]], Tuple[str, Dict[str, Any]]]] = None
     stubs: Optional[StubFormat] = None          # how its routes may be stubbed (None: they may not)
     dashboard_sections: Tuple[DashboardSection, ...] = ()  # tables with actions, rendered by the core
