@@ -241,3 +241,12 @@ def test_no_other_site_may_frame_the_dashboard(client):
 def test_any_page_offset_gives_a_page(client, offset):
     html = page(client, f"/__mock__/?wechat-users-offset={offset}")
     assert 'id="wechat-users"' in html
+
+
+def test_servers_sharing_a_store_accept_each_others_forms(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = (create_app(Config(state=url)).test_client() for _ in range(2))
+    form_token = token(first)
+    assert token(second) == form_token
+    response = second.post("/__mock__/dashboard/wechat-users/create", data={"csrf": form_token, "alias": "shared"})
+    assert response.status_code == 303 and first.get("/__mock__/users/shared").status_code == 200
