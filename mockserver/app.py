@@ -43,6 +43,7 @@ def create_app(config: Optional[Config] = None,
 
     app.register_blueprint(control.blueprint)
     app.register_blueprint(dashboard.blueprint)
+    app.register_blueprint(dashboard.icons)
     app.register_error_handler(ControlError, control.render_error)
     formats: List[WireFormat] = [control.WIRE]
     for service in chosen:

@@ -98,6 +98,49 @@ class OpenApiPart(NamedTuple):
     fault_fields: Mapping[str, Any] = {}  # properties of its fault action's fields in a posted rule
 
 
+class StubFormat(NamedTuple):
+    """How a service's routes may be stubbed (``control/stubs.py``).
+
+    ``check(route, status, body, raw)`` gets a posted stub's answer — the ``body`` JSON value, or
+    ``raw`` bytes (``body_base64``; then ``body`` is None) — for the route named ``service.route``
+    and returns the Content-Type it is sent with, or raises ``ControlError`` when the real service
+    could not answer that on that route. ``placeholders`` are the ``{{name}}`` values it fills in
+    answers besides ``appid``, ``user`` and ``code``; ``values(domain, facts)`` gives them for one
+    request (those it cannot tell left out).
+    """
+    check: Callable[[str, int, Any, Optional[bytes]], str]
+    placeholders: Tuple[str, ...] = ()
+    values: Callable[[Any, "CallerFacts"], Dict[str, str]] = lambda domain, facts: {}
+
+
+class DashboardSection(NamedTuple):
+    """A table a service adds to the dashboard (``control/dashboard.py`` renders it).
+
+    ``rows(domain, offset, limit)`` gives the total and one page of rows, each a dict with a
+    ``key`` (what row actions act on), a value per column (a string, or a list of strings shown
+    one per line) and optionally ``actions``, the names of the row actions it offers (default:
+    all). ``actions`` are buttons on the rows and ``forms`` forms above the table; each ``run``
+    gets the domain and the posted values (``key`` for a row action) and returns the notice shown
+    (``ControlError`` for the error shown instead). Adding a section is declaring one of these.
+    """
+    id: str                                      # the HTML anchor, unique on the page: "wechat-users"
+    title: str
+    columns: Tuple[Tuple[str, str], ...]         # (row field, heading)
+    rows: Callable[[Any, int, int], Tuple[int, List[Dict[str, Any]]]]
+    actions: Tuple["DashboardAction", ...] = ()
+    forms: Tuple["DashboardAction", ...] = ()
+    empty: str = "Nothing yet."
+
+
+class DashboardAction(NamedTuple):
+    name: str                                    # in the form's path: /__mock__/dashboard/<section>/<name>
+    label: str                                   # the button
+    run: Callable[[Any, Mapping[str, str]], str]
+    fields: Tuple[Tuple[str, str], ...] = ()     # a form's inputs: (name, placeholder)
+    #: A row action's drop-down (posted as ``choice``): ``choices(domain)`` → (value, label) pairs.
+    choices: Optional[Callable[[Any], List[Tuple[str, str]]]] = None
+
+
 class BuildContext(NamedTuple):
     """What a service's domain is built from; ``peers`` holds the domains built before it.
     ``journal`` is the request journal (``control/journal.py``), for what a service does on its
@@ -131,7 +174,11 @@ class EmulatedService(NamedTuple):
     hosts: Tuple[str, ...] = ()                 # the real service's host names (fnmatch patterns)
     describe_apps: Optional[Callable[[Any], Any]] = None  # its part of GET /__mock__/apps
     resolve_user: Optional[Callable[[Any, str], str]] = None  # a user reference → its name (faults)
+    #: Its part of the dashboard's page: ``(domain, query) → (template, values)``; ``values["summary"]``
+    #: may list ``(anchor, title, count)`` of the template's sections for the page's summary.
     dashboard: Optional[Callable[[Any, Mapping[str, str]], Tuple[str, Dict[str, Any]]]] = None
+    stubs: Optional[StubFormat] = None          # how its routes may be stubbed (None: they may not)
+    dashboard_sections: Tuple[DashboardSection, ...] = ()  # tables with actions, rendered by the core
 
     @property
     def prefixes(self) -> Tuple[str, ...]:

@@ -8,10 +8,11 @@ from typing import Any, Dict
 
 from ..core.errors import ControlError
 from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, RequestView, WireFormat
-from . import control, views
+from . import control, dashboard, views
 from .errors import AuthingError
 from .routes import connections, graphql, oidc, v2, v3
 from .service import AuthingService
+from .stubs import STUBS
 
 
 def caller(service: AuthingService, view: RequestView) -> CallerFacts:
@@ -58,4 +59,6 @@ SERVICE = EmulatedService(
     openapi=openapi_part,
     describe_apps=control.apps,
     dashboard=control.dashboard,
+    stubs=STUBS,
+    dashboard_sections=dashboard.SECTIONS,
 )

@@ -6,7 +6,6 @@ from typing import Any, Dict, Mapping, Tuple
 
 from flask import Blueprint, request
 
-from ..control.dashboard import DASHBOARD_ROWS
 from ..control.parsing import body, page, page_query
 from .routes import authing, base_url
 from .service import AuthingService
@@ -72,6 +71,8 @@ def apps(service: AuthingService) -> Dict[str, Any]:
 
 
 def dashboard(service: AuthingService, args: Mapping[str, str]) -> Tuple[str, Dict[str, Any]]:
-    total, users = service.directory.page(0, DASHBOARD_ROWS)
-    return "authing_dashboard.html", {"authing_pools": service.pools(), "authing_apps": service.apps(),
-                                      "authing_users": users, "authing_user_count": total}
+    """The Authing part of the dashboard's template: pools and apps (the users and the SMS outbox
+    are tables of ``dashboard.py``)."""
+    pools, apps = service.pools(), service.apps()
+    return "authing_dashboard.html", {"authing_pools": pools, "authing_apps": apps,
+                                      "summary": [("authing-apps", "Authing pools and apps", len(pools) + len(apps))]}

@@ -1,28 +1,55 @@
-"""The dashboard at ``/__mock__/``: one server-rendered page of what the mock holds — the first
-rows of each listing and their totals, so that it stays quick with 100,000 users.
+"""The dashboard at ``/__mock__/``: one server-rendered page of what the mock holds, that acts —
+the first rows of each listing with their totals and pages, so that it stays quick with 100,000
+users, and a summary at the top linking to each section.
 
-Plain HTML forms (no script, nothing loaded from elsewhere) move the clock, remove fault rules and
-clear the journal; each posts to ``/__mock__/dashboard/...`` and redirects back to the page, which
-shows what happened. Each service adds its own section (``EmulatedService.dashboard``: a template
-and its values), with forms of its own that redirect back the same way (``back``).
+Plain HTML forms (no script, nothing loaded from elsewhere) reset the state, move the clock, add
+and remove fault rules and stubs, and clear the journal; each posts to ``/__mock__/dashboard/...``
+and redirects back to the page, which shows what happened. Each service adds its own part: a
+template (``EmulatedService.dashboard``) and tables with row actions and forms
+(``EmulatedService.dashboard_sections``, rendered here by ``dashboard_section.html`` and posted
+to ``/__mock__/dashboard/<section>/<action>``).
+
+Every form carries a token bound to this server (``form_token``: an HMAC of a secret kept in the
+store's bookkeeping, shared by the processes on one store), and every POST under
+``/__mock__/dashboard/`` without it is refused (403): another site cannot post a form here, even
+where a browser sends no ``Origin`` (``admin.py`` refuses the requests that carry a foreign one).
 """
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request
 from markupsafe import Markup
 
 from ..core.errors import ControlError
-from ..runtime import current
+from ..core.store import META, UNCHANGED
+from ..emulation import DashboardSection, EmulatedService
+from ..runtime import Runtime, current
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/__mock__")
+#: ``/favicon.ico`` outside ``/__mock__/``: what browsers ask every page's server for.
+icons = Blueprint("mock_icons", __name__)
+FORMS_PREFIX = "/__mock__/dashboard/"
 RECENT_REQUESTS = 25
 #: Rows of each listing the page shows (users, live codes and tokens), beside their totals: the
-#: JSON listings page through the rest.
+#: section's pages (``?<section>-offset=``) and the JSON listings page through the rest.
 DASHBOARD_ROWS = 50
 CLOCK_STEPS = (("+5 min", 300), ("+2 h", 7200), ("+1 day", 86400), ("+15 days", 15 * 86400))
+SECRET_KEY = "dashboard_secret"
+CSRF_FIELD = "csrf"
+#: A tile of WeChat green: the tab's icon, so browsers stop asking for one.
+ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+        b'<rect width="16" height="16" rx="3" fill="#07c160"/><text x="8" y="12" font-size="10" '
+        b'text-anchor="middle" fill="#fff" font-family="sans-serif">m</text></svg>')
+#: Form fields of the fault and stub forms whose value is text as typed; the others are read as
+#: JSON when they parse (``-1``, ``true``, ``{"min": 10, "max": 50}``) and as text otherwise.
+TEXT_FIELDS = {"endpoint", "match.appid", "match.user", "match.code", "errmsg"}
 
 
 def back(**notice: str):
@@ -34,6 +61,36 @@ def moment(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+# --- cross-site posting ----------------------------------------------------------------------
+def form_token(rt: Runtime) -> str:
+    """The token every dashboard form carries: the same for every process on one store."""
+    secret = rt.store.get(META, SECRET_KEY)
+    if secret is None:
+        drawn = secrets.token_hex(32)  # from the OS, not the seeded source: it must not be guessable
+        secret = rt.store.update(META, SECRET_KEY, lambda old: (UNCHANGED, old) if old else (drawn, drawn))
+    return hmac.new(secret.encode(), b"mockserver dashboard form", hashlib.sha256).hexdigest()
+
+
+@blueprint.before_app_request
+def refuse_forms_from_elsewhere() -> Optional[Response]:
+    if request.method != "POST" or not request.path.startswith(FORMS_PREFIX):
+        return None
+    sent = request.form.get(CSRF_FIELD, "")
+    if hmac.compare_digest(sent.encode(), form_token(current()).encode()):
+        return None
+    raise ControlError("this form did not come from this mock's dashboard (its token is missing or stale): "
+                       "reload /__mock__/ and submit it again", status=403)
+
+
+@blueprint.app_context_processor
+def form_helpers() -> Dict[str, Any]:
+    def csrf_field() -> Markup:
+        if "mock_form_token" not in g:  # one store read per page, however many forms it has
+            g.mock_form_token = form_token(current())
+        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, g.mock_form_token)
+    return {"csrf_field": csrf_field}
+
+
 @blueprint.after_request
 def forbid_framing(response):
     """No page of another site may frame the dashboard (clickjacking its forms)."""
@@ -42,22 +99,77 @@ def forbid_framing(response):
     return response
 
 
+# --- the page --------------------------------------------------------------------------------
+class SectionView(NamedTuple):
+    """A service's table as the page shows it: one page of rows and the offsets around it."""
+    section: DashboardSection
+    total: int
+    rows: List[Dict[str, Any]]
+    offset: int
+    choices: Dict[str, List[Tuple[str, str]]]  # each row action's drop-down
+
+
+def offset_of(args: Mapping[str, str], section_id: str) -> int:
+    raw = args.get(f"{section_id}-offset", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+
+
+def section_view(domain: Any, section: DashboardSection, args: Mapping[str, str]) -> SectionView:
+    offset = offset_of(args, section.id)
+    total, rows = section.rows(domain, offset, DASHBOARD_ROWS)
+    choices = {action.name: action.choices(domain) for action in section.actions if action.choices}
+    return SectionView(section, total, rows, offset, choices)
+
+
+def service_sections(rt: Runtime) -> List[Tuple[EmulatedService, DashboardSection]]:
+    return [(service, section) for service in rt.registered for section in service.dashboard_sections]
+
+
 @blueprint.get("/")
 def page():
     rt = current()
     now = rt.clock.now()
-    sections = []
-    for service in rt.registered:
+    sections, summary = [], []
+    for service in rt.registered:  # each service's template, then its tables
+        domain = rt.services[service.name]
         if service.dashboard is not None:
-            template, values = service.dashboard(rt.services[service.name], request.args)
+            template, values = service.dashboard(domain, request.args)
             sections.append(Markup(render_template(template, moment=moment, **values)))
+            summary += values.get("summary", [])
+        for section in service.dashboard_sections:
+            view = section_view(domain, section, request.args)
+            sections.append(Markup(render_template("dashboard_section.html", view=view, rows_per_page=DASHBOARD_ROWS)))
+            summary.append((section.id, section.title, view.total))
+    faults, stubs = rt.faults.list(), rt.stubs.list()
+    journal_count = rt.journal.count()
+    summary += [("faults", "Fault rules", len(faults)), ("stubs", "Stubs", len(stubs)),
+                ("requests", "Requests", journal_count)]
     return render_template(
         "dashboard.html",
         now=now, moment=moment, clock=rt.clock, clock_steps=CLOCK_STEPS, sections=sections,
-        requests=rt.journal.recent(RECENT_REQUESTS), journal_count=rt.journal.count(),
-        journal_size=rt.journal.size, journal_bounds=rt.journal.bounds, faults=rt.faults.list(),
-        notice=request.args.get("notice"), error=request.args.get("error"),
+        summary=summary, requests=rt.journal.recent(RECENT_REQUESTS), journal_count=journal_count,
+        journal_size=rt.journal.size, journal_bounds=rt.journal.bounds, faults=faults, stubs=stubs,
+        fault_fields=fault_form_fields(rt), notice=request.args.get("notice"), error=request.args.get("error"),
     )
+
+
+def fault_form_fields(rt: Runtime) -> List[Tuple[str, str]]:
+    """The fault form's inputs beyond the shared ones: each service's error action and its fields."""
+    return [(name, f"{name} ({service.title})") for service in rt.registered
+            for name in (service.fault_error.name, *service.fault_error.fields)]
+
+
+@icons.get("/favicon.ico")
+@blueprint.get("/favicon.svg")
+def favicon():
+    return Response(ICON, content_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
+# --- the forms -------------------------------------------------------------------------------
+@blueprint.post("/dashboard/reset")
+def reset():
+    current().reset()
+    return back(notice="reset to the fixture state")
 
 
 @blueprint.post("/dashboard/clock")
@@ -70,6 +182,35 @@ def advance_clock():
     return back(notice=f"clock advanced by {seconds:g} s to {moment(now)}")
 
 
+def posted_rule(form: Mapping[str, str]) -> Dict[str, Any]:
+    """A fault or stub form as the JSON API takes it: ``match.x`` fields under ``match``, empty
+    fields left out, values read as JSON where they parse (see ``TEXT_FIELDS``)."""
+    rule: Dict[str, Any] = {}
+    for name, raw in form.items():
+        if name == CSRF_FIELD or raw.strip() == "":
+            continue
+        value: Any = raw
+        if name not in TEXT_FIELDS:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                pass
+        if name.startswith("match."):
+            rule.setdefault("match", {})[name[len("match."):]] = value
+        else:
+            rule[name] = value
+    return rule
+
+
+@blueprint.post("/dashboard/faults")
+def add_fault():
+    try:
+        rule = current().faults.add(posted_rule(request.form), current_app.url_map)
+    except ControlError as exc:
+        return back(error=exc.message)
+    return back(notice=f"fault rule {rule['id']} added")
+
+
 @blueprint.post("/dashboard/faults/<rule_id>/delete")
 def delete_fault(rule_id: str):
     try:
@@ -79,7 +220,42 @@ def delete_fault(rule_id: str):
     return back(notice=f"fault rule {rule_id} removed")
 
 
+@blueprint.post("/dashboard/stubs")
+def add_stub():
+    try:
+        stub = current().stubs.add(posted_rule(request.form), current_app.url_map)
+    except ControlError as exc:
+        return back(error=exc.message)
+    return back(notice=f"stub {stub['id']} added")
+
+
+@blueprint.post("/dashboard/stubs/<rule_id>/delete")
+def delete_stub(rule_id: str):
+    try:
+        current().stubs.delete(rule_id)
+    except ControlError as exc:
+        return back(error=exc.message)
+    return back(notice=f"stub {rule_id} removed")
+
+
 @blueprint.post("/dashboard/requests/clear")
 def clear_requests():
     removed = current().journal.clear()
     return back(notice=f"journal cleared ({removed} requests)")
+
+
+@blueprint.post("/dashboard/<section_id>/<action_name>")
+def section_action(section_id: str, action_name: str):
+    """A row action or form of a service's table."""
+    rt = current()
+    for service, section in service_sections(rt):
+        if section.id != section_id:
+            continue
+        for action in (*section.actions, *section.forms):
+            if action.name == action_name:
+                values = {name: value for name, value in request.form.items() if name != CSRF_FIELD}
+                try:
+                    return back(notice=action.run(rt.services[service.name], values))
+                except ControlError as exc:
+                    return back(error=exc.message)
+    return back(error=f"the dashboard has no form {section_id}/{action_name}")

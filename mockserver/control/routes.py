@@ -1,4 +1,4 @@
-"""The control plane's own routes (health, reset, apps, clock, faults, journal, this description).
+"""The control plane's own routes (health, reset, apps, clock, faults, stubs, journal, state, this description).
 
 JSON in, JSON out; errors are 4xx ``{"error": "..."}``. Each service adds its routes under
 ``/__mock__/`` through its own control blueprints; this module knows none of them.
@@ -9,9 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import ControlError
+from ..core.fixtures import FixtureError
 from ..core.store import StoreUnavailable
 from ..emulation import WireFormat
 from ..runtime import current
+from . import snapshot
 from .parsing import body
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock__")
@@ -111,6 +113,27 @@ def delete_fault(rule_id: str):
     return {"deleted": rule_id}
 
 
+@blueprint.get("/stubs")
+def list_stubs():
+    return {"stubs": current().stubs.list()}
+
+
+@blueprint.post("/stubs")
+def add_stub():
+    return current().stubs.add(body(), current_app.url_map), 201
+
+
+@blueprint.delete("/stubs")
+def clear_stubs():
+    return {"deleted": current().stubs.clear()}
+
+
+@blueprint.delete("/stubs/<rule_id>")
+def delete_stub(rule_id: str):
+    current().stubs.delete(rule_id)
+    return {"deleted": rule_id}
+
+
 @blueprint.get("/requests")
 def list_requests():
     return current().journal.query(request.args.to_dict())
@@ -119,6 +142,25 @@ def list_requests():
 @blueprint.delete("/requests")
 def clear_requests():
     return {"deleted": current().journal.clear()}
+
+
+@blueprint.get("/state")
+def export_state():
+    """The whole state as a fixture file (a snapshot), streamed."""
+    rt = current()
+    rows, now, position = rt.store.dump(), rt.clock.now(), rt.random.position()
+    return Response(snapshot.export(rows, now, position, snapshot.describe(now)),
+                    content_type="application/json; charset=utf-8")
+
+
+@blueprint.put("/state")
+def load_state():
+    """A fixture file (a snapshot, or one with the services' sections) as the current state."""
+    try:
+        current().load(body(), "PUT /__mock__/state")
+    except FixtureError as exc:
+        raise ControlError(str(exc)) from None
+    return {"status": "loaded"}
 
 
 @blueprint.get("/openapi.json")

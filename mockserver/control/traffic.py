@@ -1,6 +1,7 @@
 """Hooks around every request to the emulated APIs: fault rules are applied before the route
 runs, and the exchange is written to the journal after it. Control-plane requests pass untouched.
 
+A matching stub (``stubs.py``) answers a chosen success instead of the route in the same way.
 Routes never know about either: a fault answers instead of the route (so it changes no state), in
 the wire format of the service that owns the route, by raising that service's own error. Which
 service that is, who is calling and how its answers carry error codes: each registered service
@@ -20,6 +21,7 @@ from ..emulation import CallerFacts, EmulatedService, RequestView
 from ..http import INVALID_JSON, query_and_json_fields, raw_body, request_json
 from ..not_emulated import applies as not_emulated
 from ..runtime import Runtime, current
+from . import latency
 from .journal import SKIPPED_HEADERS, EntryParts, answered_ok, grouped
 
 CONTROL_PREFIX = "/__mock__"
@@ -34,9 +36,15 @@ def install(app: Flask) -> None:
     app.teardown_request(lambda exc: current().end_request())
 
 
+#: Routes of the mock's own pages outside the control plane (the browser's ``/favicon.ico``).
+OWN_PAGES = "mock_icons"
+
+
 def observed(req: Request) -> bool:
-    """Requests the journal records: everything but the control plane, static files and CORS preflights."""
-    return not req.path.startswith(CONTROL_PREFIX) and req.endpoint != "static" and req.method != "OPTIONS"
+    """Requests the journal records: what clients send the emulated APIs — not the control plane,
+    the requests the mock's own pages cause (the favicon), static files nor CORS preflights."""
+    return (not req.path.startswith(CONTROL_PREFIX) and req.blueprint != OWN_PAGES and req.endpoint != "static"
+            and req.method != "OPTIONS")
 
 
 def before_request() -> Optional[Response]:
@@ -56,10 +64,14 @@ def before_request() -> Optional[Response]:
         return None
     rule = rt.faults.fire(req.endpoint, req.url_rule.rule, facts)
     if rule is None:
-        return None
+        stub = rt.stubs.fire(req.endpoint, req.url_rule.rule, facts)
+        if stub is None:
+            return None
+        ctx.mock_stub = stub
+        wait(stub, rt)
+        return rt.stubs.answer(stub, service, rt.services[service.name], facts)
     ctx.mock_fault = rule
-    if rule["latency_ms"]:
-        time.sleep(rule["latency_ms"] / 1000)
+    wait(rule, rt)
     action = rule["action"]
     if action == service.fault_error.name:
         raise service.fault_error.error(rule)
@@ -72,6 +84,12 @@ def before_request() -> Optional[Response]:
         response.headers["Content-Length"] = str(DROPPED_LENGTH)
         return response
     return None  # latency alone: the route answers as usual
+
+
+def wait(rule: Dict[str, Any], rt: Runtime) -> None:
+    """A fault's or stub's latency, drawn from the seeded random source."""
+    if rule["latency_ms"]:
+        time.sleep(latency.draw(rule["latency_ms"], rt.random) / 1000)
 
 
 def after_request(response: Response) -> Response:
@@ -104,6 +122,7 @@ def after_request(response: Response) -> Response:
         "appid": parts.part("appid", facts.appid),
         "user": parts.part("user", facts.user),
         "fault": fault and fault["id"],
+        "stub": ctx.get("mock_stub", {}).get("id"),
         "response": answer,
         "truncated": parts.truncated or None,
     }

@@ -2,7 +2,8 @@
 
 A fixture is a JSON file (or TOML, on Pythons whose standard library reads it) with one section
 per emulated service, named as the service; each service checks its own section and turns it into
-store entries (its ``EmulatedService.initial_state``).
+store entries (its ``EmulatedService.initial_state``). A snapshot (``GET /__mock__/state``) is a
+fixture whose ``state`` section holds the store's entries themselves (``control/snapshot.py``).
 The format is documented in ``docs/fixtures.md``.
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any, Dict, Iterable, Optional, Sequence, Union
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "data" / "default.json"
 FORMAT_VERSION = 1
+#: The top-level key of a snapshot's store entries.
+SNAPSHOT_SECTION = "state"
 
 
 class FixtureError(ValueError):
@@ -42,17 +45,26 @@ def load_fixture(path: Optional[Union[str, os.PathLike]] = None,
         raise FixtureError(f"{path}: TOML fixtures need Python 3.11+; use JSON") from None
     except ValueError as exc:
         raise FixtureError(f"{path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+    data = check_fixture(data, str(path), sections)
+    data["source"] = str(path)
+    return data
+
+
+def check_fixture(data: Any, where: str, sections: Sequence[str] = ()) -> Dict[str, Any]:
+    """A parsed fixture's top level checked, with a section for each of ``sections``."""
     if not isinstance(data, dict):
-        raise FixtureError(f"{path}: the top level must be an object")
+        raise FixtureError(f"{where}: the top level must be an object")
     version = data.get("format", FORMAT_VERSION)
     if version != FORMAT_VERSION:
-        raise FixtureError(f"{path}: unsupported fixture format {version!r} (this version reads {FORMAT_VERSION})")
-    unknown = set(data) - {"format", "description", *sections}
+        raise FixtureError(f"{where}: unsupported fixture format {version!r} (this version reads {FORMAT_VERSION})")
+    unknown = set(data) - {"format", "description", SNAPSHOT_SECTION, *sections}
     if unknown:
-        raise FixtureError(f"{path}: unknown top-level keys {sorted(unknown)}")
+        raise FixtureError(f"{where}: unknown top-level keys {sorted(unknown)}")
+    if SNAPSHOT_SECTION in data and any(data.get(section) for section in sections):
+        raise FixtureError(f"{where}: a snapshot ('{SNAPSHOT_SECTION}') holds the whole state: "
+                           f"it takes no {', '.join(repr(s) for s in sections if data.get(s))} section")
     for section in sections:
         data.setdefault(section, {})
-    data["source"] = str(path)
     return data
 
 

@@ -14,11 +14,13 @@ import hmac
 import random
 import string
 import threading
-from typing import Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 URLSAFE = ALPHANUMERIC + "-_"
 HEX = "0123456789abcdef"
+#: A Mersenne Twister's state: 624 words and the index into them.
+MT_WORDS = 625
 
 
 class RandomSource:
@@ -33,13 +35,37 @@ class RandomSource:
         self.stream = stream
         self._random = random.Random(self._start())
         self._lock = threading.Lock()
+        self._resumed: Optional[tuple] = None  # where a snapshot's draws stood (see resume)
 
     def _start(self):
         return self.seed if self.stream is None else f"{self.seed}/{self.stream}"
 
     def reset(self) -> None:
         with self._lock:
-            self._random.seed(self._start())
+            if self._resumed is not None:
+                self._random.setstate(self._resumed)
+            else:
+                self._random.seed(self._start())
+
+    # --- snapshots: where the draws stand ---------------------------------------------------
+    def position(self) -> List[int]:
+        """Where the draws stand, as JSON (the generator's 625 words): what a snapshot keeps."""
+        with self._lock:
+            version, words, _ = self._random.getstate()
+        return list(words)
+
+    def resume(self, position: Any, from_reset: bool = False) -> None:
+        """Draw on from ``position`` (``ValueError`` unless ``position`` gave it); with
+        ``from_reset`` a reset comes back there too (a snapshot loaded as the fixture)."""
+        if (not isinstance(position, list) or len(position) != MT_WORDS
+                or not all(type(word) is int and 0 <= word < 2 ** 32 for word in position)
+                or position[-1] > MT_WORDS - 1):
+            raise ValueError("not a random-source position (625 words, as GET /__mock__/state gives it)")
+        state = (3, tuple(position), None)
+        with self._lock:
+            self._random.setstate(state)
+            if from_reset:
+                self._resumed = state
 
     def chars(self, length: int, alphabet: str) -> str:
         with self._lock:

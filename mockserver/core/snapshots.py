@@ -6,18 +6,14 @@ digest of its encoding, so that a reset to that same state restores only what ch
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Iterable, List, Optional, Tuple
 
-from .store import State, Store
+from .store import State, Store, encode
+
+__all__ = ["DigestCache", "Row", "digest_of", "encode", "encoded_state"]
 
 #: An entry as a snapshot holds it: (namespace, key, JSON, expiry or None).
 Row = Tuple[str, str, str, Optional[float]]
-
-
-#: A value as the shared backends store it (one encoder for every call: ``json.dumps`` with options
-#: builds a new one each time).
-encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encoded_state(store: Store, state: State) -> List[Row]:

@@ -178,6 +178,26 @@ end
 return out
 """
 
+# ARGV: prefix, the namespace left out (META). Returns namespace, key, value, namespace, key, value, ...
+DUMP = """
+local out = {}
+local names = redis.call('SMEMBERS', ARGV[1] .. 'namespaces')
+table.sort(names)
+for _, ns in ipairs(names) do
+  if ns ~= ARGV[2] then
+    for _, key in ipairs(redis.call('ZRANGE', ARGV[1] .. 'index:' .. ns, 0, -1)) do
+      local value = redis.call('GET', ARGV[1] .. 'entry:' .. ns .. ':' .. key)
+      if value then
+        out[#out + 1] = ns
+        out[#out + 1] = key
+        out[#out + 1] = value
+      end
+    end
+  end
+end
+return out
+"""
+
 # ARGV: prefix, namespace, after, limit. Returns the count, then key, value, key, value, ...
 EXPIRING = """
 local expiry = ARGV[1] .. 'expiry:' .. ARGV[2]
@@ -323,6 +343,7 @@ class RedisStore(GuardedStore):
         self._loads = loads or client
         self._append = client.register_script(APPEND)
         self._page = client.register_script(PAGE)
+        self._dump = self._loads.register_script(DUMP)
         self._expiring = client.register_script(EXPIRING)
         self._prune = client.register_script(PRUNE)
         self._load_script = self._loads.register_script(LOAD)
@@ -450,6 +471,10 @@ class RedisStore(GuardedStore):
         return self._prune(keys=[], args=[self._prefix, META, namespace, repr(float(before)), limit])
 
     # --- the whole state ------------------------------------------------------------------
+    def dump(self):
+        flat = self._dump(keys=[], args=[self._prefix, META])  # one script: a consistent view
+        return [(flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)]
+
     def _run_load(self, state: State, only_if_new: bool) -> bool:
         digest, rows = self._loaded.digest_for(self, state)
         args = [self._prefix, META, INITIALISED, "1" if only_if_new else "0", digest]

@@ -309,6 +309,15 @@ class SqliteStore(GuardedStore):
                 self._remove(db, namespace, key)
         return len(expired)
 
+    def dump(self):
+        db = self._db()
+        db.execute("BEGIN")  # one read transaction: a consistent view (WAL)
+        try:
+            return db.execute("SELECT namespace, key, value FROM entries WHERE namespace != ? "
+                              "ORDER BY namespace, seq", (META,)).fetchall()
+        finally:
+            db.execute("COMMIT")
+
     def replace_all(self, state):
         digest, rows = self._loaded.digest_for(self, state)
         with self._transaction() as db:

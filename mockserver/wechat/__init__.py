@@ -8,9 +8,10 @@ from typing import Any, Dict
 
 from ..core.errors import ControlError
 from ..emulation import CallerFacts, EmulatedService, FaultError, OpenApiPart, RequestView, WireFormat
-from . import control, routes, views
+from . import control, dashboard, routes, views
 from .errors import ERRMSG, WeChatError
 from .service import WeChatService
+from .stubs import STUBS
 
 
 def caller(wechat: WeChatService, view: RequestView) -> CallerFacts:
@@ -73,4 +74,6 @@ SERVICE = EmulatedService(
     describe_apps=lambda wechat: wechat.apps(),
     resolve_user=lambda wechat, ref: wechat.user(ref)["alias"],
     dashboard=control.dashboard,
+    stubs=STUBS,
+    dashboard_sections=dashboard.SECTIONS,
 )

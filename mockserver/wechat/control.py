@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping, Tuple
 
 from flask import Blueprint, Response, request
 
-from ..control.dashboard import DASHBOARD_ROWS, back
+from ..control.dashboard import DASHBOARD_ROWS
 from ..control.parsing import body, page, page_query, required
 from ..core.errors import ControlError
 from . import views
@@ -184,29 +184,18 @@ def media():
     return page("media", total, records, query)
 
 
-@blueprint.post("/dashboard/login-code")
-def dashboard_login_code():
-    """The dashboard's "Mint code" form; back to the page, which shows the code."""
-    form = request.form
-    try:
-        minted = wechat().login.mint_login_code(form.get("appid", ""), form.get("user") or None)
-    except ControlError as exc:
-        return back(error=exc.message)
-    return back(minted=minted.code, user=form.get("user") or minted.openid)
-
-
 @blueprint.get("/wx.js")
 def wx_shim():
     return Response(WX_SHIM.read_bytes(), status=200, content_type="application/javascript; charset=utf-8")
 
 
 def dashboard(service: WeChatService, args: Mapping[str, str]) -> Tuple[str, Dict[str, Any]]:
-    """The WeChat section of the dashboard: apps, the first users (with a mint form), the live
-    codes and tokens that expire soonest, each with its total."""
-    user_count, users = service.directory.users_page(0, DASHBOARD_ROWS)
+    """The WeChat part of the dashboard's template: apps, the live codes and tokens that expire
+    soonest, each with its total (the users are a table of ``dashboard.py``)."""
+    apps = service.apps()
     code_count, codes = service.login.live_codes(DASHBOARD_ROWS)
     token_count, tokens = service.tokens.live(DASHBOARD_ROWS)
     return "wechat_dashboard.html", {
-        "wechat_apps": service.apps(), "wechat_users": service.describe_users(users), "wechat_user_count": user_count,
-        "codes": codes, "code_count": code_count, "tokens": tokens, "token_count": token_count,
-        "minted": args.get("minted"), "minted_user": args.get("user")}
+        "wechat_apps": apps, "codes": codes, "code_count": code_count, "tokens": tokens, "token_count": token_count,
+        "summary": [("apps", "Mini programs", len(apps)), ("codes", "Live codes", code_count),
+                    ("tokens", "Access tokens", token_count)]}

@@ -51,9 +51,6 @@ FAULT_FIELDS: Dict[str, Any] = {
 }
 
 PATHS: Dict[str, Dict[str, Any]] = {
-    "/__mock__/dashboard/login-code": {"post": op(
-        "Dashboard form: mint a login code", "dashboard", status="303",
-        form=obj({"appid": STRING, "user": STRING}, ["appid"]))},
     "/__mock__/wx.js": {"get": op("The wx shim for running mini-program code under Node", "meta",
                                   {"type": "string"}, content="application/javascript")},
     "/__mock__/wechat/login": {"post": op(

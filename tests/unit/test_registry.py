@@ -1,8 +1,10 @@
-"""A third emulated service, declared in a few lines here, gets faults, the journal, reset, its
-fixture section and its own error format from the app without a line changed outside it."""
+"""A third emulated service, declared in a few lines here, gets faults, stubs, the journal, reset,
+snapshots, dashboard tables, its fixture section and its own error format from the app without a
+line changed outside it."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from flask import Blueprint, Response, jsonify
@@ -138,3 +140,38 @@ def test_a_service_that_needs_another_says_so(tmp_path):
     fixture.write_text(json.dumps({"authing": {}}))
     with pytest.raises(ValueError, match="register mockserver.wechat before it"):
         create_app(Config(fixtures=str(fixture)), services=["mockserver.authing"])
+
+
+def test_its_dashboard_table_stubs_and_snapshot_in_a_few_lines(tmp_path):
+    """A table with a form, a stub format, and its namespace in a snapshot: declarations only."""
+    from mockserver.core.errors import ControlError
+    from mockserver.emulation import DashboardAction, DashboardSection, StubFormat
+
+    def check(route, status, body, raw):
+        if not isinstance(body, dict) or not isinstance(body.get("status", 0), int):
+            raise ControlError("an Echo answer is an object with an integer status")
+        return "application/json"
+
+    pings = DashboardSection(
+        id="echo-pings", title="Echo pings", columns=(("count", "pings"),),
+        rows=lambda echo, offset, limit: (1, [{"key": "count", "count": str(echo.store.get("echo.pings", "count"))}]),
+        forms=(DashboardAction("ping", "Ping", lambda echo, values: f"pinged: {echo.ping()}"),))
+
+    echo = ECHO._replace(dashboard_sections=(pings,), stubs=StubFormat(check))
+    fixture = tmp_path / "echo.json"
+    fixture.write_text(json.dumps({"echo": {"start": 5}}))
+    client = create_app(Config(fixtures=str(fixture)), services=[echo]).test_client()
+
+    html = client.get("/__mock__/").get_data(as_text=True)
+    assert 'href="#echo-pings">Echo pings (1)</a>' in html and '<tr data-key="count">' in html
+    form_token = re.search(r'name="csrf" value="(\w+)"', html).group(1)
+    done = client.post("/__mock__/dashboard/echo-pings/ping", data={"csrf": form_token})
+    assert done.headers["Location"] == "/__mock__/?notice=pinged%3A+6"
+
+    assert client.post("/__mock__/stubs", json={"endpoint": "/echo/ping", "body": {"status": "x"}}).get_json() == \
+        {"error": "an Echo answer is an object with an integer status"}
+    client.post("/__mock__/stubs", json={"endpoint": "/echo/ping", "body": {"status": 0, "pings": "{{user}}"}})
+    assert client.get("/echo/ping?who=ann").get_json() == {"status": 0, "pings": "ann"}
+
+    snapshot = client.get("/__mock__/state").get_json()
+    assert snapshot["state"]["entries"]["echo.pings"] == {"count": 6}

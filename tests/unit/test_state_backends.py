@@ -521,3 +521,33 @@ def test_redis_drops_an_upload_that_another_process_made_needless(redis_server):
     finally:
         first.close()
         second.close()
+
+
+def test_dump_encodes_every_entry_but_meta_by_namespace_in_insertion_order(store):
+    store.replace_all({"b.things": {"z": {"n": "一"}, "a": [1, 2.5]}, "a.things": {"k": None}})
+    store.put("b.things", "m", True)
+    store.delete("b.things", "z")
+    store.put("b.things", "z", {"back": 1})  # a new entry: last
+    store.put("0.things", "new", 0)  # a namespace made last, named first
+    assert store.dump() == [("0.things", "new", "0"), ("a.things", "k", "null"), ("b.things", "a", "[1,2.5]"),
+                            ("b.things", "m", "true"), ("b.things", "z", '{"back":1}')]
+
+
+def test_dump_sees_writes_that_belong_together_whole(store):
+    store.replace_all({"pairs": {"a": 0, "b": 0}})
+    stop = threading.Event()
+
+    def writer():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            store.update_many([("pairs", "a"), ("pairs", "b")], lambda values, n=n: ((n, n), None))
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(30):
+            rows = dict((key, value) for _, key, value in store.dump())
+            assert rows["a"] == rows["b"]
+    finally:
+        stop.set()
+        thread.join()

@@ -102,7 +102,13 @@ def test_the_dashboard_shows_the_first_rows_and_the_totals(rt):
     authing_login(client, "u000", app["id"], appid)
     html = unescape(client.get("/__mock__/").get_data(as_text=True))
     assert f"WeChat users ({USERS})" in html and "Authing users (1)" in html
-    assert html.count('data-user="') == 50 and 'data-user="u049"' in html and 'data-user="u050"' not in html
-    assert 'href="users?offset=50"' in html
+    users = html[html.index('id="wechat-users"'):html.index('id="authing-apps"')]
+    assert users.count('data-key="') == 50 and 'data-key="u049"' in users and 'data-key="u050"' not in users
+    assert 'href="?wechat-users-offset=50#wechat-users"' in users
+    second = unescape(client.get("/__mock__/", query_string={"wechat-users-offset": "200"}).get_data(as_text=True))
+    users = second[second.index('id="wechat-users"'):second.index('id="authing-apps"')]
+    assert users.count('data-key="') == 50 and 'data-key="u200"' in users and 'data-key="u249"' in users
+    assert "Rows 201–250 of 250" in users and 'href="?wechat-users-offset=150#wechat-users"' in users
+    assert 'class="next"' not in users
     assert "Live login codes (0)" in html  # the one minted was used by the login
 

@@ -1,0 +1,54 @@
+"""Authing's tables on the dashboard (``EmulatedService.dashboard_sections``): the users, each
+openid labelled with its mini program, with buttons to block one (every token of theirs is then
+refused, 2005) and unblock them, and the SMS outbox."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Tuple
+
+from ..control.dashboard import moment
+from ..emulation import DashboardAction, DashboardSection
+from .service import AuthingService
+
+
+def user_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
+    total, users = service.directory.page(offset, limit)
+    names = {app["appid"]: app["name"] for app in service.wechat.apps()}
+    apps = {conn["id"]: names.get(conn["appid"], conn["appid"]) for conn in service.connections()}
+    return total, [{
+        "key": user["id"], "id": user["id"], "name": user.get("nickname") or user.get("username") or "",
+        "phone": user.get("phone") or "",
+        "openids": [f"{apps.get(identity.get('connectionId'), '?')}: {identity['openid']}"
+                    for identity in user.get("identities") or [] if identity.get("openid")],
+        "logins": user.get("loginsCount", 0),
+        "last_login": user.get("lastLogin") or "", "status": "blocked" if user.get("blocked") else "",
+        "actions": ["unblock" if user.get("blocked") else "block"]} for user in users]
+
+
+def blocked(value: bool):
+    def run(service: AuthingService, values: Mapping[str, str]) -> str:
+        user = service.directory.update_record(values.get("key", ""), {"blocked": value})
+        return f"Authing user {user['id']} {'blocked: its tokens are refused' if value else 'unblocked'}"
+    return run
+
+
+def sms_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
+    outbox = service.sms_outbox()  # codes expire and are pruned: a short list
+    return len(outbox), [{"key": sms["id"], "phone": sms["phone"], "code": sms["code"], "sent": moment(sms["sentAt"]),
+                          "used": "used" if sms["used"] else ""} for sms in outbox[offset:offset + limit]]
+
+
+SECTIONS = (
+    DashboardSection(
+        id="authing-users", title="Authing users",
+        columns=(("id", "id"), ("name", "nickname / username"), ("phone", "phone"),
+                 ("openids", "openid by mini program"), ("logins", "logins"), ("last_login", "last login"),
+                 ("status", "")),
+        rows=user_rows,
+        actions=(DashboardAction("block", "Block", blocked(True)),
+                 DashboardAction("unblock", "Unblock", blocked(False))),
+        empty="None yet: a user appears at their first Authing login."),
+    DashboardSection(
+        id="authing-sms", title="SMS outbox",
+        columns=(("phone", "phone"), ("code", "code"), ("sent", "sent at"), ("used", "")),
+        rows=sms_rows, empty="No SMS code sent."),
+)
