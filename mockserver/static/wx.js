@@ -526,6 +526,8 @@
             return Object.assign({}, answer.results);
           });
         });
+      },
+
       // The encrypted network channel: the user's newest encryption key, the one the backend's
       // getuserencryptkey lists first (a new version once the last expired by the mock's clock).
       getUserCryptoManager: function () {
