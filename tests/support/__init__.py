@@ -28,6 +28,12 @@ def rid_ending(path: str) -> "re.Pattern[str]":
     return re.compile((", rid: " if path.startswith("/sns/") else "(?<!,) rid: ") + RID + "$")
 
 
+def access_token(client, app: Dict[str, Any]) -> str:
+    """A new ``/cgi-bin/token`` access token of a WeChat ``app`` (one lives 2 hours of the mock clock)."""
+    return client.get("/cgi-bin/token", query_string={
+        "grant_type": "client_credential", "appid": app["appid"], "secret": app["secret"]}).get_json()["access_token"]
+
+
 def mint(client, appid: str, user: Optional[str] = None) -> Dict[str, Any]:
     """What ``wx.login()`` resolves for ``user`` (a new user when None): ``code``, ``openid``."""
     body = {"appid": appid}

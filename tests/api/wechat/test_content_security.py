@@ -9,18 +9,8 @@ import pytest
 from PIL import Image
 from wechatpy.exceptions import WeChatClientException
 
-from support import RID, mint, wechat_session
+from support import RID, access_token, mint, wechat_session
 from mockserver.wechat.content import TEST_STRING
-
-
-def new_token(client, app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": app["appid"], "secret": app["secret"]}).get_json()["access_token"]
-
-
-@pytest.fixture
-def token(client, wx_app):
-    return new_token(client, wx_app)
 
 
 def v2(client, token, content, openid, scene=2):
@@ -70,9 +60,9 @@ def test_v2_needs_a_visit_in_the_last_two_hours(client, rt, wx_app, token):
     assert never["errmsg"].startswith("user has not accessed the mini program in 2 hours rid: ")
     openid = mint(client, wx_app["appid"], "never-opened")["openid"]  # wx.login() is a visit
     rt.clock.advance(7199)  # the clock also runs on: a second to spare
-    assert v2(client, new_token(client, wx_app), "hi", openid)["errcode"] == 0
+    assert v2(client, access_token(client, wx_app), "hi", openid)["errcode"] == 0
     rt.clock.advance(2)
-    assert v2(client, new_token(client, wx_app), "hi", openid)["errcode"] == 61010
+    assert v2(client, access_token(client, wx_app), "hi", openid)["errcode"] == 61010
 
 
 @pytest.mark.parametrize("body, errcode", [

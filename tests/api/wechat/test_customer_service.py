@@ -8,22 +8,11 @@ import pytest
 from wechatpy.exceptions import WeChatClientException
 
 from mockserver.wechat import media as media_module
-from support import rid_ending
+from support import access_token, rid_ending
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40
 GIF = b"GIF89a" + b"\x00" * 40
-
-
-def access_token(client, app):
-    """A new access token of ``app`` (one lives 2 hours of the mock clock)."""
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": app["appid"], "secret": app["secret"]}).get_json()["access_token"]
-
-
-@pytest.fixture
-def token(client, wx_app):
-    return access_token(client, wx_app)
 
 
 @pytest.fixture

@@ -2,19 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from support import access_token
 from wechatpy.exceptions import WeChatClientException
 
 from mockserver.wechat import quotas
-
-
-def token_of(client, app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": app["appid"], "secret": app["secret"]}).get_json()["access_token"]
-
-
-@pytest.fixture
-def token(client, wx_app):
-    return token_of(client, wx_app)
 
 
 def quota(client, token, cgi_path):
@@ -36,7 +27,7 @@ def test_api_domain_ips(client, token):
 def test_quota_get_counts_the_day_s_calls(client, token, wx_app):
     assert quota(client, token, "/cgi-bin/token") == {"errcode": 0, "errmsg": "ok", "quota": {
         "daily_limit": 2000, "used": 1, "remain": 1999}}
-    token_of(client, wx_app)
+    access_token(client, wx_app)
     client.post(f"/wxa/generate_urllink?access_token={token}", json={})
     client.post(f"/wxa/generatescheme?access_token={token}", json={})
     client.post(f"/wxa/genwxashortlink?access_token={token}", json={"page_url": "pages/index/index"})
@@ -56,7 +47,7 @@ def test_quota_get_errors(client, token, cgi_path, errcode):
 def test_clear_quota_resets_the_day_s_counts(client, rt, token, wx_app, monkeypatch):
     monkeypatch.setattr(quotas, "TOKEN", quotas.Meter("", 2))
     monkeypatch.setitem(quotas.METERED_PATHS, "/cgi-bin/token", quotas.TOKEN)
-    token_of(client, wx_app)
+    access_token(client, wx_app)
     assert quota(client, token, "/cgi-bin/token")["quota"] == {"daily_limit": 2, "used": 2, "remain": 0}
     cleared = client.post(f"/cgi-bin/clear_quota?access_token={token}", json={"appid": wx_app["appid"]}).get_json()
     assert cleared == {"errcode": 0, "errmsg": "ok"}
@@ -65,7 +56,7 @@ def test_clear_quota_resets_the_day_s_counts(client, rt, token, wx_app, monkeypa
 
 def test_clear_quota_lets_a_spent_token_quota_fetch_again(client, token, wx_app):
     for _ in range(1999):
-        token_of(client, wx_app)
+        access_token(client, wx_app)
     refused = client.get("/cgi-bin/token", query_string={
         "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()
     assert refused["errcode"] == 45009
@@ -110,7 +101,7 @@ def test_wechatpy_reads_quota_errors(wechatpy_client):
 def test_counters_do_not_pile_up(client, rt, wx_app):
     """A counter's first call of a day drops the day before's."""
     for _ in range(2):
-        token = token_of(client, wx_app)
+        token = access_token(client, wx_app)
         client.post(f"/wxa/generate_urllink?access_token={token}", json={})
         rt.clock.advance(86400)
     today = int(rt.clock.now() // 86400) - 1

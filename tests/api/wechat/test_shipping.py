@@ -13,12 +13,6 @@ def app():
 
 
 @pytest.fixture
-def token(client, wx_app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()["access_token"]
-
-
-@pytest.fixture
 def call(client, token):
     def post(name, body):
         return client.post(f"/wxa/sec/order/{name}?access_token={token}", json=body).get_json()

@@ -17,12 +17,6 @@ def app():
     return create_app(Config(clock_frozen=True))
 
 @pytest.fixture
-def token(client, wx_app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()["access_token"]
-
-
-@pytest.fixture
 def session(client, wx_app, alias):
     return wechat_session(client, wx_app, alias)
 

@@ -11,12 +11,6 @@ from support import RID, wechat_session
 from mockserver.wechat import crypto
 
 
-@pytest.fixture
-def token(client, wx_app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()["access_token"]
-
-
 def test_get_user_phone_number(client, wx_app, alias, token):
     code = client.post("/__mock__/wechat/phone-code", json={"appid": wx_app["appid"], "user": alias}).get_json()
     assert code["errMsg"] == "getPhoneNumber:ok" and len(code["code"]) == 64

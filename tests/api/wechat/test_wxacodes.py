@@ -9,12 +9,6 @@ import zxingcpp
 from PIL import Image
 
 
-@pytest.fixture
-def token(client, wx_app):
-    query = {"grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}
-    return client.get("/cgi-bin/token", query_string=query).get_json()["access_token"]
-
-
 def decoded(image: bytes):
     picture = Image.open(io.BytesIO(image))
     assert picture.format == "JPEG"
