@@ -20,16 +20,6 @@ def app(request, tmp_path):
     app.extensions["mockserver"].store.close()
 
 
-@pytest.fixture
-def rt(app):
-    return app.extensions["mockserver"]
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def exchange(client, wx, code):
     return client.get("/sns/jscode2session", query_string={
         "appid": wx["appid"], "secret": wx["secret"], "js_code": code}).get_json()

@@ -31,11 +31,6 @@ def app(url):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def wx(app):
     return app.extensions["mockserver"].wechat.apps()[0]
 

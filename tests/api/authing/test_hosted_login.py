@@ -27,16 +27,6 @@ def app(request, tmp_path):
     app.extensions["mockserver"].store.close()
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def rt(app):
-    return app.extensions["mockserver"]
-
-
 def page(client):
     answer = client.get("/oidc/auth", query_string=REQUEST)
     assert answer.status_code == 200

@@ -32,16 +32,6 @@ def app(request, tmp_path):
     app.extensions["mockserver"].store.close()
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def rt(app):
-    return app.extensions["mockserver"]
-
-
 def signin(client, connection="PASSWORD", headers=H, **payloads):
     return client.post("/api/v3/signin", json={"connection": connection, **payloads}, headers=headers).get_json()
 
