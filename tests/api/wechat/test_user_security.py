@@ -16,10 +16,14 @@ def app():
 
     return create_app(Config(clock_frozen=True))
 
-@pytest.fixture
-def token(client, wx_app):
+def access_token(client, wx_app):
     return client.get("/cgi-bin/token", query_string={
         "grant_type": "client_credential", "appid": wx_app["appid"], "secret": wx_app["secret"]}).get_json()["access_token"]
+
+
+@pytest.fixture
+def token(client, wx_app):
+    return access_token(client, wx_app)
 
 
 @pytest.fixture
@@ -59,6 +63,28 @@ def test_an_openid_of_another_app_does_not_match(client, wx_app, alias, token):
     assert rank(client, token, **body)["errcode"] == 43104
     assert client.post(f"/wxa/getuserriskrank?access_token={token}").get_json()["errcode"] == 44002
 
+
+
+def test_a_user_not_seen_in_two_hours_is_not_ranked_but_a_test_call_is(client, wx_app, alias, session):
+    body = {"appid": wx_app["appid"], "openid": session["openid"], "scene": 0, "client_ip": "203.0.113.9"}
+
+    def ranked(**more):  # a fresh access token each time: the clock moves past the old one's life
+        return rank(client, access_token(client, wx_app), **body, **more)
+    client.post("/__mock__/clock", json={"advance": 7200})
+    assert ranked()["errcode"] == 0  # two hours to the second: still seen
+    client.post("/__mock__/clock", json={"advance": 1})
+    late = ranked()
+    assert (late["errcode"], late["errmsg"].split(" rid: ")[0]) == (
+        61010, "user has not accessed the mini program in 2 hours")
+    assert ranked(is_test=True)["errcode"] == 0
+    wechat_session(client, wx_app, alias)  # the user opens the mini program again
+    assert ranked()["errcode"] == 0
+
+
+def test_an_openid_that_never_logged_in_is_not_ranked(client, wx_app, alias, token, rt):
+    openid = rt.wechat.openid(rt.wechat.user(alias), wx_app["appid"])
+    body = {"appid": wx_app["appid"], "openid": openid, "scene": 1, "client_ip": "203.0.113.9"}
+    assert rank(client, token, **body)["errcode"] == 61010
 
 def keys(client, token, session, **override):
     params = {"access_token": token, "openid": session["openid"], "sig_method": "hmac_sha256",
