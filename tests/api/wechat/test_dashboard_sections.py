@@ -186,3 +186,37 @@ def test_long_listings_are_paged_newest_first(client, wx_app):
     assert [row[4] for row in rows(html, "wechat-deliveries")] == ["text\nm2", "text\nm1", "text\nm0"]
     assert f"Rows {DASHBOARD_ROWS + 1}–{DASHBOARD_ROWS + 3} of {DASHBOARD_ROWS + 3}" in section(html, "wechat-deliveries")
     assert rows(raw_page(client, "/__mock__/?wechat-deliveries-offset=1000"), "wechat-deliveries") == []
+
+
+def test_a_value_that_is_not_an_object_shows_as_it_was_sent(client):
+    """A known template checks its own keywords only: other data entries may be anything."""
+    app = client.post("/__mock__/apps", json={"name": "shop", "subscribe_templates": [
+        {"priTmplId": "bus", "title": "乘车提醒", "type": 2, "content": "线路名称:{{thing1.DATA}}\n"}]}).get_json()
+    token = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": app["appid"],
+                                                       "secret": app["secret"]}).get_json()["access_token"]
+    client.post("/__mock__/wechat/subscriptions", json={"appid": app["appid"], "user": "yuna", "template_ids": ["bus"]})
+    openid = client.get("/__mock__/users/yuna").get_json()["apps"][app["appid"]]["openid"]
+    sent = client.post(f"/cgi-bin/message/subscribe/send?access_token={token}", json={
+        "touser": openid, "template_id": "bus", "data": {"thing1": {"value": "8路"}, "extra": 5}}).get_json()
+    assert sent["errcode"] == 0
+    assert rows(raw_page(client), "wechat-messages")[0][5] == "thing1: 8路\nextra: 5"
+
+
+def test_an_answer_other_than_success_is_noted_on_its_try(client):
+    with PushReceiver(answer=lambda n: (200, b"<xml>reply</xml>")) as backend:
+        app = client.post("/__mock__/apps", json={"push": {"url": backend.url, "token": "pushtoken42",
+                                                            "mode": "plain"}}).get_json()
+        user_says(client, app["appid"], "hi")
+        settled(client, 1)
+    assert rows(raw_page(client), "wechat-deliveries")[0][6] == (
+        "1: HTTP 200 → delivered (WeChat expects the answer 'success' or an empty body)")
+
+
+def test_a_permanent_short_link_never_expires_and_opens_without_a_scene(client, wx_app, token):
+    answer = client.post(f"/wxa/genwxashortlink?access_token={token}", json={
+        "page_url": "?q=1", "page_title": "首页", "is_permanent": True}).get_json()
+    link = answer["link"]
+    [row] = rows(raw_page(client), "wechat-links")
+    assert row[1:7] == ["shortlink", wx_app["name"], "/?q=1", "release", "never", "0"]
+    assert post(client, "/__mock__/dashboard/wechat-links/open", key=link) == (
+        "notice", f"opened {link}: {wx_app['name']} starts at /?q=1 (release)")
