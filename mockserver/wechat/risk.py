@@ -1,13 +1,17 @@
 """``/wxa/getuserriskrank``: a user's security rank (0-4, higher is riskier) for a registration or
 a marketing event. The rank is the user's ``risk_rank`` field (fixture or ``PATCH
-/__mock__/users/<ref>``), 0 when unset."""
+/__mock__/users/<ref>``), 0 when unset. As ``msg_sec_check`` v2, a real call (not ``is_test``) ranks
+only a user who opened the mini program (a login) in the last two hours: 61010 otherwise, which
+WeChat documents for this API too ("用户未在近两小时访问小程序"; a test call is not held to it)."""
 from __future__ import annotations
 
 from typing import Any, Dict, NamedTuple
 
+from ..core.clock import Clock
 from ..core.ids import RandomSource
+from .content import RECENT_VISIT
 from .errors import WeChatError
-from .repo import Record
+from .repo import Record, WeChatRepository
 from .users import Directory
 
 SCENES = (0, 1, 2)  # registration, marketing fraud, UGC
@@ -24,13 +28,15 @@ def _is_int(value: Any) -> bool:
 
 
 class Risk:
-    def __init__(self, directory: Directory, random: RandomSource):
+    def __init__(self, repo: WeChatRepository, directory: Directory, clock: Clock, random: RandomSource):
+        self.repo = repo
         self.directory = directory
+        self.clock = clock
         self.random = random
 
     def rank(self, app: Record, body: Dict[str, Any]) -> RiskRank:
         """Checks in WeChat's order of its documented errors: formats (47001), the scene (40129),
-        the openid (40003 unknown, 43104 not of this appid)."""
+        the openid (40003 unknown, 43104 not of this appid), then its recent visit (61010)."""
         appid, openid, scene, client_ip = (body.get(name) for name in ("appid", "openid", "scene", "client_ip"))
         if not isinstance(appid, str) or not isinstance(openid, str) or not _is_int(scene) \
                 or not isinstance(client_ip, str) or not client_ip \
@@ -44,5 +50,9 @@ class Risk:
             raise WeChatError(40003)
         if owner_appid != app["appid"] or appid != app["appid"]:
             raise WeChatError(43104)
+        if not body.get("is_test", False):
+            session = self.repo.session(app["appid"], openid)
+            if session is None or self.clock.now() - session["created_at"] > RECENT_VISIT:
+                raise WeChatError(61010)
         user = self.directory.user(alias)
         return RiskRank(user.get("risk_rank", 0), self.random.integer(1, 2 ** 31 - 1))

@@ -150,7 +150,7 @@ class WeChatService:
     def risk(self) -> "Risk":
         from .risk import Risk
 
-        return Risk(self.directory, self.random)
+        return Risk(self.repo, self.directory, self.clock, self.random)
 
     @cached_property
     def user_keys(self) -> "UserKeys":

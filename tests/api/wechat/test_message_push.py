@@ -343,6 +343,62 @@ def test_subscribe_consent_is_pushed_in_wechats_shape(client, rt, withdrawn, eve
     assert ("PopupScene" in items[0]) is (not withdrawn)
 
 
+
+# --- subscribe consent: given through the control plane (and the wx shim, which posts the same) -----------
+def consent(client, appid, **more):
+    return client.post("/__mock__/wechat/subscriptions", json={
+        "appid": appid, "user": "yuna", "template_ids": ["tmplA", "tmplB"], "accept": {"tmplA": True, "tmplB": False},
+        **more})
+
+
+def consent_items(received, appid, wrapper):
+    fields, message = opened(received, appid)
+    return fields, [(item["TemplateId"], item["SubscribeStatusString"]) for item in fields[wrapper]["List"]]
+
+
+def test_a_consent_posted_to_the_control_plane_arrives_as_the_popup_event(client):
+    with PushReceiver() as backend:
+        app = configure(client, backend.url)
+        answer = consent(client, app["appid"])
+        [received] = backend.wait_for(1)
+    assert answer.status_code == 200 and answer.get_json()["results"] == {"tmplA": "accept", "tmplB": "reject"}
+    fields, items = consent_items(received, app["appid"], "SubscribeMsgPopupEvent")
+    assert (fields["Event"], fields["FromUserName"]) == ("subscribe_msg_popup_event", answer.get_json()["openid"])
+    assert items == [("tmplA", "accept"), ("tmplB", "reject")]
+    assert [d["event"] for d in settled(client, 1)] == ["subscribe_msg_popup_event"]
+
+
+def test_a_consent_changed_in_the_settings_arrives_as_the_change_event(client):
+    with PushReceiver() as backend:
+        app = configure(client, backend.url)
+        answer = consent(client, app["appid"], accept=False, in_settings=True)
+        [received] = backend.wait_for(1)
+    assert answer.status_code == 200
+    fields, items = consent_items(received, app["appid"], "SubscribeMsgChangeEvent")
+    assert fields["Event"] == "subscribe_msg_change_event" and items == [("tmplA", "reject"), ("tmplB", "reject")]
+
+
+@pytest.mark.parametrize("in_settings", ["yes", 1, None, []])
+def test_a_consent_with_a_non_boolean_in_settings_is_refused_and_changes_nothing(client, in_settings):
+    with PushReceiver() as backend:
+        app = configure(client, backend.url)
+        answer = consent(client, app["appid"], in_settings=in_settings)
+        held = client.get("/__mock__/wechat/subscriptions", query_string={"appid": app["appid"], "user": "yuna"})
+        deliveries = client.get("/__mock__/wechat/deliveries").get_json()
+    assert (answer.status_code, answer.get_json()) == (400, {"error": "'in_settings' must be true or false"})
+    assert held.get_json()["consents"] == {} and deliveries["total"] == 0 and backend.posts() == []
+
+
+def test_a_consent_for_an_app_without_a_push_url_is_journaled_as_nothing_delivered(client, wx_app):
+    answer = client.post("/__mock__/wechat/subscriptions", json={
+        "appid": wx_app["appid"], "user": "yuna", "template_ids": ["tmplA"], "accept": True})
+    assert answer.status_code == 200
+    [entry] = client.get("/__mock__/requests?path=push").get_json()["requests"]
+    assert (entry["outcome"], entry["event"], entry["appid"], entry["user"]) == (
+        "no push URL: nothing delivered", "subscribe_msg_popup_event", wx_app["appid"], "yuna")
+    [record] = client.get("/__mock__/wechat/deliveries").get_json()["deliveries"]
+    assert record["status"] == "nothing"
+
 def test_push_event_sends_any_built_event_now_or_when_due(client, rt):
     with PushReceiver() as backend:
         app = configure(client, backend.url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.wechat import crypto
-from support import wechat_session
+from support import access_token, wechat_session
 
 
 
@@ -54,6 +54,28 @@ def test_an_openid_of_another_app_does_not_match(client, wx_app, alias, token):
     assert client.post(f"/wxa/getuserriskrank?access_token={token}").get_json()["errcode"] == 44002
 
 
+
+def test_a_user_not_seen_in_two_hours_is_not_ranked_but_a_test_call_is(client, wx_app, alias, session):
+    body = {"appid": wx_app["appid"], "openid": session["openid"], "scene": 0, "client_ip": "203.0.113.9"}
+
+    def ranked(**more):  # a fresh access token each time: the clock moves past the old one's life
+        return rank(client, access_token(client, wx_app), **body, **more)
+    client.post("/__mock__/clock", json={"advance": 7200})
+    assert ranked()["errcode"] == 0  # two hours to the second: still seen
+    client.post("/__mock__/clock", json={"advance": 1})
+    late = ranked()
+    assert (late["errcode"], late["errmsg"].split(" rid: ")[0]) == (
+        61010, "user has not accessed the mini program in 2 hours")
+    assert ranked(is_test=True)["errcode"] == 0
+    wechat_session(client, wx_app, alias)  # the user opens the mini program again
+    assert ranked()["errcode"] == 0
+
+
+def test_an_openid_that_never_logged_in_is_not_ranked(client, wx_app, alias, token, rt):
+    openid = rt.wechat.openid(rt.wechat.user(alias), wx_app["appid"])
+    body = {"appid": wx_app["appid"], "openid": openid, "scene": 1, "client_ip": "203.0.113.9"}
+    assert rank(client, token, **body)["errcode"] == 61010
+
 def keys(client, token, session, **override):
     params = {"access_token": token, "openid": session["openid"], "sig_method": "hmac_sha256",
               "signature": crypto.session_signature(session["session_key"]), **override}
@@ -72,7 +94,7 @@ def test_keys_rotate_hourly_and_the_three_newest_are_listed(client, rt, wx_app, 
     assert keys(client, token, session)["key_info_list"] == [{**key, "expire_in": 1800}]  # the same key
     for _ in range(3):
         rt.clock.advance(3600)
-        token = fresh_token(client, wx_app)
+        token = access_token(client, wx_app)
         listed = keys(client, token, session)["key_info_list"]
     assert [k["version"] for k in listed] == [4, 3, 2] and [k["expire_in"] for k in listed] == [3600, 0, 0]
 
@@ -110,8 +132,3 @@ def crypto_key_bytes(encoded):
     import base64
 
     return base64.b64decode(encoded)
-
-
-def fresh_token(client, app):
-    return client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": app["appid"], "secret": app["secret"]}).get_json()["access_token"]
