@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from . import inprocess
+from .core.digits import ascii_digits
 from .tls import ProxyCertificates
 
 log = logging.getLogger("mockserver.proxy")
@@ -80,7 +81,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 
     def do_CONNECT(self) -> None:
         host, _, port = self.path.rpartition(":")
-        if not host or not port.isdigit() or not self.server.emulates(host):
+        if not host or not ascii_digits(port) or not self.server.emulates(host):
             self._refuse(self.path)
             return
         self.send_response(200, "Connection Established")
@@ -130,7 +131,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._chunked_body()
         declared = self.headers.get("Content-Length", "0")
-        if not declared.isdigit():
+        if not ascii_digits(declared):
             self._plain(400, "Content-Length is not a number")
             return None
         if int(declared) > self.server.max_body_bytes:

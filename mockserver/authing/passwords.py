@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from typing import Any, Optional
 
+from ..core.digits import ascii_digits
 from ..core.errors import ControlError
 from ..core.ids import RandomSource
 from .repo import AuthingRepository
@@ -32,7 +33,7 @@ def well_formed(hashed: Any) -> bool:
     if not isinstance(hashed, str):
         return False
     parts = hashed.split("$")
-    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
+    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not ascii_digits(parts[1]):
         return False
     return 0 < int(parts[1]) <= MAX_ROUNDS and parts[2].isascii()
 

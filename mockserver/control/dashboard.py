@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request
 from markupsafe import Markup
 
+from ..core.digits import ascii_digits
 from ..core.errors import ControlError
 from ..core.store import META, UNCHANGED
 from ..emulation import DashboardSection, EmulatedService
@@ -111,7 +112,7 @@ class SectionView(NamedTuple):
 
 def offset_of(args: Mapping[str, str], section_id: str) -> int:
     raw = args.get(f"{section_id}-offset", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if ascii_digits(raw) and len(raw) < 10 else 0
 
 
 def section_view(domain: Any, section: DashboardSection, args: Mapping[str, str]) -> SectionView:

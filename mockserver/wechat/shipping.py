@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.clock import Clock
+from ..core.digits import ascii_digits
 from ..core.errors import Conflict, ControlError, NotFound
 from ..core.ids import RandomSource
 from ..core.store import UNCHANGED
@@ -211,7 +212,7 @@ class Shipping:
         if not isinstance(window, dict) or not all(_is_int(window.get(k, 0)) for k in ("begin_time", "end_time")) \
                 or (state is not None and (not _is_int(state) or state not in ORDER_STATES)) \
                 or not isinstance(openid, (str, type(None))) or not isinstance(last_index, str) \
-                or not _is_int(size) or not 1 <= size <= MAX_PAGE or (last_index and not last_index.isdigit()):
+                or not _is_int(size) or not 1 <= size <= MAX_PAGE or (last_index and not ascii_digits(last_index)):
             raise WeChatError(47001)
         begin, end = window.get("begin_time", 0), window.get("end_time", 2 ** 32 - 1)
         start = int(last_index or 0)
@@ -277,7 +278,7 @@ class Shipping:
             raise ControlError("'paid_amount' must be a positive integer (fen)")
         if not isinstance(description, str):
             raise ControlError("'description' must be a string")
-        if not (isinstance(transaction_id, str) and transaction_id.isdigit() and len(transaction_id) <= 32):
+        if not (isinstance(transaction_id, str) and ascii_digits(transaction_id) and len(transaction_id) <= 32):
             raise ControlError("'transaction_id' must be digits (at most 32)")
         if not (isinstance(merchant_id, str) and MERCHANT_ID.match(merchant_id)):
             raise ControlError("'mchid' must be digits (at most 32)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
+from ..core.digits import ascii_digits
 from ..core.ids import URLSAFE, RandomSource
 from .errors import WeChatError
 from .repo import Record, WeChatRepository
@@ -182,7 +183,7 @@ class SubscribeTemplates:
 
 def _whole(value: Any, errcode: int) -> int:
     text = str(value) if value is not None else ""
-    if not text.isdigit() or len(text) > 9:
+    if not ascii_digits(text) or len(text) > 9:
         raise WeChatError(errcode)
     return int(text)
 
@@ -192,7 +193,7 @@ def _kid(value: Any) -> Optional[int]:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
+    return int(value) if ascii_digits(value) and len(value) < 10 else None
 
 
 def _public(tid: Any) -> PublicTemplate:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
+from ..core.digits import ascii_digits
 from .errors import WeChatError
 from .jpeg import encode_blocks
 from .repo import Record, WeChatRepository
@@ -46,7 +47,7 @@ def _check_style(body: Dict[str, Any]) -> int:
             raise WeChatError(47001)
     color = body.get("line_color", {"r": 0, "g": 0, "b": 0})
     if not isinstance(color, dict) or not all(
-            _is_int(color.get(c)) or (isinstance(color.get(c), str) and color[c].isdigit()) for c in "rgb"):
+            _is_int(color.get(c)) or (ascii_digits(color.get(c))) for c in "rgb"):
         raise WeChatError(47001)
     return width
 
