@@ -16,6 +16,7 @@ so the journal holds at most ``size`` entries of bounded size, whatever clients 
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from json.encoder import encode_basestring_ascii
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
@@ -29,9 +30,13 @@ from .parsing import page_query
 NAMESPACE = "mock.journal"
 MASK = "***"
 SECRET_NAMES = {"secret", "client_secret", "app_secret", "appsecret", "password", "session_key",
-                "sessionkey", "authorization", "cookie", "set-cookie", "code_verifier"}
+                "sessionkey", "authorization", "cookie", "set-cookie", "code_verifier", "encrypt_key",
+                "encryptkey", "aes_key", "encodingaeskey"}
 SECRET_SUFFIXES = ("token", "secret", "password")
 SKIPPED_HEADERS = {"content-length", "host", "connection", "accept-encoding"}
+#: A GraphQL argument whose name ends as a secret's does, and its value: a string literal (its closing
+#: quote may be past the part of the query kept) or a variable, whose value is then masked.
+GRAPHQL_SECRET_ARGUMENT = re.compile(r'(\b\w*(?:[Pp]assword|[Ss]ecret|[Tt]oken)\s*:\s*)("(?:[^"\\]|\\.)*"?|\$\w+)')
 
 
 class Bounds(NamedTuple):
@@ -144,6 +149,25 @@ def bounded(value: Any, bounds: Bounds) -> Tuple[Any, bool]:
     return (None if kept is _NOTHING else kept), cutter.cut
 
 
+def graphql_masked(body: Dict[str, Any], max_bytes: int) -> Dict[str, Any]:
+    """A GraphQL request (``{"query", "variables"}``) with the secrets written into its query
+    masked — ``loginByUsername(input: {password: "…"})`` — and the variables that fill a secret
+    argument, whatever their names. Only as much of the query as the journal could keep is read."""
+    bound = set()
+
+    def mask(match: "re.Match[str]") -> str:
+        if match.group(2).startswith("$"):
+            bound.add(match.group(2)[1:])
+            return match.group(0)
+        return f'{match.group(1)}"{MASK}"'
+    query = GRAPHQL_SECRET_ARGUMENT.sub(mask, body["query"][:max_bytes])
+    variables = body.get("variables")
+    if bound and isinstance(variables, dict):
+        variables = {name: MASK if name in bound and value not in (None, "") else value
+                     for name, value in variables.items()}
+    return {**body, "query": query, **({"variables": variables} if "variables" in body else {})}
+
+
 def grouped(pairs: Iterable[tuple]) -> Dict[str, Any]:
     """Query or form fields as one object: repeated names become lists."""
     fields: Dict[str, List[Any]] = {}
@@ -187,6 +211,8 @@ class EntryParts:
         if parsed is None or parsed is NO_BODY:
             parsed = parse_json(raw)
         if parsed is not INVALID_JSON:
+            if type(parsed) is dict and type(parsed.get("query")) is str:
+                parsed = graphql_masked(parsed, self.bounds.max_bytes)
             return self.part(name, parsed, len(raw))
         # Only as much of the text as could be kept is read: a few bytes more than the bound.
         head = raw[:self.bounds.max_bytes].decode("utf-8", "ignore")

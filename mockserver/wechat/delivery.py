@@ -21,12 +21,14 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import socket
 import string
 import threading
 import time
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..control.journal import MASK
 from ..core.clock import Clock
 from ..core.errors import ControlError
 from ..core.ids import ALPHANUMERIC, RandomSource
@@ -197,15 +199,24 @@ class Deliveries:
             headers["Content-Type"] = content_type
         sent = Exchange(method, url, query, body, content_type)
         started = time.perf_counter()
+        # The socket's timeout bounds each read; this bounds the whole exchange (a backend that
+        # drips a header line every few seconds would otherwise hold it for as long as it likes).
+        deadline = threading.Timer(self.timeout, _cut, args=(connection,))
+        deadline.start()
         try:
             connection.request(method, target, body=body.encode() if body is not None else None, headers=headers)
             response = connection.getresponse()
             answer = response.read(ANSWER_BYTES).decode("utf-8", "replace")
+            if deadline.finished.is_set():
+                raise TimeoutError("timed out")
             return sent._replace(status=response.status, answer=answer, seconds=time.perf_counter() - started)
-        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a host name IDNA refuses
+        except (OSError, http.client.HTTPException, ValueError):  # ValueError: a host name IDNA refuses
+            if deadline.finished.is_set():
+                exc = TimeoutError("timed out")
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return sent._replace(error=error, seconds=time.perf_counter() - started)
         finally:
+            deadline.cancel()
             connection.close()
 
     def _journal(self, route: str, appid: str, user: Optional[str], sent: "Exchange", outcome: str,
@@ -215,7 +226,8 @@ class Deliveries:
             return
         parts = self.journal.parts()
         entry = {
-            "time": self.clock.now(), "method": sent.method, "path": parts.part("path", sent.url or "(no push URL)"),
+            "time": self.clock.now(), "method": sent.method,
+            "path": parts.part("path", masked_url(sent.url) if sent.url else "(no push URL)"),
             "route": route, "query": parts.part("query", sent.query or {}),
             "headers": {"Content-Type": sent.content_type} if sent.content_type else {},
             "body": parts.body("body", sent.body.encode(), sent.content_type or "") if sent.body else None,
@@ -230,6 +242,28 @@ class Deliveries:
             self.journal.record(entry)
         except StoreUnavailable:
             pass
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """End an exchange past its deadline: the blocked read returns at once."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def masked_url(url: str) -> str:
+    """A push URL as the journal shows it: without a password in it, query values masked (a
+    webhook's key often travels there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = (f"{parts.username}:{MASK}@" if parts.password is not None else
+              f"{parts.username}@" if parts.username else "") + host + (f":{parts.port}" if parts.port else "")
+    query = "&".join(f"{name}={MASK}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 class Exchange(NamedTuple):
