@@ -146,8 +146,20 @@ class Deliveries:
                 return min(POLL, max(0.01, queued[0][1] - now))
             for key in ready:
                 record = self.repo.claim_delivery(key, _sending)
-                if record is not None:
+                if record is None:
+                    continue
+                try:
                     self._send(record)
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:  # noqa: BLE001  (a record the mock cannot send, e.g. from an edited snapshot)
+                    log.exception("message push: delivery %s cannot be sent", record.get("id"))
+                    broken = {"status": "failed", "finished_at": self.clock.now(),
+                              "tries": [{"at": int(self.clock.now()), "status": None, "answer": None,
+                                         "error": f"the mock could not send it: {type(exc).__name__}",
+                                         "outcome": "failed"}]}
+                    self.repo.update_delivery(key, lambda current: (UNCHANGED, None) if current is None
+                                              else ({**current, **broken}, None))
 
     def _send(self, record: Record) -> None:
         app = self.repo.app(record["appid"])
@@ -210,10 +222,9 @@ class Deliveries:
             if deadline.finished.is_set():
                 raise TimeoutError("timed out")
             return sent._replace(status=response.status, answer=answer, seconds=time.perf_counter() - started)
-        except (OSError, http.client.HTTPException, ValueError):  # ValueError: a host name IDNA refuses
-            if deadline.finished.is_set():
-                exc = TimeoutError("timed out")
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a host name IDNA refuses
+            failure = TimeoutError("timed out") if deadline.finished.is_set() else exc
+            error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
             return sent._replace(error=error, seconds=time.perf_counter() - started)
         finally:
             deadline.cancel()

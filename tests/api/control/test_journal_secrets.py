@@ -79,3 +79,19 @@ def test_a_backend_that_drips_its_answer_is_cut_off_at_the_deadline(client, rt):
     exchange = rt.wechat.push._request("GET", f"http://127.0.0.1:{listener.getsockname()[1]}/", {})
     listener.close()
     assert (exchange.status, exchange.error) == (None, "TimeoutError: timed out")
+
+
+def test_a_push_the_mock_cannot_send_is_settled_as_failed_not_left_sending(client, rt):
+    """A push configuration no check made (a hand-edited snapshot loads entries as they are):
+    the delivery fails with what went wrong, and the sender goes on with the next one."""
+    from support.push_receiver import settled
+
+    with PushReceiver() as backend:
+        app = client.post("/__mock__/apps", json={"name": "pushed", "push": {
+            "url": backend.url, "token": "tok3n", "mode": "plain"}}).get_json()
+        record = rt.store.get("wx.apps", app["appid"])
+        rt.store.put("wx.apps", app["appid"], {**record, "push": {"url": backend.url}})  # no token, mode, ...
+        client.post("/__mock__/wechat/push", json={"appid": app["appid"], "user": "yuna", "message": "hi"})
+        [delivery] = settled(client, 1)
+    assert delivery["status"] == "failed"
+    assert delivery["tries"][0]["error"] == "the mock could not send it: KeyError"
