@@ -9,6 +9,7 @@ is counted in one atomic ``update``, so ``times`` holds under concurrent request
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -27,6 +28,10 @@ MATCH_FIELDS = ("appid", "user", "code")
 SHARED_FIELDS = {"endpoint", "match", "latency_ms", "times", "probability"}
 
 
+def encoded_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 class RuleBook:
     """Rules of one kind over the store; ``services`` say which routes are theirs.
 
@@ -37,6 +42,8 @@ class RuleBook:
     prefix: str
     kind: str
     limit: Optional[int] = None  # how many rules the book holds at most
+    #: How many bytes of JSON the whole book may take: every emulated request reads it.
+    max_bytes = 1024 * 1024
 
     def __init__(self, store: Store, clock: Clock, random: RandomSource, services: Sequence[EmulatedService],
                  domains: Mapping[str, Any]):
@@ -75,17 +82,25 @@ class RuleBook:
         rule.update(self._frequency(spec))
         rule["hits"] = 0
         rule["created_at"] = self.clock.now()
-        prefix, limit = self.prefix, self.limit
+        prefix, limit, max_bytes = self.prefix, self.limit, self.max_bytes
+        if encoded_size(rule) > max_bytes:
+            raise ControlError(f"a {self.kind} must encode to at most {max_bytes} bytes of JSON")
 
         def append(book):
             book = book or {"next": 1, "rules": []}
             if limit is not None and len(book["rules"]) >= limit:
-                return UNCHANGED, None
+                return UNCHANGED, "count"
             added = {"id": f"{prefix}{book['next']}", **rule}
-            return {"next": book["next"] + 1, "rules": [*book["rules"], added]}, added
+            grown = {"next": book["next"] + 1, "rules": [*book["rules"], added]}
+            if encoded_size(grown) > max_bytes:
+                return UNCHANGED, "bytes"
+            return grown, added
         added = self.store.update(*self.key, append)
-        if added is None:
+        if added == "count":
             raise ControlError(f"there are {limit} {self.kind}s already, the most there may be: remove some first")
+        if added == "bytes":
+            raise ControlError(f"the {self.kind}s would take more than {max_bytes} bytes of JSON together, the most "
+                               "they may (every request reads them): remove some first")
         return describe(added)
 
     def list(self) -> List[Dict[str, Any]]:

@@ -191,3 +191,21 @@ def test_at_most_a_hundred_stubs(client):
         400, {"error": "there are 100 stubs already, the most there may be: remove some first"})
     client.delete("/__mock__/stubs/s1")
     assert client.post("/__mock__/stubs", json={"endpoint": "/cgi-bin/token", "body": {}}).get_json()["id"] == "s101"
+
+
+def test_a_stub_is_bounded_whole_not_only_its_body(client):
+    """Headers and matches count too: every emulated request reads every stub."""
+    headers = {f"X-H{i}": "a" * 4000 for i in range(300)}
+    answer = client.post("/__mock__/stubs", json={"endpoint": "/cgi-bin/token", "headers": headers,
+                                                  "body": {"errcode": 0}})
+    assert answer.status_code == 400 and answer.get_json() == {"error": "a stub must encode to at most 1048576 bytes "
+                                                                        "of JSON"}
+    assert client.get("/__mock__/stubs").get_json()["stubs"] == []
+
+
+def test_the_stubs_together_are_bounded(client):
+    big = {"errcode": 0, "pad": "x" * 250_000}
+    added = [client.post("/__mock__/stubs", json={"endpoint": "/cgi-bin/token", "body": big}) for _ in range(5)]
+    assert [a.status_code for a in added] == [201, 201, 201, 201, 400]
+    assert added[-1].get_json()["error"].startswith("the stubs would take more than 1048576 bytes of JSON together")
+    assert len(client.get("/__mock__/stubs").get_json()["stubs"]) == 4
