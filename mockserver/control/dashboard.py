@@ -54,8 +54,27 @@ TEXT_FIELDS = {"endpoint", "match.appid", "match.user", "match.code", "errmsg"}
 
 
 def back(**notice: str):
-    query = urlencode({k: v for k, v in notice.items() if v})
+    """Back to the page, saying what happened (``notice=``, ``error=``): signed, so that a link
+    from elsewhere cannot make the page say what it likes."""
+    shown = {k: v for k, v in notice.items() if v}
+    if shown:
+        shown["sig"] = notice_signature(current(), shown)
+    query = urlencode(shown)
     return redirect(f"{blueprint.url_prefix}/" + (f"?{query}" if query else ""), code=303)
+
+
+def notice_signature(rt: Runtime, notice: Mapping[str, str]) -> str:
+    text = "\n".join(f"{name}={notice.get(name, '')}" for name in ("notice", "error"))
+    return hmac.new(form_token(rt).encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def signed_notice(rt: Runtime, args: Mapping[str, str]) -> Dict[str, Optional[str]]:
+    """The page's ``notice`` and ``error`` if ``back`` wrote them, else none."""
+    given = {name: args.get(name) or "" for name in ("notice", "error")}
+    if not any(given.values()) or not hmac.compare_digest(
+            notice_signature(rt, given).encode(), str(args.get("sig", "")).encode()):
+        return {"notice": None, "error": None}
+    return {name: value or None for name, value in given.items()}
 
 
 def moment(epoch: float) -> str:
@@ -150,7 +169,7 @@ def page():
         now=now, moment=moment, clock=rt.clock, clock_steps=CLOCK_STEPS, sections=sections,
         summary=summary, requests=rt.journal.recent(RECENT_REQUESTS), journal_count=journal_count,
         journal_size=rt.journal.size, journal_bounds=rt.journal.bounds, faults=faults, stubs=stubs,
-        fault_fields=fault_form_fields(rt), notice=request.args.get("notice"), error=request.args.get("error"),
+        fault_fields=fault_form_fields(rt), **signed_notice(rt, request.args),
     )
 
 

@@ -167,6 +167,17 @@ def test_reset_clock_and_journal_forms(client, rt):
     assert post(client, "/__mock__/dashboard/requests/clear") == ("notice", "journal cleared (1 requests)")
 
 
+def test_the_page_shows_only_the_notices_its_own_forms_wrote(client):
+    """A link from elsewhere cannot make the page say what it likes: notices are signed."""
+    response = client.post("/__mock__/dashboard/reset", data={"csrf": token(client)})
+    written = response.headers["Location"]
+    assert "reset to the fixture state" in page(client, written)
+    for forged in ("/__mock__/?notice=Your+mock+is+compromised", "/__mock__/?error=run+this",
+                   written.replace("reset+to", "wiped+by")):
+        html = page(client, forged)
+        assert 'id="notice"' not in html and 'id="error"' not in html and "compromised" not in html
+
+
 @pytest.mark.parametrize("url, data, message", [
     ("/__mock__/dashboard/wechat-users/mint", {"choice": "wx0000000000000000", "key": "x"}, "no mini-program app"),
     ("/__mock__/dashboard/wechat-users/block", {"key": "nobody"}, "no WeChat user"),
