@@ -16,6 +16,7 @@ from support import DATA
 from support.processes import state_url
 
 APP = "d1d1d1d1d1d1d1d1d1d1d1d1"
+OTHER_APP = "e1e1e1e1e1e1e1e1e1e1e1e1"
 SECRET = "d1" * 16
 CALLBACK = "http://localhost:3000/callback"
 REQUEST = {"client_id": APP, "redirect_uri": CALLBACK, "response_type": "code", "scope": "openid profile",
@@ -25,7 +26,9 @@ CONSENT_NAMESPACES = ("authing.consents", "authing.consent.asked")
 
 def fixture_file(tmp_path, **app_settings):
     fixture = json.loads((DATA / "signin_users.json").read_text())
-    fixture["authing"]["user_pools"][0]["apps"][0].update(app_settings)
+    apps = fixture["authing"]["user_pools"][0]["apps"]
+    apps[0].update(app_settings)
+    apps.append({**apps[0], "id": OTHER_APP, "secret": "e1" * 16, "name": "other"})
     path = tmp_path / "consent.json"
     path.write_text(json.dumps(fixture))
     return path
@@ -55,7 +58,7 @@ def subject(client, answer):
 
 
 def click_persona(client, alias="alice", **request):
-    return client.get("/oidc/auth", query_string={**REQUEST, **request, "login_hint": alias, "mock_picked": "1"})
+    return client.get("/oidc/auth", query_string={**REQUEST, "login_hint": alias, "mock_picked": "1", **request})
 
 
 def consent_form(answer):
@@ -85,6 +88,51 @@ def test_the_consent_page_lists_the_scopes_with_labels_and_has_no_script(client)
     assert "custom:read <code>custom:read</code>" in html  # an unknown scope as given
     assert "<script" not in html and "default-src 'none'" in answer.headers["Content-Security-Policy"]
     assert consent_form(answer)["mock_action"] == "consent"
+
+
+def test_the_persona_form_as_a_browser_sends_it_leads_to_the_consent_page(client):
+    html = client.get("/oidc/auth", query_string=REQUEST).get_data(as_text=True)
+    form = re.search(r'<form name="persona" method="get" action="/oidc/auth">(.*?)</form>', html, re.S).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert fields["mock_picked"] == "1"
+    assert consent_form(client.get("/oidc/auth", query_string={**fields, "login_hint": "alice"}))
+
+
+def test_the_picked_marker_given_twice_is_no_repeated_parameter(client):
+    assert consent_form(click_persona(client, mock_picked=["1", "1"]))
+
+
+def test_a_scope_asked_twice_is_listed_once(client):
+    html = click_persona(client, scope="openid openid profile").get_data(as_text=True)
+    assert re.findall(r'data-scope="([^"]+)"', html) == ["openid", "profile"]
+
+
+def test_allowed_scopes_add_up(client, rt):
+    user_id = subject(client, decide(client, click_persona(client), "allow"))
+    subject(client, decide(client, click_persona(client, scope="openid email", prompt="consent"), "allow"))
+    assert rt.authing.repo.consent(user_id, APP)["scope"] == "openid profile email"
+    assert subject(client, click_persona(client, scope="openid profile email")) == user_id
+
+
+def test_a_consent_is_per_app(client, rt):
+    user_id = subject(client, decide(client, click_persona(client), "allow"))
+    assert consent_form(click_persona(client, client_id=OTHER_APP))
+    assert rt.authing.repo.consent(user_id, OTHER_APP) is None
+
+
+def test_a_ticket_is_bound_to_its_app(client, rt):
+    form = consent_form(click_persona(client))
+    before = consent_state(rt)
+    answer = client.post("/oidc/auth", data={**form, "client_id": OTHER_APP, "decision": "allow"})
+    assert answer.status_code == 400 and "授权页面已过期，请重新登录" in answer.get_data(as_text=True)
+    assert consent_state(rt) == before
+
+
+def test_a_user_gone_before_the_decision(client, rt):
+    form = consent_form(click_persona(client))
+    rt.store.delete("authing.users", rt.authing.repo.consent_asked(form["mock_consent"])["userId"])
+    answer = client.post("/oidc/auth", data={**form, "decision": "allow"})
+    assert answer.status_code == 400 and "用户不存在，请重新登录" in answer.get_data(as_text=True)
 
 
 def test_allow_gives_the_code_and_is_remembered(client, rt):
