@@ -24,8 +24,8 @@ authing.emails      message id            {id, userPoolId, email, channel, code,
                                           usedAt}
 authing.emails.latest  poolId:email       {id, expiresAt}
 authing.codes.sent  poolId:kind:to:chan   when the last code went there (kind phone or email): one per 60 s
-authing.consents    userId:appId          {scope, grantedAt}: the scopes a user allowed an app (hosted login)
-authing.consent.asked  ticket             {appId, userId, redirectUri, scope, expiresAt}: a consent page shown
+authing.consents    userId:appId          {scope, grantedAt}
+authing.consent.asked  ticket             {appId, userId, redirectUri, scope, expiresAt}
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
@@ -37,6 +37,9 @@ A new user and the link it is found by are written in one atomic step, and so ar
 pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
 A code (SMS or email), its "newest" pointer and the note of when one last went to that phone or
 address on that channel are written in one atomic step, which refuses a second within 60 s.
+``authing.consents`` holds the scopes a user allowed an app at the hosted login (added up);
+``authing.consent.asked`` the consent pages shown, each ticket taken once by its decision, indexed
+by expiry and pruned.
 """
 from __future__ import annotations
 
