@@ -12,6 +12,12 @@ in, and answers with where the browser goes next.
   posts (a ``Submission``, see ``hosted_login``) log a user in with a password or a code, or
   register one; a refused one gives the page again with its message. ``prompt=none`` without a
   hint is ``login_required``.
+- Consent (``consent``): once the page's user is identified (a persona clicked, a form's login or
+  registration), an app that does not skip consent, or ``prompt=consent``, gets a ``ConsentPage``
+  (unless the user allowed these scopes before); its Allow (a ``Submission`` with action
+  ``consent``) gives the code, Deny ``access_denied``. A bare ``login_hint`` stands for the user
+  clicking through every page: it allows on their behalf — but with ``prompt=none`` no consent may be
+  implied: ``consent_required`` when one is needed.
 - A person logs in as the Authing user of their mini-program login (``login_person``): one person,
   one Authing user in a pool.
 - The code is single use, lives ``codeLifetime`` seconds of the mock's clock, and is bound to the
@@ -28,6 +34,7 @@ from ..core.ids import URLSAFE, RandomSource
 from ..wechat.service import WeChatService
 from .apps import Apps
 from .caller import Caller
+from .consent import DECISIONS, ConsentPage, Consents, requested_lines
 from .errors import AuthingError
 from .oidc_clients import invalid_request, uri_allowed
 from .repo import AuthingRepository, Record
@@ -44,6 +51,9 @@ CODE_CHALLENGE_METHODS = ("S256", "plain")
 CODE_CHALLENGE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 #: Where a login_hint is looked for among the pool's Authing users, in this order.
 HINT_LINKS = ("username", "email", "phone")
+#: The hidden field the picker's persona buttons add to ``login_hint``: a click on the page, not a CI hint.
+PICKED = "mock_picked"
+CONSENT_ACTION = "consent"
 
 
 class Redirect(NamedTuple):
@@ -91,12 +101,16 @@ class Authorization:
         self.random = random
         self.miniprogram = miniprogram
         self.hosted = hosted
+        self.consents = Consents(repo, clock, random)
 
     def authorize(self, caller: Caller, params: Dict[str, str], repeated: List[str],
                   prefixed_app: Optional[str] = None, submission: Optional["Submission"] = None) -> Any:
         """A ``Redirect`` (code or error) or a ``Picker``; ``AuthingError`` when not redirectable.
         ``submission``: what the hosted page's forms posted."""
         app = self._client(params, repeated, prefixed_app)
+        params = dict(params)
+        picked = params.pop(PICKED, None) is not None
+        repeated = [name for name in repeated if name != PICKED]
         redirect_uri = params["redirect_uri"]
         mode = params.get("response_mode", "query")
         state = {"state": params["state"]} if "state" in params and "state" not in repeated else {}
@@ -107,17 +121,25 @@ class Authorization:
             if repeated:
                 raise Refused("invalid_request", f"parameters must not be provided twice: {', '.join(repeated)}")
             scope = self._checked(app, params)
+            prompts = set(params.get("prompt", "").split())
             hint = params.get("login_hint")
-            if submission is not None:
-                user = self._submitted(caller, app, params, submission)
-                if not isinstance(user, dict):
-                    return user  # the page again
+            decided = True  # whether consent is settled once the user is known
+            if submission is not None and submission.action == CONSENT_ACTION:
+                user = self._decided(app, params, scope, submission)
+            elif submission is not None:
+                user, decided = self._submitted(caller, app, params, submission), False
             elif hint is None:
-                if "none" in params.get("prompt", "").split():
+                if "none" in prompts:
                     raise Refused("login_required", "prompt=none: the user must log in, and no login_hint was given")
                 return Picker(app, self.personas(), params)
             else:
-                user = self._login(app, hint, caller)
+                user, decided = self._login(app, hint, caller), not picked
+                if decided:
+                    self._implied_consent(app, user, scope, prompts)
+            if not isinstance(user, dict):
+                return user  # a page again
+            if not decided and self.consents.needed(app, user, scope, prompts):
+                return self.consents.ask(app, user, redirect_uri, scope, params)
         except Refused as refused:
             return Redirect(redirect_uri, mode, {"error": refused.error, "error_description": refused.description,
                                                  **state})
@@ -194,6 +216,36 @@ class Authorization:
             return Picker(app, self.personas(), params, notice=sent.notice, refill=refill)
         except AuthingError as exc:
             return Picker(app, self.personas(), params, error=exc.message, refill=refill)
+
+    def _implied_consent(self, app: Record, user: Record, scope: str, prompts: set) -> None:
+        """A bare login_hint allows what is asked on the user's behalf; prompt=none implies nothing."""
+        if not self.consents.needed(app, user, scope, prompts):
+            return
+        if "none" in prompts:
+            raise Refused("consent_required", "prompt=none: the user has not allowed this app these scopes")
+        self.consents.remember(user, app, scope)
+
+    def _decided(self, app: Record, params: Dict[str, str], scope: str, submission: "Submission") -> Any:
+        """The consent page's decision: the user (Allow), ``access_denied`` (Deny), or a page again."""
+        ticket, decision = submission.fields.get("mock_consent", ""), submission.fields.get("decision")
+        redirect_uri = params["redirect_uri"]
+        if not submission.trusted:
+            return Picker(app, self.personas(), params, error="页面已失效，请刷新后重试")
+        asked = self.consents.asked(ticket, app, redirect_uri, scope)
+        if asked is None:
+            return Picker(app, self.personas(), params, error="授权页面已过期，请重新登录")
+        user = self.repo.user(asked["userId"])
+        if user is None:
+            return Picker(app, self.personas(), params, error="用户不存在，请重新登录")
+        if decision not in DECISIONS:
+            return ConsentPage(app, user, requested_lines(params.get("scope", "")), ticket, params,
+                               error="请选择允许或拒绝")
+        if self.consents.take(ticket, app, redirect_uri, scope) is None:
+            return Picker(app, self.personas(), params, error="授权页面已过期，请重新登录")
+        if decision == "deny":
+            raise Refused("access_denied", "the user denied the authorization request")
+        self.consents.remember(user, app, scope)
+        return user
 
     def _person(self, hint: str) -> Optional[Record]:
         try:

@@ -9,7 +9,9 @@ Actions (the ``mock_action`` button pressed):
 - ``code``: ``phone`` or else ``email``, and ``code`` (the newest code sent there); an unknown
   phone or address gets a new user ("用户不存在会自动创建账号", Authing's guide to its hosted page);
 - ``register``: ``email`` or ``username`` with ``password``, or ``phone``/``email`` with ``code``;
-  the new user is then logged in.
+  the new user is then logged in;
+- ``consent`` (the consent page's ``<form name="consent">``): ``mock_consent`` (the page's ticket)
+  and ``decision`` ``allow`` or ``deny``; decided in ``authorize`` (see ``consent``).
 
 A submission whose CSRF token does not match the page's cookie (checked by the route) is refused
 before anything is read. A refusal is an ``AuthingError``: the page shows its message again.
@@ -32,7 +34,7 @@ from .users import Users
 
 ACTIONS = ("password", "send_code", "code", "register")
 #: The page's own fields (never part of the authorization request, never shown back but the contact ones).
-FIELDS = ("mock_action", "csrf_token", "email", "username", "phone", "password", "code")
+FIELDS = ("mock_action", "csrf_token", "email", "username", "phone", "password", "code", "mock_consent", "decision")
 REFILLED = ("email", "username", "phone")
 LOGIN_CHANNEL = "CHANNEL_LOGIN"
 

@@ -59,8 +59,11 @@ OIDC_LIFETIMES = {"access_token_lifetime": ("accessTokenLifetime", 3600),
                   "id_token_lifetime": ("idTokenLifetime", 3600),
                   "refresh_token_lifetime": ("refreshTokenLifetime", 30 * 24 * 3600),
                   "code_lifetime": ("codeLifetime", 600)}
+#: Whether the hosted login skips the consent page for this app (stored ``skipConsent``). Default true: a
+#: self-built app's users are asked nothing (Authing's console name for this setting is not confirmed).
+SKIP_CONSENT = "skip_consent"
 APP_FIELDS = {"id", "secret", "name", "connection", "token_algorithm", "token_lifetime",
-              *OIDC_URI_LISTS, *OIDC_CHOICES, *OIDC_LIFETIMES}
+              *OIDC_URI_LISTS, *OIDC_CHOICES, *OIDC_LIFETIMES, SKIP_CONSENT}
 
 #: Every field of an Authing (v2) user, in the order Authing lists them; ``token`` and
 #: ``tokenExpiredAt`` are added per answer, never stored.
@@ -148,6 +151,7 @@ def _check_app(app: Any, where: str, identifiers: set) -> Dict[str, Any]:
         value = app.get(name, 1)
         require(isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_TOKEN_LIFETIME,
                 where, f"{name} must be a positive number of seconds, at most {MAX_TOKEN_LIFETIME} (100 years)")
+    require(isinstance(app.get(SKIP_CONSENT, True), bool), where, f"{SKIP_CONSENT} must be true or false")
     return app
 
 
@@ -161,6 +165,7 @@ def oidc_settings(app: Dict[str, Any]) -> Dict[str, Any]:
     settings: Dict[str, Any] = {stored: app.get(name) for name, stored in OIDC_URI_LISTS.items()}
     settings.update({stored: list(app.get(name, choices)) for name, (stored, choices) in OIDC_CHOICES.items()})
     settings.update({stored: app.get(name, default) for name, (stored, default) in OIDC_LIFETIMES.items()})
+    settings["skipConsent"] = app.get(SKIP_CONSENT, True)
     return settings
 
 

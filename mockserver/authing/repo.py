@@ -6,7 +6,8 @@ namespace           key                   value
 authing.pools       pool id               {id, name}
 authing.apps        app id                {id, userPoolId, secret, name, connection, algorithm, tokenLifetime,
                                           redirectUris, postLogoutRedirectUris, grantTypes, authMethods,
-                                          accessTokenLifetime, idTokenLifetime, refreshTokenLifetime, codeLifetime}
+                                          accessTokenLifetime, idTokenLifetime, refreshTokenLifetime, codeLifetime,
+                                          skipConsent}
 authing.conns       poolId:identifier     {id, identifier, userPoolId, type, name, appid, secret}
 authing.users       user id               the user (Authing's v2 field names, no token)
 authing.links       poolId:kind:value     user id; kind unionid, openid (value appid:openid), phone, username or email
@@ -23,6 +24,8 @@ authing.emails      message id            {id, userPoolId, email, channel, code,
                                           usedAt}
 authing.emails.latest  poolId:email       {id, expiresAt}
 authing.codes.sent  poolId:kind:to:chan   when the last code went there (kind phone or email): one per 60 s
+authing.consents    userId:appId          {scope, grantedAt}
+authing.consent.asked  ticket             {appId, userId, redirectUri, scope, expiresAt}
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
@@ -34,6 +37,9 @@ A new user and the link it is found by are written in one atomic step, and so ar
 pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
 A code (SMS or email), its "newest" pointer and the note of when one last went to that phone or
 address on that channel are written in one atomic step, which refuses a second within 60 s.
+``authing.consents`` holds the scopes a user allowed an app at the hosted login (added up);
+``authing.consent.asked`` the consent pages shown, each ticket taken once by its decision, indexed
+by expiry and pruned.
 """
 from __future__ import annotations
 
@@ -48,8 +54,9 @@ SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.
 FILE_USE = "authing.files.use"
 OIDC_CODES, REFRESH_TOKENS, PASSWORDS = "authing.oidc.codes", "authing.oidc.rt", "authing.passwords"
 EMAILS, EMAILS_LATEST, CODES_SENT = "authing.emails", "authing.emails.latest", "authing.codes.sent"
+CONSENTS, CONSENT_ASKED = "authing.consents", "authing.consent.asked"
 NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE, OIDC_CODES, REFRESH_TOKENS,
-              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT)
+              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT, CONSENTS, CONSENT_ASKED)
 #: Where the codes of each kind go: (outbox, newest-code pointers).
 CODE_NAMESPACES = {"phone": (SMS, SMS_LATEST), "email": (EMAILS, EMAILS_LATEST)}
 #: Seconds before another code may go to the same phone or address on the same channel.
@@ -72,6 +79,7 @@ class AuthingRepository:
         store.index_expiry(EMAILS, lambda record: record["expiresAt"])
         store.index_expiry(EMAILS_LATEST, lambda pointer: pointer["expiresAt"])
         store.index_expiry(CODES_SENT, lambda sent_at: sent_at + CODE_INTERVAL)
+        store.index_expiry(CONSENT_ASKED, lambda asked: asked["expiresAt"])
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -240,3 +248,21 @@ class AuthingRepository:
 
     def set_password_hash(self, user_id: str, hashed: str) -> None:
         self.store.put(PASSWORDS, user_id, hashed)
+
+    # --- consent at the hosted login: what a user allowed, and the consent pages shown ----------
+    def consent(self, user_id: str, app_id: str) -> Optional[Record]:
+        return self.store.get(CONSENTS, f"{user_id}:{app_id}")
+
+    def grant_consent(self, user_id: str, app_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
+        return self.store.update(CONSENTS, f"{user_id}:{app_id}", change)
+
+    def put_consent_asked(self, ticket: str, record: Record) -> None:
+        self.store.put(CONSENT_ASKED, ticket, record)
+        self.pruner.wrote(CONSENT_ASKED)
+
+    def consent_asked(self, ticket: Any) -> Optional[Record]:
+        return self.store.get(CONSENT_ASKED, ticket) if isinstance(ticket, str) and ticket else None
+
+    def take_consent_asked(self, ticket: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
+        """Read-modify-write one consent page's ticket atomically: a decision counts once."""
+        return self.store.update(CONSENT_ASKED, ticket, change)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 from urllib.parse import urlencode
 
 from flask import Response, jsonify, render_template, request
@@ -22,6 +22,7 @@ from .tokens import V3_SCOPE, LoginStatus, Presented, TokenSet
 
 if TYPE_CHECKING:  # only a type here; the login module loads with its first use
     from .authorize import Picker, Redirect
+    from .consent import ConsentPage
     from .logins.wechat_miniprogram import MiniProgramPhone
     from .oidc_grants import GrantedTokens
 
@@ -317,6 +318,26 @@ def redirect_to(value: Redirect) -> Response:
     return response
 
 
+def hosted_page(value: Union[Picker, ConsentPage], action: str, csrf_token: str) -> Response:
+    """The login page, or the consent page (``<form name="consent">``, buttons ``decision`` allow or deny)."""
+    from .consent import ConsentPage  # loaded with the OIDC provider
+
+    if isinstance(value, ConsentPage):
+        return page_headers(Response(render_template(
+            "oidc_consent.html", app=value.app, user=value.user, scopes=value.scopes, ticket=value.ticket,
+            params=value.params, error=value.error, action=action, csrf_token=csrf_token),
+            status=400 if value.error else 200))
+    return picker(value, action, csrf_token)
+
+
+def page_headers(response: Response) -> Response:
+    """A hosted page is never cached, never framed, and loads nothing."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
 def picker(value: Picker, action: str, csrf_token: str) -> Response:
     """The login page: a button per person (``data-persona="<alias>"``) and the login and register
     forms (posted to ``action`` with ``csrf_token``); user fields are escaped. 400 after a refused
@@ -325,10 +346,7 @@ def picker(value: Picker, action: str, csrf_token: str) -> Response:
                                         params=value.params, error=value.error, notice=value.notice,
                                         refill=value.refill, action=action, csrf_token=csrf_token),
                         status=400 if value.error else 200)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    return page_headers(response)
 
 
 def logged_out() -> Response:

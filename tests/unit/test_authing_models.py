@@ -48,6 +48,9 @@ def test_every_namespace_key_and_field_is_documented(client, rt, wx_app, alias):
                                             "redirect_uri": "http://localhost/cb"},
                        auth=(app["id"], app["secret"])).status_code == 200
     assert client.put(f"/__mock__/authing/users/{user['id']}/password", json={"password": "p"}).status_code == 200
+    # Consent: a consent page shown (its ticket), and a consent remembered (a bare login_hint allows).
+    assert client.get("/oidc/auth", query_string={**authorize, "prompt": "consent", "mock_picked": "1"}).status_code == 200
+    assert client.get("/oidc/auth", query_string={**authorize, "prompt": "consent"}).status_code == 302
 
     table = documented()
     used = {ns for ns in table if rt.store.items(ns)}

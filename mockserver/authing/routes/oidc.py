@@ -101,13 +101,13 @@ def authorize(app_id: Optional[str] = None):
         trusted = bool(cookie) and hmac.compare_digest(cookie.encode(), str(fields.get("csrf_token", "")).encode())
         submission = Submission(fields.pop("mock_action"), fields, trusted)
     answer = authing().oidc.authorization.authorize(who, params, repeated, prefixed_app=app_id, submission=submission)
-    from ..authorize import Picker  # loaded with the OIDC provider, on first use
+    from ..authorize import Redirect  # loaded with the OIDC provider, on first use
 
-    if not isinstance(answer, Picker):
+    if isinstance(answer, Redirect):
         return views.redirect_to(answer)
     # Not the seeded random source: a secret, and drawing it must not shift the codes tests expect.
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_hex(16)
-    response = views.picker(answer, request.path, token)
+    response = views.hosted_page(answer, request.path, token)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Lax", path=request.path)
     return response
 
