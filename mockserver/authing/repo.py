@@ -23,6 +23,8 @@ authing.emails      message id            {id, userPoolId, email, channel, code,
                                           usedAt}
 authing.emails.latest  poolId:email       {id, expiresAt}
 authing.codes.sent  poolId:kind:to:chan   when the last code went there (kind phone or email): one per 60 s
+authing.tokens      user id               {userId, expiresAt, tokens: [{jti, kind, appId, issuedAt, expiresAt,
+                                          refreshToken?}]}: the tokens issued to a user, newest last
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
@@ -34,6 +36,10 @@ A new user and the link it is found by are written in one atomic step, and so ar
 pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
 A code (SMS or email), its "newest" pointer and the note of when one last went to that phone or
 address on that channel are written in one atomic step, which refuses a second within 60 s.
+``authing.tokens`` records what was issued to a user (never the JWT itself; a refresh token's
+string, the key it is revoked by, stays inside the mock): at most ``TOKENS_KEPT`` per user, the
+newest, written with the refresh token it issues in one atomic step, expired ones dropped as new
+ones come and the whole entry indexed by its last expiry, so a user whose tokens all expired is pruned.
 """
 from __future__ import annotations
 
@@ -48,8 +54,11 @@ SMS, SMS_LATEST, REVOKED, FILES = "authing.sms", "authing.sms.latest", "authing.
 FILE_USE = "authing.files.use"
 OIDC_CODES, REFRESH_TOKENS, PASSWORDS = "authing.oidc.codes", "authing.oidc.rt", "authing.passwords"
 EMAILS, EMAILS_LATEST, CODES_SENT = "authing.emails", "authing.emails.latest", "authing.codes.sent"
+ISSUED = "authing.tokens"
 NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE, OIDC_CODES, REFRESH_TOKENS,
-              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT)
+              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT, ISSUED)
+#: The tokens of one user ``authing.tokens`` keeps (the newest): its entry stays small however often they log in.
+TOKENS_KEPT = 50
 #: Where the codes of each kind go: (outbox, newest-code pointers).
 CODE_NAMESPACES = {"phone": (SMS, SMS_LATEST), "email": (EMAILS, EMAILS_LATEST)}
 #: Seconds before another code may go to the same phone or address on the same channel.
@@ -72,6 +81,7 @@ class AuthingRepository:
         store.index_expiry(EMAILS, lambda record: record["expiresAt"])
         store.index_expiry(EMAILS_LATEST, lambda pointer: pointer["expiresAt"])
         store.index_expiry(CODES_SENT, lambda sent_at: sent_at + CODE_INTERVAL)
+        store.index_expiry(ISSUED, lambda entry: entry["expiresAt"])
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -200,6 +210,40 @@ class AuthingRepository:
 
     def is_revoked(self, jti: str) -> bool:
         return self.store.get(REVOKED, jti) is not None
+
+    # --- the tokens issued to each user -----------------------------------------------------------
+    def record_issued(self, user_id: str, issued: List[Record], now: float,
+                      refresh: Optional[Tuple[str, Record]] = None) -> None:
+        """Note ``issued`` (``{jti, kind, appId, issuedAt, expiresAt}``) among the user's tokens —
+        dropping the expired and all but the newest ``TOKENS_KEPT`` — and keep the refresh token
+        ``refresh`` (its string, its record) in the same atomic step."""
+        keys = [(ISSUED, user_id)] + ([(REFRESH_TOKENS, refresh[0])] if refresh else [])
+
+        def add(current: List[Any]) -> Tuple[List[Any], None]:
+            kept = [token for token in (current[0] or {}).get("tokens", []) if token["expiresAt"] > now]
+            tokens = (kept + issued)[-TOKENS_KEPT:]
+            entry = {"userId": user_id, "expiresAt": max(token["expiresAt"] for token in tokens), "tokens": tokens}
+            return [entry] + ([refresh[1]] if refresh else []), None
+        self.store.update_many(keys, add)
+        self.pruner.wrote(ISSUED)
+
+    def issued(self, user_id: str) -> List[Record]:
+        """The tokens noted as issued to a user (expired, revoked or not), oldest first."""
+        entry = self.store.get(ISSUED, user_id)
+        return entry["tokens"] if entry else []
+
+    def holders(self, now: float, limit: int) -> Tuple[int, List[Record]]:
+        """How many users hold a token that has not expired, and the ``limit`` whose last expires soonest."""
+        live = self.store.expiring(ISSUED, now, limit)
+        return live.total, [entry for _, entry in live.entries]
+
+    def still_held(self, tokens: List[Record]) -> List[bool]:
+        """For each token noted as issued, whether no revocation stopped it (one read for all):
+        a JWT's id is not among the revoked, a refresh token is still kept."""
+        keys = [(REFRESH_TOKENS, token["refreshToken"]) if "refreshToken" in token else (REVOKED, token["jti"])
+                for token in tokens]
+        return [(value is not None) == (key[0] == REFRESH_TOKENS)
+                for key, value in zip(keys, self.store.get_many(keys))]
 
     def file_use(self) -> Record:
         """How many files are kept, and their bytes: ``{count, bytes}``."""
