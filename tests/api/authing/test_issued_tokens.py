@@ -9,7 +9,7 @@ import re
 
 import jwt
 import pytest
-from support import DATA, authing_login
+from support import DATA, ROOT, authing_login
 from support.processes import state_url
 
 from mockserver import Config, create_app
@@ -245,3 +245,12 @@ def test_a_mini_program_login_notes_its_token(backend):
                                                "issuedAt": token["iat"], "expiresAt": token["exp"]}]
     finally:
         app.extensions["mockserver"].store.close()
+
+
+def test_the_readme_example_runs_as_written():
+    """README's "An Authing user's tokens" example (a loopback MockServer), run as it is written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### An Authing user's tokens")
+    section = text[start:text.index("\n### ", start)]
+    (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    exec(compile(example, "README.md", "exec"), {})
