@@ -176,6 +176,9 @@ def test_expired_tokens_are_not_listed_and_go_at_the_next_issue(client, rt):
     client.post("/__mock__/clock", json={"advance": 61})
     assert [token["kind"] for token in listed(client, user)] == ["access_token"]
     assert claims(short["token"])["jti"] in [token["jti"] for token in rt.authing.repo.issued(user)]
+    expired = revoke(client, user, claims(short["token"])["jti"])
+    assert (expired.status_code, expired.get_json()) == (
+        404, {"error": f"Authing user {user} has no live token '{claims(short['token'])['jti']}'"})
     signin(client)
     kept = [token["jti"] for token in rt.authing.repo.issued(user)]
     assert claims(short["token"])["jti"] not in kept and len(kept) == 4
