@@ -23,8 +23,7 @@ authing.emails      message id            {id, userPoolId, email, channel, code,
                                           usedAt}
 authing.emails.latest  poolId:email       {id, expiresAt}
 authing.codes.sent  poolId:kind:to:chan   when the last code went there (kind phone or email): one per 60 s
-authing.tokens      user id               {userId, expiresAt, tokens: [{jti, kind, appId, issuedAt, expiresAt,
-                                          refreshToken?}]}: the tokens issued to a user, newest last
+authing.tokens      user id               {userId, expiresAt, tokens}
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
@@ -36,9 +35,11 @@ A new user and the link it is found by are written in one atomic step, and so ar
 pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
 A code (SMS or email), its "newest" pointer and the note of when one last went to that phone or
 address on that channel are written in one atomic step, which refuses a second within 60 s.
-``authing.tokens`` records what was issued to a user (never the JWT itself; a refresh token's
+``authing.tokens`` records what was issued to a user, newest last, each token
+``{jti, kind, appId, issuedAt, expiresAt, refreshToken?}`` (never the JWT itself; a refresh token's
 string, the key it is revoked by, stays inside the mock): at most ``TOKENS_KEPT`` per user, the
-newest, written with the refresh token it issues in one atomic step, expired ones dropped as new
+newest, written in one atomic step with the refresh token it issues (or with the user's login, for
+a mini-program login's token: no write of its own), expired ones dropped as new
 ones come and the whole entry indexed by its last expiry, so a user whose tokens all expired is pruned.
 """
 from __future__ import annotations
@@ -69,6 +70,14 @@ Record = Dict[str, Any]
 
 def _link_key(pool_id: str, kind: str, value: str) -> str:
     return f"{pool_id}:{kind}:{value}"
+
+
+def _with_issued(user_id: str, entry: Optional[Record], issued: List[Record], now: float) -> Record:
+    """A user's ``authing.tokens`` entry with ``issued`` noted: the expired dropped, the newest
+    ``TOKENS_KEPT`` kept."""
+    kept = [token for token in (entry or {}).get("tokens", []) if token["expiresAt"] > now]
+    tokens = (kept + issued)[-TOKENS_KEPT:]
+    return {"userId": user_id, "expiresAt": max(token["expiresAt"] for token in tokens), "tokens": tokens}
 
 
 class AuthingRepository:
@@ -214,18 +223,26 @@ class AuthingRepository:
     # --- the tokens issued to each user -----------------------------------------------------------
     def record_issued(self, user_id: str, issued: List[Record], now: float,
                       refresh: Optional[Tuple[str, Record]] = None) -> None:
-        """Note ``issued`` (``{jti, kind, appId, issuedAt, expiresAt}``) among the user's tokens —
-        dropping the expired and all but the newest ``TOKENS_KEPT`` — and keep the refresh token
-        ``refresh`` (its string, its record) in the same atomic step."""
+        """Note ``issued`` (``{jti, kind, appId, issuedAt, expiresAt}``) among the user's tokens
+        (``_with_issued``) and keep the refresh token ``refresh`` (its string, its record) in the
+        same atomic step."""
         keys = [(ISSUED, user_id)] + ([(REFRESH_TOKENS, refresh[0])] if refresh else [])
 
         def add(current: List[Any]) -> Tuple[List[Any], None]:
-            kept = [token for token in (current[0] or {}).get("tokens", []) if token["expiresAt"] > now]
-            tokens = (kept + issued)[-TOKENS_KEPT:]
-            entry = {"userId": user_id, "expiresAt": max(token["expiresAt"] for token in tokens), "tokens": tokens}
-            return [entry] + ([refresh[1]] if refresh else []), None
+            return [_with_issued(user_id, current[0], issued, now)] + ([refresh[1]] if refresh else []), None
         self.store.update_many(keys, add)
         self.pruner.wrote(ISSUED)
+
+    def update_user_noting(self, user_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]],
+                           issued: List[Record], now: float) -> Any:
+        """``update_user`` that also notes ``issued`` among the user's tokens, in the same atomic
+        step (a login and the token it issues: no write of its own for the token)."""
+        def both(current: List[Any]) -> Tuple[List[Any], Any]:
+            saved, result = change(current[0])
+            return [saved, _with_issued(user_id, current[1], issued, now)], result
+        result = self.store.update_many([(USERS, user_id), (ISSUED, user_id)], both)
+        self.pruner.wrote(ISSUED)
+        return result
 
     def issued(self, user_id: str) -> List[Record]:
         """The tokens noted as issued to a user (expired, revoked or not), oldest first."""

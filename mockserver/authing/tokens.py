@@ -111,6 +111,20 @@ def refresh_id(token: str) -> str:
     return "rt-" + hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
+class Pending(NamedTuple):
+    """A user's id token drawn before the login that issues it is written: its claims' ``jti``,
+    ``iat`` and ``exp``, so the login's own write notes it (``note``)."""
+    jti: str
+    iat: int
+    exp: int
+    app_id: str
+
+    @property
+    def note(self) -> Record:
+        return {"jti": self.jti, "kind": "id_token", "appId": self.app_id, "issuedAt": self.iat,
+                "expiresAt": self.exp}
+
+
 class LoginStatus(NamedTuple):
     code: int
     message: str
@@ -154,6 +168,16 @@ class Tokens:
                            self.random.hex(24))
         claims.update(extra or {})
         return Issued(self.codec.sign(claims, app), claims)
+
+    def pending(self, app: Record) -> Pending:
+        """The id token a login is about to issue (``presented_pending`` signs it)."""
+        now = self.clock.now_int()
+        return Pending(self.random.hex(24), now, now + app["tokenLifetime"], app["id"])
+
+    def presented_pending(self, user: Record, app: Record, caller: Caller, pending: Pending) -> Presented:
+        """A user with the token ``pending`` drew, which the login's write already noted."""
+        claims = claims_of(user, app, caller.issuer, pending.iat, pending.exp - pending.iat, pending.jti)
+        return Presented(user, self.codec.sign(claims, app), pending.exp)
 
     def access_token(self, user: Record, app: Record, issuer: str, scope: str = V3_SCOPE,
                      lifetime: Optional[int] = None) -> Issued:

@@ -257,3 +257,35 @@ def test_the_readme_example_runs_as_written():
     section = text[start:text.index("\n### ", start)]
     (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     exec(compile(example, "README.md", "exec"), {})
+
+
+def test_a_mini_program_login_notes_its_token_in_the_write_of_the_login(monkeypatch):
+    """The hot path costs no extra write (nor a Redis round trip): the user's login and the note of
+    the token it issues are one ``update_many``."""
+    app = create_app(Config())
+    client, rt = app.test_client(), app.extensions["mockserver"]
+    authing_app, appid = rt.authing.apps()[0], rt.wechat.apps()[0]["appid"]
+    authing_login(client, "yuna", authing_app["id"], appid)  # made on the first login
+    code = client.post("/__mock__/wechat/login", json={"appid": appid, "user": "yuna"}).get_json()["code"]
+    writes = []
+    for name in ("put", "put_many", "update", "update_many"):
+        method = getattr(rt.store, name)
+        monkeypatch.setattr(rt.store, name, lambda *args, _name=name, _method=method: (
+            writes.append((_name, args[0] if _name in ("put_many", "update_many") else [(args[0], args[1])])),
+            _method(*args))[1])
+    answer = client.post("/connections/social/wechat-miniprogram/auth", json={"code": code},
+                         headers={"x-authing-app-id": authing_app["id"]}).get_json()
+    noting = [keys for _, keys in writes if any(namespace == ISSUED for namespace, *_ in keys)]
+    assert noting == [[("authing.users", answer["data"]["id"]), (ISSUED, answer["data"]["id"])]]
+
+
+def test_mini_program_logins_prune_the_expired_too():
+    app = create_app(Config())
+    client, rt = app.test_client(), app.extensions["mockserver"]
+    authing_app, appid = rt.authing.apps()[0], rt.wechat.apps()[0]["appid"]
+    first, other = (user["alias"] for user in rt.wechat.users()[:2])
+    gone = authing_login(client, first, authing_app["id"], appid)["id"]
+    client.post("/__mock__/clock", json={"advance": authing_app["tokenLifetime"] + GRACE + 1})
+    for _ in range(EVERY):
+        kept = authing_login(client, other, authing_app["id"], appid)["id"]
+    assert rt.store.get(ISSUED, gone) is None and rt.store.get(ISSUED, kept) is not None
