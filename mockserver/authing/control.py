@@ -1,5 +1,6 @@
-"""The Authing part of the control plane (``/__mock__/authing/...``): users, SMS codes sent, and
-tokens minted without a login. JSON in, JSON out; misuse is a ``ControlError`` (4xx)."""
+"""The Authing part of the control plane (``/__mock__/authing/...``): users, SMS codes sent,
+tokens minted without a login, and each user's live tokens, one of which it revokes.
+JSON in, JSON out; misuse is a ``ControlError`` (4xx)."""
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Tuple
@@ -60,6 +61,20 @@ def mint_token():
     id_token, access_token, user, app = authing().tokens.mint(body(), base_url())
     return {"token": id_token.token, "id_token": id_token.token, "access_token": access_token.token,
             "exp": id_token.claims["exp"], "iat": id_token.claims["iat"], "appId": app["id"], "userId": user["id"]}, 201
+
+
+@blueprint.get("/authing/users/<user_id>/tokens")
+def list_user_tokens(user_id: str):
+    """The user's live tokens (``{jti, kind, appId, issuedAt, expiresAt}``, oldest first): never the
+    token itself, which the journal would then hold."""
+    return {"userId": user_id, "tokens": authing().tokens.live_of(user_id)}
+
+
+@blueprint.post("/authing/users/<user_id>/tokens/<jti>/revoke")
+def revoke_user_token(user_id: str, jti: str):
+    """Revoke one of the user's live tokens: it is refused from now on (a logout's 2206, inactive
+    introspection); 404 when it is none of theirs, expired or already revoked."""
+    return authing().tokens.revoke_issued(user_id, jti)
 
 
 def apps(service: AuthingService) -> Dict[str, Any]:

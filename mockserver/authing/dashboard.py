@@ -1,6 +1,7 @@
 """Authing's tables on the dashboard (``EmulatedService.dashboard_sections``): the users, each
 openid labelled with its mini program, with buttons to block one (every token of theirs is then
-refused, 2005) and unblock them, and the SMS outbox."""
+refused, 2005) and unblock them; the live tokens, each with a button that revokes it; the SMS and
+email outboxes."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Tuple
@@ -37,6 +38,30 @@ def sms_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, Lis
                           "used": "used" if sms["used"] else ""} for sms in outbox[offset:offset + limit]]
 
 
+def token_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
+    """The live tokens of the users whose tokens expire soonest, a user's oldest first. Reads at
+    most ``offset + limit`` users' entries: the total counts the tokens of those read, and one
+    for each user beyond (who holds one at least, revoked ones aside)."""
+    holders, read = service.tokens.holders(offset + limit)
+    rows = [{"key": f"{user_id}/{token['jti']}", "user": user_id, "jti": token["jti"], "kind": token["kind"],
+             "app": token["appId"], "issued": moment(token["issuedAt"]), "expires": moment(token["expiresAt"])}
+            for user_id, tokens in read for token in tokens]
+    return len(rows) + holders - len(read), rows[offset:offset + limit]
+
+
+def revoke(service: AuthingService, values: Mapping[str, str]) -> str:
+    user_id, _, jti = values.get("key", "").partition("/")
+    revoked = service.tokens.revoke_issued(user_id, jti)
+    return f"{revoked['kind']} {jti} of Authing user {user_id} revoked: it is refused from now on"
+
+
+def email_rows(service: AuthingService, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
+    outbox = service.email_outbox()  # codes expire and are pruned: a short list
+    return len(outbox), [{"key": email["id"], "email": email["email"], "subject": email["subject"],
+                          "code": email["code"], "sent": moment(email["sentAt"]),
+                          "used": "used" if email["used"] else ""} for email in outbox[offset:offset + limit]]
+
+
 SECTIONS = (
     DashboardSection(
         id="authing-users", title="Authing users",
@@ -51,4 +76,14 @@ SECTIONS = (
         id="authing-sms", title="SMS outbox",
         columns=(("phone", "phone"), ("code", "code"), ("sent", "sent at"), ("used", "")),
         rows=sms_rows, empty="No SMS code sent."),
+    DashboardSection(
+        id="authing-tokens", title="Authing live tokens",
+        columns=(("user", "user"), ("kind", "kind"), ("jti", "jti"), ("app", "app"), ("issued", "issued at"),
+                 ("expires", "expires at")),
+        rows=token_rows, actions=(DashboardAction("revoke", "Revoke", revoke),),
+        empty="No live token: a token appears here when Authing issues one."),
+    DashboardSection(
+        id="authing-emails", title="Email outbox",
+        columns=(("email", "email"), ("subject", "subject"), ("code", "code"), ("sent", "sent at"), ("used", "")),
+        rows=email_rows, empty="No email sent."),
 )

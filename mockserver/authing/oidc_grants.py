@@ -186,11 +186,6 @@ class Grants:
 
     def _issue(self, caller: Caller, app: Record, user: Record, scope: str, nonce: Optional[str],
                with_refresh: bool = True) -> GrantedTokens:
-        scopes = scope.split()
-        access = self.tokens.access_token(user, app, caller.issuer, scope, app["accessTokenLifetime"])
-        id_token = None
-        if "openid" in scopes:
-            extra = {"nonce": nonce} if nonce is not None else {}
-            id_token = self.tokens.issue(user, app, caller.issuer, app["idTokenLifetime"], extra).token
-        refresh = self.tokens.refresh_token(user, app, scope) if with_refresh else None
-        return GrantedTokens(access.token, app["accessTokenLifetime"], scope, id_token, refresh)
+        granted = self.tokens.grant(user, app, caller.issuer, scope, nonce, with_refresh)
+        id_token = granted.id_token.token if granted.id_token else None
+        return GrantedTokens(granted.access.token, app["accessTokenLifetime"], scope, id_token, granted.refresh_token)

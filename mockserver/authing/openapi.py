@@ -25,6 +25,18 @@ PATHS: Dict[str, Dict[str, Any]] = {
                   obj({"userId": STRING}, ["userId"]), body=obj({"password": STRING}, ["password"]),
                   params=[path_param("user_id", "Authing user id")]),
     },
+    "/__mock__/authing/users/{user_id}/tokens": {
+        "get": op("The live tokens issued to an Authing user (id, kind, app, times; never the token itself)",
+                  "authing", obj({"userId": STRING, "tokens": {"type": "array", "items": obj(
+                      {"jti": STRING, "kind": STRING, "appId": STRING, "issuedAt": NUMBER, "expiresAt": NUMBER})}}),
+                  params=[path_param("user_id", "Authing user id")]),
+    },
+    "/__mock__/authing/users/{user_id}/tokens/{jti}/revoke": {
+        "post": op("Revoke one of an Authing user's live tokens (404 when it is not live)", "authing",
+                   obj({"userId": STRING, "jti": STRING, "kind": STRING, "revoked": BOOLEAN}),
+                   params=[path_param("user_id", "Authing user id"),
+                           path_param("jti", "the token's jti (a refresh token's id as listed)")]),
+    },
     "/__mock__/authing/sms": {"get": op("SMS codes sent", "authing")},
     "/__mock__/authing/emails": {"get": op("Emails (codes) sent", "authing")},
     "/__mock__/authing/tokens": {"post": op("A token for an existing user, without a login", "authing",

@@ -26,6 +26,7 @@ authing.emails.latest  poolId:email       {id, expiresAt}
 authing.codes.sent  poolId:kind:to:chan   when the last code went there (kind phone or email): one per 60 s
 authing.consents    userId:appId          {scope, grantedAt}
 authing.consent.asked  ticket             {appId, userId, redirectUri, scope, expiresAt}
+authing.tokens      user id               {userId, expiresAt, tokens}
 ==================  ====================  ============================================
 
 A value too long for its row goes on over the next lines. ``authing.files.use`` counts the files
@@ -40,6 +41,13 @@ address on that channel are written in one atomic step, which refuses a second w
 ``authing.consents`` holds the scopes a user allowed an app at the hosted login (added up);
 ``authing.consent.asked`` the consent pages shown, each ticket taken once by its decision, indexed
 by expiry and pruned.
+
+``authing.tokens`` records what was issued to a user, newest last, each token
+``{jti, kind, appId, issuedAt, expiresAt, refreshToken?}`` (never the JWT itself; a refresh token's
+string, the key it is revoked by, stays inside the mock): at most ``TOKENS_KEPT`` per user, the
+newest, written in one atomic step with the refresh token it issues (or with the user's login, for
+a mini-program login's token: no write of its own), expired ones dropped as new
+ones come and the whole entry indexed by its last expiry, so a user whose tokens all expired is pruned.
 """
 from __future__ import annotations
 
@@ -55,8 +63,11 @@ FILE_USE = "authing.files.use"
 OIDC_CODES, REFRESH_TOKENS, PASSWORDS = "authing.oidc.codes", "authing.oidc.rt", "authing.passwords"
 EMAILS, EMAILS_LATEST, CODES_SENT = "authing.emails", "authing.emails.latest", "authing.codes.sent"
 CONSENTS, CONSENT_ASKED = "authing.consents", "authing.consent.asked"
+ISSUED = "authing.tokens"
 NAMESPACES = (POOLS, APPS, CONNS, USERS, LINKS, SMS, SMS_LATEST, REVOKED, FILES, FILE_USE, OIDC_CODES, REFRESH_TOKENS,
-              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT, CONSENTS, CONSENT_ASKED)
+              PASSWORDS, EMAILS, EMAILS_LATEST, CODES_SENT, CONSENTS, CONSENT_ASKED, ISSUED)
+#: The tokens of one user ``authing.tokens`` keeps (the newest): its entry stays small however often they log in.
+TOKENS_KEPT = 50
 #: Where the codes of each kind go: (outbox, newest-code pointers).
 CODE_NAMESPACES = {"phone": (SMS, SMS_LATEST), "email": (EMAILS, EMAILS_LATEST)}
 #: Seconds before another code may go to the same phone or address on the same channel.
@@ -67,6 +78,14 @@ Record = Dict[str, Any]
 
 def _link_key(pool_id: str, kind: str, value: str) -> str:
     return f"{pool_id}:{kind}:{value}"
+
+
+def _with_issued(user_id: str, entry: Optional[Record], issued: List[Record], now: float) -> Record:
+    """A user's ``authing.tokens`` entry with ``issued`` noted: the expired dropped, the newest
+    ``TOKENS_KEPT`` kept."""
+    kept = [token for token in (entry or {}).get("tokens", []) if token["expiresAt"] > now]
+    tokens = (kept + issued)[-TOKENS_KEPT:]
+    return {"userId": user_id, "expiresAt": max(token["expiresAt"] for token in tokens), "tokens": tokens}
 
 
 class AuthingRepository:
@@ -80,6 +99,7 @@ class AuthingRepository:
         store.index_expiry(EMAILS_LATEST, lambda pointer: pointer["expiresAt"])
         store.index_expiry(CODES_SENT, lambda sent_at: sent_at + CODE_INTERVAL)
         store.index_expiry(CONSENT_ASKED, lambda asked: asked["expiresAt"])
+        store.index_expiry(ISSUED, lambda entry: entry["expiresAt"])
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -208,6 +228,48 @@ class AuthingRepository:
 
     def is_revoked(self, jti: str) -> bool:
         return self.store.get(REVOKED, jti) is not None
+
+    # --- the tokens issued to each user -----------------------------------------------------------
+    def record_issued(self, user_id: str, issued: List[Record], now: float,
+                      refresh: Optional[Tuple[str, Record]] = None) -> None:
+        """Note ``issued`` (``{jti, kind, appId, issuedAt, expiresAt}``) among the user's tokens
+        (``_with_issued``) and keep the refresh token ``refresh`` (its string, its record) in the
+        same atomic step."""
+        keys = [(ISSUED, user_id)] + ([(REFRESH_TOKENS, refresh[0])] if refresh else [])
+
+        def add(current: List[Any]) -> Tuple[List[Any], None]:
+            return [_with_issued(user_id, current[0], issued, now)] + ([refresh[1]] if refresh else []), None
+        self.store.update_many(keys, add)
+        self.pruner.wrote(ISSUED)
+
+    def update_user_noting(self, user_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]],
+                           issued: List[Record], now: float) -> Any:
+        """``update_user`` that also notes ``issued`` among the user's tokens, in the same atomic
+        step (a login and the token it issues: no write of its own for the token)."""
+        def both(current: List[Any]) -> Tuple[List[Any], Any]:
+            saved, result = change(current[0])
+            return [saved, _with_issued(user_id, current[1], issued, now)], result
+        result = self.store.update_many([(USERS, user_id), (ISSUED, user_id)], both)
+        self.pruner.wrote(ISSUED)
+        return result
+
+    def issued(self, user_id: str) -> List[Record]:
+        """The tokens noted as issued to a user (expired, revoked or not), oldest first."""
+        entry = self.store.get(ISSUED, user_id)
+        return entry["tokens"] if entry else []
+
+    def holders(self, now: float, limit: int) -> Tuple[int, List[Record]]:
+        """How many users hold a token that has not expired, and the ``limit`` whose last expires soonest."""
+        live = self.store.expiring(ISSUED, now, limit)
+        return live.total, [entry for _, entry in live.entries]
+
+    def still_held(self, tokens: List[Record]) -> List[bool]:
+        """For each token noted as issued, whether no revocation stopped it (one read for all):
+        a JWT's id is not among the revoked, a refresh token is still kept."""
+        keys = [(REFRESH_TOKENS, token["refreshToken"]) if "refreshToken" in token else (REVOKED, token["jti"])
+                for token in tokens]
+        return [(value is not None) == (key[0] == REFRESH_TOKENS)
+                for key, value in zip(keys, self.store.get_many(keys))]
 
     def file_use(self) -> Record:
         """How many files are kept, and their bytes: ``{count, bytes}``."""

@@ -1,15 +1,18 @@
 """A user's tokens: issued at login (one claims builder), checked on every authenticated call,
-refreshed, revoked by a logout, and minted by the control plane without a login."""
+refreshed, revoked by a logout, and minted by the control plane without a login. Every token
+issued to a user is noted (``AuthingRepository.record_issued``: its id, kind, app and times, one
+write per issuing call), so the control plane lists a user's live tokens and revokes one."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from fnmatch import fnmatchcase
-from typing import Any, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..core.clock import Clock
-from ..core.errors import ControlError
+from ..core.errors import ControlError, NotFound
 from ..core.ids import URLSAFE, RandomSource
 from . import errors as E
 from .apps import Apps
@@ -89,6 +92,39 @@ class TokenSet(NamedTuple):
     refresh_token: Optional[str] = None
 
 
+class Granted(NamedTuple):
+    """What the OIDC token endpoint issues a user: an access token, an id token (scope ``openid``)
+    and a refresh token (when asked and allowed)."""
+    access: Issued
+    id_token: Optional[Issued]
+    refresh_token: Optional[str]
+
+
+def noted(kind: str, claims: Dict[str, Any]) -> Record:
+    """How ``authing.tokens`` notes an issued JWT (``kind`` id_token or access_token)."""
+    return {"jti": claims["jti"], "kind": kind, "appId": claims["aud"], "issuedAt": claims["iat"],
+            "expiresAt": claims["exp"]}
+
+
+def refresh_id(token: str) -> str:
+    """A refresh token's id on the control plane (it has no ``jti``; its string is a secret)."""
+    return "rt-" + hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+class Pending(NamedTuple):
+    """A user's id token drawn before the login that issues it is written: its claims' ``jti``,
+    ``iat`` and ``exp``, so the login's own write notes it (``note``)."""
+    jti: str
+    iat: int
+    exp: int
+    app_id: str
+
+    @property
+    def note(self) -> Record:
+        return {"jti": self.jti, "kind": "id_token", "appId": self.app_id, "issuedAt": self.iat,
+                "expiresAt": self.exp}
+
+
 class LoginStatus(NamedTuple):
     code: int
     message: str
@@ -133,6 +169,16 @@ class Tokens:
         claims.update(extra or {})
         return Issued(self.codec.sign(claims, app), claims)
 
+    def pending(self, app: Record) -> Pending:
+        """The id token a login is about to issue (``presented_pending`` signs it)."""
+        now = self.clock.now_int()
+        return Pending(self.random.hex(24), now, now + app["tokenLifetime"], app["id"])
+
+    def presented_pending(self, user: Record, app: Record, caller: Caller, pending: Pending) -> Presented:
+        """A user with the token ``pending`` drew, which the login's write already noted."""
+        claims = claims_of(user, app, caller.issuer, pending.iat, pending.exp - pending.iat, pending.jti)
+        return Presented(user, self.codec.sign(claims, app), pending.exp)
+
     def access_token(self, user: Record, app: Record, issuer: str, scope: str = V3_SCOPE,
                      lifetime: Optional[int] = None) -> Issued:
         now = self.clock.now_int()
@@ -147,8 +193,19 @@ class Tokens:
                   "iss": issuer, "aud": app["id"], "azp": app["id"], "gty": "client_credentials"}
         return Issued(self.codec.sign(claims, app), claims)
 
+    def _note(self, user: Record, *issued: Tuple[str, Issued], refresh: Optional[Tuple[str, Record]] = None) -> None:
+        """Note the tokens just issued to ``user`` ((kind, token) pairs; and the refresh token's
+        string and record, which this writes) in one write."""
+        entries = [noted(kind, token.claims) for kind, token in issued]
+        if refresh is not None:
+            token, record = refresh
+            entries.append({"jti": refresh_id(token), "kind": "refresh_token", "appId": record["appId"],
+                            "issuedAt": record["issuedAt"], "expiresAt": record["expiresAt"], "refreshToken": token})
+        self.repo.record_issued(user["id"], entries, self.clock.now(), refresh)
+
     def presented_with_new(self, user: Record, app: Record, caller: Caller) -> Presented:
         issued = self.issue(user, app, caller.issuer)
+        self._note(user, ("id_token", issued))
         return Presented(user, issued.token, issued.claims["exp"])
 
     def token_set(self, user: Record, app: Record, caller: Caller, requested_scope: Optional[str] = None) -> TokenSet:
@@ -157,18 +214,31 @@ class Tokens:
         scope = granted_scope(requested_scope) if requested_scope else V3_SCOPE
         id_token = self.issue(user, app, caller.issuer)
         access = self.access_token(user, app, caller.issuer, scope)
+        refresh = self._new_refresh_token(user, app, scope)
+        self._note(user, ("id_token", id_token), ("access_token", access), refresh=refresh)
         return TokenSet(access.token, id_token.token, id_token.claims["exp"] - id_token.claims["iat"], scope,
-                        self.refresh_token(user, app, scope))
+                        refresh[0] if refresh else None)
 
-    def refresh_token(self, user: Record, app: Record, scope: str) -> Optional[str]:
-        """A new refresh token when ``scope`` has ``offline_access`` and the app allows the grant."""
+    def grant(self, user: Record, app: Record, issuer: str, scope: str, nonce: Optional[str],
+              with_refresh: bool) -> Granted:
+        """The OIDC token endpoint's tokens for ``scope``, with the app's OIDC lifetimes."""
+        access = self.access_token(user, app, issuer, scope, app["accessTokenLifetime"])
+        id_token = None
+        if "openid" in scope.split():
+            extra = {"nonce": nonce} if nonce is not None else {}
+            id_token = self.issue(user, app, issuer, app["idTokenLifetime"], extra)
+        refresh = self._new_refresh_token(user, app, scope) if with_refresh else None
+        self._note(user, ("access_token", access), *([("id_token", id_token)] if id_token else []), refresh=refresh)
+        return Granted(access, id_token, refresh[0] if refresh else None)
+
+    def _new_refresh_token(self, user: Record, app: Record, scope: str) -> Optional[Tuple[str, Record]]:
+        """A new refresh token and its record (for ``_note`` to write) when ``scope`` has
+        ``offline_access`` and the app allows the grant."""
         if "offline_access" not in scope.split() or "refresh_token" not in app["grantTypes"]:
             return None
-        token = self.random.chars(43, URLSAFE)
         now = self.clock.now()
-        self.repo.put_refresh_token(token, {"appId": app["id"], "userId": user["id"], "scope": scope,
-                                            "issuedAt": now, "expiresAt": now + app["refreshTokenLifetime"]})
-        return token
+        return self.random.chars(43, URLSAFE), {"appId": app["id"], "userId": user["id"], "scope": scope,
+                                                "issuedAt": now, "expiresAt": now + app["refreshTokenLifetime"]}
 
     # --- checking: every call that accepts a token comes through _checked, and live -------------------
     def _checked(self, token: Any, caller: Caller, check_expiry: bool = True) -> Verified:
@@ -244,7 +314,9 @@ class Tokens:
         user, verified = self.authenticated(caller)
         if user_id and user_id != user["id"]:
             raise AuthingError(E.NO_PERMISSION, "无权限执行此项操作")
-        return self.issue(user, verified.app, caller.issuer)
+        issued = self.issue(user, verified.app, caller.issuer)
+        self._note(user, ("id_token", issued))
+        return issued
 
     def logout(self, caller: Caller) -> None:
         """Revoke the caller's token (logging out twice is fine; so is an expired token or a blocked user)."""
@@ -284,4 +356,39 @@ class Tokens:
             raise ControlError("expiresIn must be a positive number of seconds, "
                                f"at most {MAX_TOKEN_LIFETIME} (100 years)")
         issuer = f"{base_url}/oidc"
-        return self.issue(user, app, issuer, lifetime), self.access_token(user, app, issuer), user, app
+        id_token, access = self.issue(user, app, issuer, lifetime), self.access_token(user, app, issuer)
+        self._note(user, ("id_token", id_token), ("access_token", access))
+        return id_token, access, user, app
+
+    def live_of(self, user_id: Any) -> List[Record]:
+        """The live tokens issued to a user, oldest first: not expired by the clock, not revoked
+        (``{jti, kind, appId, issuedAt, expiresAt}``; never the token)."""
+        return self._live(self.repo.issued(self.users.record(user_id)["id"]))
+
+    def holders(self, limit: int) -> Tuple[int, List[Tuple[str, List[Record]]]]:
+        """How many users hold unexpired tokens, and the live tokens of the ``limit`` whose last
+        expires soonest: (user id, tokens) pairs (one read for the revocations of all)."""
+        total, entries = self.repo.holders(self.clock.now(), limit)
+        live = self._live([token for entry in entries for token in entry["tokens"]])
+        owners = {token["jti"]: entry["userId"] for entry in entries for token in entry["tokens"]}
+        return total, [(entry["userId"], [token for token in live if owners[token["jti"]] == entry["userId"]])
+                       for entry in entries]
+
+    def _live(self, tokens: List[Record]) -> List[Record]:
+        now = self.clock.now()
+        unexpired = [token for token in tokens if token["expiresAt"] > now]
+        return [{key: value for key, value in token.items() if key != "refreshToken"}
+                for token, held in zip(unexpired, self.repo.still_held(unexpired)) if held]
+
+    def revoke_issued(self, user_id: Any, jti: str) -> Record:
+        """Revoke one of a user's live tokens, as a logout (a JWT) or RFC 7009 (a refresh token) does."""
+        user = self.users.record(user_id)
+        now = self.clock.now()
+        for token in self.repo.issued(user["id"]):
+            if token["jti"] == jti and token["expiresAt"] > now and self.repo.still_held([token])[0]:
+                if "refreshToken" in token:
+                    self.repo.delete_refresh_token(token["refreshToken"])
+                else:
+                    self.repo.revoke(jti, token["expiresAt"])
+                return {"userId": user["id"], "jti": jti, "kind": token["kind"], "revoked": True}
+        raise NotFound(f"Authing user {user['id']} has no live token {jti!r}")

@@ -75,10 +75,12 @@ class Users:
         return winner
 
     # --- saving -------------------------------------------------------------------------------
-    def save(self, user: Record, changes: Changes, counters: Tuple[str, ...] = ()) -> Record:
+    def save(self, user: Record, changes: Changes, counters: Tuple[str, ...] = (),
+             issuing: Optional[List[Record]] = None) -> Record:
         """Apply ``changes`` (or ``changes(stored user)``, and +1 to each of ``counters``) to the
         stored user in one atomic step, so that concurrent saves of the same user lose nothing.
-        ``changes`` may raise ``AuthingError``: nothing is written then."""
+        ``changes`` may raise ``AuthingError``: nothing is written then. ``issuing``: the tokens
+        (as ``authing.tokens`` notes them) this save issues, noted in the same step."""
         now = iso(self.clock.now())
 
         def apply(current):
@@ -88,17 +90,20 @@ class Users:
             counted = {name: (current.get(name) or 0) + 1 for name in counters}
             saved = {**current, **fields, **counted, "updatedAt": now}
             return saved, saved
+        if issuing:
+            return self.repo.update_user_noting(user["id"], apply, issuing, self.clock.now())
         return self.repo.update_user(user["id"], apply)
 
-    def logged_in(self, user: Record, caller: Caller, changes: Callable[[Record], Dict[str, Any]]) -> Record:
+    def logged_in(self, user: Record, caller: Caller, changes: Callable[[Record], Dict[str, Any]],
+                  issuing: Optional[List[Record]] = None) -> Record:
         """Record a login: ``changes(stored user)``, the time, the address and the count; a user
-        the control plane blocked is refused (checked again atomically)."""
+        the control plane blocked is refused (checked again atomically). ``issuing`` as for ``save``."""
         now = iso(self.clock.now())
 
         def login(current):
             refuse_blocked(current)
             return {**changes(current), "lastLogin": now, "lastIP": caller.ip}
-        return self.save(user, login, counters=("loginsCount",))
+        return self.save(user, login, counters=("loginsCount",), issuing=issuing)
 
     def set_phone(self, user: Record, phone: str, country_code: str) -> Dict[str, Any]:
         """Claim ``phone`` for ``user`` (2035 if another user holds it); the fields to save."""

@@ -81,8 +81,9 @@ class WeChatMiniProgramLogin:
             profile = profile_from_wechat(self._open_data(conn, session.session_key, iv, encrypted_data))
         elif raw_data is not None:
             profile = profile_from_wechat(raw_data)
-        user = self._login(conn, session, profile, caller)
-        return self.tokens.presented_with_new(user, app, caller)
+        pending = self.tokens.pending(app)  # noted by the login's own write
+        user = self._login(conn, session, profile, caller, [pending.note])
+        return self.tokens.presented_pending(user, app, caller, pending)
 
     def login_by_phone(self, caller: Caller, code: Any, iv: Any, encrypted_data: Any) -> Presented:
         app = self.apps.app_for(caller)
@@ -231,15 +232,18 @@ class WeChatMiniProgramLogin:
         for kind, value in self._links(conn, session):
             self.users.claim(conn["userPoolId"], kind, value, user["id"])
 
-    def _login(self, conn: Record, session: Session, profile: Dict[str, Any], caller: Caller) -> Record:
-        """A login through the WeChat identity alone: its user (made on first login), logged in."""
+    def _login(self, conn: Record, session: Session, profile: Dict[str, Any], caller: Caller,
+               issuing: Optional[List[Record]] = None) -> Record:
+        """A login through the WeChat identity alone: its user (made on first login), logged in
+        (``issuing``: the tokens it issues, noted in the same write)."""
         user = self._user_of(conn, session)
         if user is None:
             kind, value = self._links(conn, session)[0]
             user = self.users.create(conn["userPoolId"], {}, kind, value, SOURCE)
         refuse_blocked(user)
         self._link(user, conn, session)
-        return self.users.logged_in(user, caller, lambda current: {**profile, **self._identity(current, conn, session)})
+        return self.users.logged_in(user, caller, lambda current: {**profile, **self._identity(current, conn, session)},
+                                    issuing)
 
     def _login_with_phone(self, conn: Record, session: Session, phone: str, country: str, caller: Caller) -> Record:
         """The user of a phone number (else of the WeChat identity, else a new one), linked to both."""
