@@ -29,7 +29,7 @@ import logging
 import os
 import sqlite3
 import threading
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 from urllib.parse import parse_qsl
 
 from .snapshots import DigestCache, encode, encoded_state
@@ -119,8 +119,6 @@ class SqliteStore(GuardedStore):
         self._busy_timeout = busy_timeout
         self._loaded = DigestCache()
         self._local = threading.local()
-        self._connections: List[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
         self._file_lock = threading.Lock()
         self._generation = 0  # bumped when the file is opened anew: every thread's connection is stale
         with self._transaction() as db:
@@ -170,10 +168,8 @@ class SqliteStore(GuardedStore):
         db = getattr(local, "db", None)
         if db is not None and local.generation == self._generation:
             return db
-        if db is not None:  # to the file as it was before it was deleted or replaced
+        if db is not None:  # to the file as it was before it was deleted or replaced, or closed
             local.db = None
-            with self._connections_lock:
-                self._connections.remove(db)
             db.close()
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None,
                              check_same_thread=False)
@@ -184,8 +180,6 @@ class SqliteStore(GuardedStore):
             db.close()
             raise
         local.db, local.generation = db, self._generation
-        with self._connections_lock:
-            self._connections.append(db)
         return db
 
     @contextlib.contextmanager
@@ -355,8 +349,12 @@ class SqliteStore(GuardedStore):
         self._write(db, META, INITIALISED, True)
 
     def close(self):
-        with self._connections_lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-        self._local = threading.local()
+        """Close this thread's connection; every other thread closes its own at its next call (or
+        when it ends). Closing a connection another thread is using crashes CPython's sqlite3 (a
+        segmentation fault, seen when a test closed a store a push sender thread was reading)."""
+        with self._file_lock:
+            self._generation += 1
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            self._local.db = None
+            db.close()
