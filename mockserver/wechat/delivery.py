@@ -213,17 +213,18 @@ class Deliveries:
         started = time.perf_counter()
         # The socket's timeout bounds each read; this bounds the whole exchange (a backend that
         # drips a header line every few seconds would otherwise hold it for as long as it likes).
-        deadline = threading.Timer(self.timeout, _cut, args=(connection,))
+        cut = threading.Event()  # set before the socket is shut: the failure it causes reads as the timeout
+        deadline = threading.Timer(self.timeout, _cut, args=(connection, cut))
         deadline.start()
         try:
             connection.request(method, target, body=body.encode() if body is not None else None, headers=headers)
             response = connection.getresponse()
             answer = response.read(ANSWER_BYTES).decode("utf-8", "replace")
-            if deadline.finished.is_set():
+            if cut.is_set():
                 raise TimeoutError("timed out")
             return sent._replace(status=response.status, answer=answer, seconds=time.perf_counter() - started)
         except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a host name IDNA refuses
-            failure = TimeoutError("timed out") if deadline.finished.is_set() else exc
+            failure = TimeoutError("timed out") if cut.is_set() else exc
             error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
             return sent._replace(error=error, seconds=time.perf_counter() - started)
         finally:
@@ -255,8 +256,9 @@ class Deliveries:
             pass
 
 
-def _cut(connection: http.client.HTTPConnection) -> None:
+def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
     """End an exchange past its deadline: the blocked read returns at once."""
+    cut.set()
     sock = connection.sock
     if sock is not None:
         try:
