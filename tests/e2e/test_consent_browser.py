@@ -8,7 +8,7 @@ import json
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from support.browsing import until
 
 from mockserver import Config, create_app
 from support import DATA
@@ -27,7 +27,7 @@ def app(tmp_path):
 def to_consent_page(browser, spa):  # noqa: F811
     to_hosted_page(browser, spa)
     browser.find_element(By.CSS_SELECTOR, 'button[data-persona="alice"]').click()
-    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.CSS_SELECTOR, 'form[name="consent"]'))
+    until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, 'form[name="consent"]'), 15)
     return [item.get_attribute("data-scope") for item in browser.find_elements(By.CSS_SELECTOR, "li.scope")]
 
 
@@ -42,7 +42,7 @@ def test_allow_on_the_consent_page_then_callback_and_user_info(browser, spa, rt)
 def test_deny_on_the_consent_page_reaches_the_sdk_as_access_denied(browser, spa, rt):  # noqa: F811
     to_consent_page(browser, spa)
     browser.find_element(By.CSS_SELECTOR, 'form[name="consent"] button[name="decision"][value="deny"]').click()
-    WebDriverWait(browser, 20).until(lambda b: b.current_url.startswith("http://localhost")
-                                     and b.find_element(By.ID, "result").text.startswith("{"))
+    until(browser, lambda b: b.current_url.startswith("http://localhost")
+          and b.find_element(By.ID, "result").text.startswith("{"), 20)
     result = json.loads(browser.find_element(By.ID, "result").text)
     assert result["error"].startswith("认证失败, error=access_denied, error_description=")

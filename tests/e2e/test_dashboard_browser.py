@@ -18,9 +18,8 @@ if os.environ.get("MOCKSERVER_SKIP_BROWSER") == "1" and not os.environ.get("CI")
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from support.browsing import until  # noqa: E402
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -48,9 +47,10 @@ def browser():
 
 def notice(browser, expected_start: str) -> str:
     """The notice of the page a form redirected to (waiting for that page, not the one before)."""
-    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda page: page.find_element(By.ID, "notice").text.startswith(expected_start))
-    return browser.find_element(By.ID, "notice").text
+    def arrived(page):
+        text = page.find_element(By.ID, "notice").text
+        return text if text.startswith(expected_start) else None
+    return until(browser, arrived)
 
 
 def row(browser, section: str, key: str):
@@ -162,13 +162,11 @@ def test_clock_buttons_move_the_mock_clock(browser, live, rt):
     browser.get(live.url + "/__mock__/")
     before = float(browser.find_element(By.ID, "clock-now").get_attribute("data-epoch"))
     browser.find_element(By.CSS_SELECTOR, 'button[data-seconds="86400"]').click()
-    assert "clock advanced by 86400 s" in browser.find_element(By.ID, "notice").text
+    notice(browser, "clock advanced by 86400 s")
     after = float(browser.find_element(By.ID, "clock-now").get_attribute("data-epoch"))
     assert after - before >= 86400
     field = browser.find_element(By.ID, "clock-seconds")
     field.send_keys("60")
     browser.find_element(By.ID, "clock-advance").click()
-    # the page already shows a notice: wait for the new page's
-    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda page: "clock advanced by 60 s" in page.find_element(By.ID, "notice").text)
+    notice(browser, "clock advanced by 60 s")  # the page already shows a notice: this waits for the new one
     assert rt.clock.now() - before >= 86460

@@ -29,7 +29,7 @@ if os.environ.get("MOCKSERVER_SKIP_BROWSER") == "1" and not os.environ.get("CI")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from support.browsing import until  # noqa: E402
 from test_dashboard_browser import CHROMIUM_FLAGS  # noqa: E402
 
 DOMAIN = "authing.mock.test"
@@ -99,14 +99,15 @@ def browser(live):
 
 def to_hosted_page(browser, spa):
     browser.get(spa)
-    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "result").text == "ready")
+    until(browser, lambda b: b.find_element(By.ID, "result").text == "ready", 15)
     browser.find_element(By.ID, "login").click()
-    WebDriverWait(browser, 15).until(lambda b: b.current_url.startswith(f"http://{DOMAIN}/oidc/auth"))
+    until(browser, lambda b: b.current_url.startswith(f"http://{DOMAIN}/oidc/auth")
+          and b.find_elements(By.CSS_SELECTOR, 'form[name="login"]'), 15)
 
 
 def user_info(browser):
-    WebDriverWait(browser, 20).until(lambda b: b.current_url.startswith("http://localhost")
-                                     and b.find_element(By.ID, "result").text.startswith("{"))
+    until(browser, lambda b: b.current_url.startswith("http://localhost")
+          and b.find_element(By.ID, "result").text.startswith("{"), 20)
     result = json.loads(browser.find_element(By.ID, "result").text)
     assert "error" not in result, result
     return result["user"]
@@ -131,7 +132,7 @@ def test_password_login_on_the_hosted_page(browser, spa, rt):
     to_hosted_page(browser, spa)
     fill(browser, "login", username="carol", password="wrong-pass")
     browser.find_element(By.CSS_SELECTOR, 'form[name="login"] button[value="password"]').click()
-    assert browser.find_element(By.ID, "error").text == "密码不正确"
+    assert until(browser, lambda b: b.find_element(By.ID, "error").text) == "密码不正确"
     form = browser.find_element(By.CSS_SELECTOR, 'form[name="login"]')
     assert form.find_element(By.NAME, "username").get_attribute("value") == "carol"
     form.find_element(By.NAME, "password").send_keys("carol-pass-1")
