@@ -35,7 +35,8 @@ a phone: the one a code must match.
 ``<ext>`` is the uploaded file name's extension (letters, digits and dots, at most 10, lowercased), or nothing.
 A new user and the link it is found by are written in one atomic step, and so are an SMS and the
 "newest code to this phone" pointer, and a file and the count of files kept. SMS codes, their
-pointers and revocations are indexed by expiry and pruned as new ones are written (``core/pruning.py``).
+pointers, revocations, OIDC authorization codes and refresh tokens are indexed by expiry and pruned
+as new ones are written (``core/pruning.py``).
 A code (SMS or email), its "newest" pointer and the note of when one last went to that phone or
 address on that channel are written in one atomic step, which refuses a second within 60 s.
 ``authing.consents`` holds the scopes a user allowed an app at the hosted login (added up);
@@ -100,6 +101,8 @@ class AuthingRepository:
         store.index_expiry(CODES_SENT, lambda sent_at: sent_at + CODE_INTERVAL)
         store.index_expiry(CONSENT_ASKED, lambda asked: asked["expiresAt"])
         store.index_expiry(ISSUED, lambda entry: entry["expiresAt"])
+        store.index_expiry(OIDC_CODES, lambda record: record["expiresAt"])
+        store.index_expiry(REFRESH_TOKENS, lambda record: record["expiresAt"])
 
     # --- the fixture ----------------------------------------------------------------------
     @staticmethod
@@ -241,6 +244,8 @@ class AuthingRepository:
             return [_with_issued(user_id, current[0], issued, now)] + ([refresh[1]] if refresh else []), None
         self.store.update_many(keys, add)
         self.pruner.wrote(ISSUED)
+        if refresh:
+            self.pruner.wrote(REFRESH_TOKENS)
 
     def update_user_noting(self, user_id: str, change: Callable[[Optional[Record]], Tuple[Any, Any]],
                            issued: List[Record], now: float) -> Any:
@@ -291,13 +296,11 @@ class AuthingRepository:
     # --- the OIDC provider: authorization codes, refresh tokens, passwords -----------------------
     def put_authorization_code(self, code: str, record: Record) -> None:
         self.store.put(OIDC_CODES, code, record)
+        self.pruner.wrote(OIDC_CODES)
 
     def take_authorization_code(self, code: str, change: Callable[[Optional[Record]], Tuple[Any, Any]]) -> Any:
         """Read-modify-write one code atomically: what makes a code usable once under racing exchanges."""
         return self.store.update(OIDC_CODES, code, change)
-
-    def put_refresh_token(self, token: str, record: Record) -> None:
-        self.store.put(REFRESH_TOKENS, token, record)
 
     def refresh_token(self, token: Any) -> Optional[Record]:
         return self.store.get(REFRESH_TOKENS, token) if isinstance(token, str) and token else None

@@ -1,5 +1,6 @@
-"""Pruning of expired entries (login and phone codes, access tokens, SMS codes and their pointers,
-revoked token ids), amortised over the writes that add them, by the mock clock.
+"""Pruning of expired entries (login and phone codes, access tokens, SMS and email codes and their
+pointers, revoked token ids, OIDC codes and refresh tokens, …), amortised over the writes that add
+them, by the mock clock.
 
 The namespaces whose entries expire are indexed by expiry in the store (``Store.index_expiry``).
 Every ``EVERY``-th write to one of them in a process also deletes up to ``BATCH`` entries that

@@ -422,7 +422,7 @@ def test_refresh_token_rules(client, rt):
 def test_a_refresh_token_of_another_app_is_invalid(client, rt):
     refresh = refresh_token_of(client)
     repo = rt.authing.repo
-    repo.put_refresh_token(refresh, {**repo.refresh_token(refresh), "appId": STRICT})
+    rt.store.put("authing.oidc.rt", refresh, {**repo.refresh_token(refresh), "appId": STRICT})
     assert error(token(client, basic(OPEN), grant_type="refresh_token", refresh_token=refresh)) == (
         "invalid_grant", "refresh token is invalid or expired")
 
@@ -701,3 +701,17 @@ def test_the_readme_example_runs_as_written():
     section = text[start:text.index("\n### ", start + 1)]
     (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     exec(compile(example, "README.md", "exec"), {})
+
+
+def test_expired_codes_and_refresh_tokens_are_pruned(client, rt):
+    """Each is indexed by expiry and pruned (after the grace) as new ones are written."""
+    from mockserver.core.pruning import EVERY, GRACE
+    store = rt.store
+    old_code, old_refresh = code_for(client), refresh_token_of(client)  # the second's code is used
+    client.post("/__mock__/clock", json={"advance": 30 * 24 * 3600 + GRACE + 1})  # past every lifetime
+    for _ in range(EVERY):
+        refresh_token_of(client)  # a code and a refresh token each
+    assert store.get("authing.oidc.codes", old_code) is None
+    assert rt.authing.repo.refresh_token(old_refresh) is None
+    assert store.count("authing.oidc.codes") == EVERY and store.count("authing.oidc.rt") == EVERY
+    assert error(exchange(client, old_code)) == ("invalid_grant", "authorization code is invalid or expired")
