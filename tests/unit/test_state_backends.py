@@ -546,3 +546,36 @@ def test_dump_sees_writes_that_belong_together_whole(store):
     finally:
         stop.set()
         thread.join()
+
+
+def test_stored_values_are_never_shared_with_callers(store):
+    assert_never_shared(store)
+
+
+def test_the_lenient_memory_store_shares_no_value_either():
+    """As users run it: without the strict mode's second call of each change."""
+    from mockserver.core.store import MemoryStore
+    assert_never_shared(MemoryStore(strict=False))
+
+
+def assert_never_shared(store):
+    """What a caller passes in, reads out or gives a change is its own copy, at every depth."""
+    nested = {"tokens": [{"jti": "a", "scopes": ["openid"]}], "n": 1}
+    store.put("ids", "v", nested)
+    nested["tokens"][0]["scopes"].append("leaked")
+    read = store.get("ids", "v")
+    read["tokens"][0]["jti"] = "changed"
+    read["tokens"].append({})
+    seen = []
+
+    def change(current):
+        seen.append(current[0])
+        current[0]["tokens"][0]["scopes"].append("in the change")
+        return [UNCHANGED], None
+    store.update_many([("ids", "v")], change)
+    written = {"tokens": [{"jti": "b", "scopes": []}]}
+    store.update_many([("ids", "w")], lambda current: ([written], None))
+    written["tokens"][0]["scopes"].append("after")
+    assert store.get("ids", "v") == {"tokens": [{"jti": "a", "scopes": ["openid"]}], "n": 1}
+    assert store.get("ids", "w") == {"tokens": [{"jti": "b", "scopes": []}]}
+    assert [value for _, value in store.items("ids")][0]["tokens"][0]["scopes"] == ["openid"]
