@@ -74,9 +74,8 @@ class Expiring(NamedTuple):
 
 def copy_value(value: Value) -> Value:
     """Deep copy of a JSON-like value (many times faster than ``copy.deepcopy``). A container is
-    first copied whole in C, then only its nested containers are replaced: scalars, most of a
-    stored value, cost no Python work (a third faster than a comprehension over every member,
-    measured on a user's 50 issued tokens: 37 → 26 µs)."""
+    first copied whole in C, then only its nested containers are replaced by their copies: a third
+    faster than building each container member by member (a user's 50 issued tokens: 37 → 26 µs)."""
     kind = type(value)
     if kind is dict:
         copied = value.copy()
