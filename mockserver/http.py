@@ -5,45 +5,16 @@ fields, URL-encoded or multipart (``BoundedRequest``)."""
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from flask import Request, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
+from .core.json_reading import INVALID_JSON, parse_json  # noqa: F401 (the routes read bodies through here)
+
 #: ``request_json()`` for a request with an empty (or whitespace) body.
 NO_BODY = object()
-#: ``request_json()`` for a body that is not JSON (or nests deeper than ``MAX_JSON_DEPTH``).
-INVALID_JSON = object()
-#: How deep a JSON body may nest. Real API bodies nest a few levels; a deeper one is refused as
-#: not JSON before anything recursive (masking, copying, GraphQL) walks it into a RecursionError.
-MAX_JSON_DEPTH = 64
-
-
-def parse_json(raw: Any) -> Any:
-    """``raw`` (bytes or text) parsed, or ``INVALID_JSON``; linear in its size whatever its shape."""
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):  # UnicodeDecodeError included; RecursionError: thousands of levels
-        return INVALID_JSON
-    return value if _nests_within(value, MAX_JSON_DEPTH) else INVALID_JSON
-
-
-def _nests_within(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests at most ``limit`` containers deep (iterative: no recursion to exhaust)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if type(item) is dict else item if type(item) is list else None
-        if children is None:
-            continue
-        if depth > limit:
-            return False
-        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
-    return True
-
-
 def raw_body() -> bytes:
     """The body bytes, for recording (empty when it is over the size limit: the route answers that)."""
     try:

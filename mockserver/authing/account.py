@@ -6,6 +6,7 @@ import json
 from typing import Any, Dict, List, Optional
 
 from ..core.clock import Clock
+from ..core.json_reading import INVALID_JSON, parse_json
 from . import errors as E
 from .caller import Caller
 from .email import Emails, checked_email
@@ -41,10 +42,8 @@ def udv_value(value: Any) -> Any:
     """A value ``setUdv`` was given (a string; JSON for numbers, booleans and objects, as the SDKs send them)."""
     if not isinstance(value, str):
         raise bad_request("value 必须是字符串")
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
+    parsed = parse_json(value)
+    return value if parsed is INVALID_JSON else parsed
 
 
 class Account:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import json
 import secrets
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import urlencode
@@ -29,6 +28,7 @@ from markupsafe import Markup
 
 from ..core.digits import ascii_digits
 from ..core.errors import ControlError
+from ..core.json_reading import INVALID_JSON, parse_json
 from ..core.store import META, UNCHANGED
 from ..emulation import DashboardSection, EmulatedService
 from ..runtime import Runtime, current
@@ -211,10 +211,8 @@ def posted_rule(form: Mapping[str, str]) -> Dict[str, Any]:
             continue
         value: Any = raw
         if name not in TEXT_FIELDS:
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                pass
+            parsed = parse_json(raw)  # as the JSON API reads a body: depth, numbers and text bounded alike
+            value = raw if parsed is INVALID_JSON else parsed
         if name.startswith("match."):
             rule.setdefault("match", {})[name[len("match."):]] = value
         else:

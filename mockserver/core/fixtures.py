@@ -8,11 +8,12 @@ The format is documented in ``docs/fixtures.md``.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Sequence, Union
+
+from .json_reading import decode_json
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "data" / "default.json"
 FORMAT_VERSION = 1
@@ -35,7 +36,7 @@ def load_fixture(path: Optional[Union[str, os.PathLike]] = None,
         raise FixtureError(f"cannot read fixture {path}: {exc.strerror}") from None
     try:
         if path.suffix != ".toml":
-            data = json.loads(raw)
+            data = decode_json(raw)
         elif sys.version_info >= (3, 11):
             import tomllib
             data = tomllib.loads(raw.decode())
@@ -43,7 +44,7 @@ def load_fixture(path: Optional[Union[str, os.PathLike]] = None,
             raise ImportError("tomllib")
     except ImportError:
         raise FixtureError(f"{path}: TOML fixtures need Python 3.11+; use JSON") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise FixtureError(f"{path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
     data = check_fixture(data, str(path), sections)
     data["source"] = str(path)

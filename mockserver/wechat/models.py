@@ -130,6 +130,8 @@ class Identities:
     def initial_state(self, section: Any, where: str) -> State:
         """The store entries a fixture's ``wechat`` section describes (FixtureError if it is wrong)."""
         require(isinstance(section, dict), where, "must be an object")
+        for name in ("apps", "users"):
+            require(isinstance(section.get(name, []), list), where, f"{name} must be a list")
         apps, templates = [], {}
         for i, given in enumerate(section.get("apps", [])):
             app, found = split_templates(check_app(given, f"{where}.apps[{i}]"))

@@ -44,12 +44,23 @@ def test_toml_fixture(tmp_path):
     ('{"wechat": {"users": [{"alias": "a", "colour": "red"}]}}', "unknown user fields"),
     ('{"format": 9}', "unsupported fixture format"),
     ('{"surprise": 1}', "unknown top-level keys"),
+    ('{"wechat": {"apps": 0}}', "wechat: apps must be a list"),
+    ('{"wechat": {"users": [{"alias": "a", "gender": NaN}]}}', "not valid json: NaN is not a JSON number"),
+    ('{"wechat": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid json: maximum recursion depth"),
 ])
 def test_invalid_fixtures_say_where_and_why(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
     with pytest.raises(FixtureError, match=message):
         create_app(Config(fixtures=str(path)))
+
+
+def test_a_lone_surrogate_in_a_fixture_is_read_as_u_fffd(tmp_path):
+    path = tmp_path / "f.json"
+    path.write_text('{"wechat": {"apps": [%s], "users": [{"alias": "li", "nickname": "\\ud800"}]}}'
+                    % str(APP).replace("'", '"'))
+    client = create_app(Config(fixtures=str(path))).test_client()
+    assert client.get("/__mock__/users/li").get_json()["nickname"] == "\ufffd"
 
 
 def test_missing_fixture_file():

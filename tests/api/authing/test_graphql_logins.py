@@ -198,4 +198,8 @@ def test_custom_data_udv(client):
     assert profile["customData"] == {"team": "red"}
     other = gql(client, udv, {"targetType": "USER", "targetId": "0" * 24}, headers=bearer)
     assert code_of(other) == (1001, "无权限执行此项操作")
+    # a value is read as JSON only within the body's own bounds: past them it is kept as the string it is
+    deep = "[" * 100_000 + "]" * 100_000
+    kept = gql(client, set_udv, {**args, "key": "deep", "value": deep}, headers=bearer)["data"]["setUdv"]
+    assert {"key": "deep", "dataType": "STRING", "value": deep, "label": "deep"} in kept
     assert code_of(gql(client, udv, {"targetType": "ROLE", "targetId": user["id"]}, headers=bearer))[0] == 1001

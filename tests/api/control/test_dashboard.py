@@ -191,6 +191,10 @@ def test_the_page_shows_only_the_notices_its_own_forms_wrote(client):
      "'errcode' must be a non-zero integer"),
     ("/__mock__/dashboard/stubs", {"endpoint": "/sns/jscode2session", "body": "not json"},
      "a WeChat answer is a JSON object"),
+    ("/__mock__/dashboard/faults", {"endpoint": "/sns/jscode2session", "errcode": "[" * 3000 + "]" * 3000},
+     "'errcode' must be a non-zero integer"),  # read as JSON within the API's bounds: too deep, kept as text
+    ("/__mock__/dashboard/stubs", {"endpoint": "/sns/jscode2session", "body": '{"x": NaN}'},
+     "a WeChat answer is a JSON object"),
 ])
 def test_form_mistakes_come_back_as_a_message_on_the_page(client, url, data, message):
     kind, shown = post(client, url, **data)

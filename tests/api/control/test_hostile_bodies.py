@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from mockserver.http import MAX_JSON_DEPTH
+from mockserver.core.json_reading import MAX_JSON_DEPTH
 
 
 def nested(depth: int) -> str:
@@ -103,3 +103,41 @@ def test_encrypted_data_that_decrypts_to_deep_json_is_authings_decrypt_error(cli
         "extIdpConnidentifier": app["connection"]}).get_json()
     assert (answer["statusCode"], answer["apiCode"]) == (400, 400)
     assert answer["message"] == "解密微信数据失败：encryptedData、iv 与 session_key 不匹配"
+
+
+# --- JSON text only Python reads: lone surrogates, NaN, Infinity, numbers past a double ---------------------
+LONE = b'"\\ud800x"'  # the escape of a lone surrogate, as JSON.stringify writes one
+
+
+def test_a_lone_surrogate_is_read_as_u_fffd_everywhere(client, rt):
+    """Kept as Python reads it, it cannot be written as UTF-8: every answer showing it would fail."""
+    refused = client.post("/cgi-bin/stable_token", data=b'{"appid": ' + LONE + b', "\\udfff": 1}',
+                          content_type="application/json")
+    assert refused.get_json()["errcode"] == 40013  # the appid read as "\ufffdx": not an app
+    raw_bytes = b'{"nickname": "\xed\xa0\x80y"}'  # the surrogate's own bytes, which json.loads lets through
+    assert client.patch("/__mock__/users/yuna", data=raw_bytes, content_type="application/json").status_code == 200
+    assert client.get("/__mock__/users/yuna").get_json()["nickname"] == "\ufffdy"
+    client.patch("/__mock__/users/yuna", data=b'{"nickname": ' + LONE + b'}', content_type="application/json")
+    assert client.get("/__mock__/users/yuna").get_json()["nickname"] == "\ufffdx"
+    pair = b'{"nickname": "\\ud83d\\ude00"}'  # a pair is one character, left as it is
+    client.patch("/__mock__/users/yuna", data=pair, content_type="application/json")
+    assert client.get("/__mock__/users/yuna").get_json()["nickname"] == "\U0001F600"
+    journal = client.get("/__mock__/requests?path=/cgi-bin/stable_token").get_json()["requests"]
+    assert journal[0]["body"] == {"appid": "\ufffdx", "\ufffd": 1}
+    assert client.get("/__mock__/").status_code == 200
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"-1e400"])
+def test_nan_infinity_and_numbers_past_a_double_are_not_json(client, literal):
+    body = b'{"appid": ' + literal + b', "secret": "s", "grant_type": "client_credential"}'
+    assert client.post("/cgi-bin/stable_token", data=body, content_type="application/json").get_json()["errcode"] == 47001
+    stub = client.post("/__mock__/stubs", data=b'{"endpoint": "/sns/jscode2session", "body": {"x": ' + literal + b"}}",
+                       content_type="application/json")
+    assert stub.status_code == 400 and client.get("/__mock__/stubs").get_json() == {"stubs": []}
+    assert client.get("/__mock__/requests").get_json()["requests"][0]["body"] == body.decode()  # kept as text
+
+
+def test_the_largest_double_is_json(client):
+    """Read, so the answer is about the appid: a number is no app's (not 47001, not JSON)."""
+    body = b'{"appid": 1.7976931348623157e308}'
+    assert client.post("/cgi-bin/stable_token", data=body, content_type="application/json").get_json()["errcode"] == 40013

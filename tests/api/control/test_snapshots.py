@@ -133,6 +133,8 @@ REFUSED = [
      "PUT /__mock__/state: state: clock must be {\"now\": epoch seconds from 0 to 4294967295}"),
     (lambda d: d["state"].update(clock={"now": 2 ** 32}),
      "PUT /__mock__/state: state: clock must be {\"now\": epoch seconds from 0 to 4294967295}"),
+    (lambda d: d["state"].update(clock={"now": 10 ** 400}),  # past a float's range: compared, not converted
+     "PUT /__mock__/state: state: clock must be {\"now\": epoch seconds from 0 to 4294967295}"),
     (lambda d: d["state"].update(random=[0] * 624),
      "PUT /__mock__/state: state: random must be the 625 words GET /__mock__/state writes"),
     (lambda d: d["state"].update(entries={"wx.users": []}),
@@ -154,6 +156,16 @@ def test_a_snapshot_that_is_not_as_taken_is_refused_and_nothing_changes(client, 
     client.post("/__mock__/users", json={"alias": "after"})
     response = client.put("/__mock__/state", json=edited(snapshot, change))
     assert (response.status_code, response.get_json()) == (400, {"error": error})
+    assert client.get("/__mock__/users/after").status_code == 200
+
+
+@pytest.mark.parametrize("fixture", [{"wechat": {"apps": 0}}, {"wechat": {"users": {"a": 1}}},
+                                     {"wechat": {"apps": None}}])
+def test_an_ordinary_fixture_of_the_wrong_shape_is_refused_and_nothing_changes(client, fixture):
+    client.post("/__mock__/users", json={"alias": "after"})
+    response = client.put("/__mock__/state", json=fixture)
+    name = next(iter(fixture["wechat"]))
+    assert (response.status_code, response.get_json()) == (400, {"error": f"PUT /__mock__/state: wechat: {name} must be a list"})
     assert client.get("/__mock__/users/after").status_code == 200
 
 

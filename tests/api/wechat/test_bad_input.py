@@ -163,3 +163,10 @@ def test_blocked_users_spent_code_still_says_spent(client, wx_app, alias):
 def test_empty_access_token_on_a_post_route_is_missing(client):
     answer = client.post("/wxa/msg_sec_check?access_token=", json={"content": "x"}).get_json()
     assert answer["errcode"] == 41001
+
+
+def test_a_qr_code_path_with_a_lone_surrogate_is_drawn(client, token):
+    """Read as U+FFFD (see tests/api/control/test_hostile_bodies.py): a code is drawn, not errcode -1."""
+    answer = client.post(f"/wxa/getwxacode?access_token={token}", data=b'{"path": "pages/a?q=\\ud800"}',
+                         content_type="application/json")
+    assert answer.status_code == 200 and answer.content_type == "image/jpeg"
