@@ -4,11 +4,13 @@ them and ``/cgi-bin/clear_quota`` that resets them (at most 10 times a month).
 Days and months are the mock clock's, in UTC. Metered: ``/cgi-bin/token`` (2000 a day), URL Links
 and URL Schemes together (500,000 generated a day), Short Links (1,000,000 a day). Each counter
 lives in the ``wx.quota`` namespace (``WeChatRepository.count_call``), one key per period.
+Every other API the mock serves is reported too, as WeChat reports each of its APIs, with a
+limit the mock never reaches (``UNMETERED``) and nothing used: the mock does not count those calls.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, NamedTuple, Tuple
+from typing import Any, Container, Dict, NamedTuple, Tuple
 
 from ..core.clock import Clock
 from .errors import WeChatError
@@ -27,6 +29,9 @@ class Meter(NamedTuple):
 TOKEN = Meter("", DAILY_TOKEN_QUOTA)  # the counter /cgi-bin/token spends (tokens.py): "<appid>:<day>"
 LINKS = Meter("links", 500_000)  # URL Links and URL Schemes share one daily limit
 SHORT_LINKS = Meter("shortlinks", 1_000_000)
+#: What ``openapi/quota/get`` reports for an API the mock serves but does not meter (WeChat's own
+#: limits vary by API and account; this one is never reached).
+UNMETERED = 10_000_000
 #: The paths ``openapi/quota/get`` reports on, and the meter each spends.
 METERED_PATHS: Dict[str, Meter] = {
     "/cgi-bin/token": TOKEN,
@@ -62,16 +67,18 @@ class Quotas:
         if full is not None:
             raise WeChatError(45009 if full == 0 else others[full - 1][3])
 
-    def quota(self, app: Record, cgi_path: Any) -> Quota:
-        """``openapi/quota/get``: ``/sns/*`` paths are not for it (76022), and it knows only the
-        paths the mock meters (76021 for others)."""
+    def quota(self, app: Record, cgi_path: Any, served: Container[str]) -> Quota:
+        """``openapi/quota/get`` for one of the ``served`` API paths: ``/sns/*`` paths are not for
+        it (76022), and a path WeChat does not serve (as far as the mock knows) is 76021."""
         if not isinstance(cgi_path, str) or not cgi_path:
             raise WeChatError(47001)
         if "/sns/" in cgi_path:
             raise WeChatError(76022)
+        if cgi_path not in served:
+            raise WeChatError(76021)
         meter = METERED_PATHS.get(cgi_path)
         if meter is None:
-            raise WeChatError(76021)
+            return Quota(UNMETERED, 0, UNMETERED)
         used = min(self.repo.calls(_counter(app["appid"], meter), self.today()), meter.daily_limit)
         return Quota(meter.daily_limit, used, meter.daily_limit - used)
 

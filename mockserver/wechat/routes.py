@@ -247,7 +247,7 @@ def get_api_domain_ip():
 
 def get_api_quota():
     app = token_app()
-    return views.ok(quota=views.quota(wechat().quotas.quota(app, json_object().get("cgi_path"))))
+    return views.ok(quota=views.quota(wechat().quotas.quota(app, json_object().get("cgi_path"), served=ROUTES)))
 
 
 def clear_quota():
