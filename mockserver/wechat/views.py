@@ -36,8 +36,11 @@ def wechat_json(body: Dict[str, Any]) -> Response:
 
 def jpeg(image: bytes) -> Response:
     """An image answer (the mini-program codes): JPEG bytes, which typed clients tell from an
-    error by the content type."""
-    return Response(image, status=200, content_type="image/jpeg")
+    error by the content type, or (EasyWeChat) by an attachment disposition. The name WeChat
+    gives the file is not documented: none is given."""
+    response = Response(image, status=200, content_type="image/jpeg")
+    response.headers["Content-disposition"] = "attachment"
+    return response
 
 
 def ok(**fields: Any) -> Dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The mini-program codes: JPEG bytes as ``image/jpeg`` (typed clients reject anything else) that
+"""The mini-program codes: JPEG bytes as ``image/jpeg`` (typed clients reject anything else), as an
+attachment (EasyWeChat looks for that), that
 decode to what the code opens, WeChat's type checks (47001) and errcodes, and the 100,000 limit."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def decoded(image: bytes):
 
 def assert_jpeg(response):
     assert response.headers["Content-Type"] == "image/jpeg"
+    assert response.headers["Content-disposition"] == "attachment"  # how EasyWeChat tells an image from an error
     assert response.content.startswith(b"\xff\xd8\xff") and response.content.endswith(b"\xff\xd9")
 
 
@@ -80,7 +82,7 @@ def test_the_same_code_twice_is_the_same_bytes(client, token):
 def test_code_errors_are_json_and_change_nothing(client, rt, token, path, body, errcode):
     before = rt.wechat.repo.snapshot()
     answer = client.post(f"{path}?access_token={token}", json=body)
-    assert answer.content_type == "application/json; encoding=utf-8"
+    assert answer.content_type == "application/json; encoding=utf-8" and "Content-disposition" not in answer.headers
     assert answer.get_json()["errcode"] == errcode
     assert rt.wechat.repo.snapshot() == before
 
