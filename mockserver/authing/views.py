@@ -236,8 +236,10 @@ def miniprogram_phone(value: MiniProgramPhone) -> Dict[str, Any]:
 
 
 def token_set(value: TokenSet) -> Dict[str, Any]:
+    """v3's token answer. Its lifetime goes under both names the sources give: ``expire_in``
+    (the SDK DTOs generated from Authing's API spec) and ``expires_in`` (@authing/miniapp-wx)."""
     body = {"scope": value.scope, "access_token": value.access_token, "id_token": value.id_token,
-            "token_type": "Bearer", "expires_in": value.expires_in}
+            "token_type": "Bearer", "expire_in": value.expires_in, "expires_in": value.expires_in}
     if value.refresh_token is not None:
         body["refresh_token"] = value.refresh_token
     return body

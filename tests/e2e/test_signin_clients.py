@@ -23,6 +23,7 @@ def test_authing_node_sdk_password_and_pass_code_sign_in(node, live, rt):
     user_id = signed_up["data"]["userId"]
     tokens = report["signIn"]["result"]["data"]
     assert tokens["scope"] == "openid profile email offline_access" and tokens["refresh_token"]
+    assert tokens["expire_in"] == tokens["expires_in"] > 0  # expire_in: the SDK's LoginTokenResponseDataDto
     assert claims(tokens["id_token"])["sub"] == user_id and claims(tokens["id_token"])["aud"] == app["id"]
     assert report["system"]["result"]["rsa"]["publicKey"].startswith("-----BEGIN PUBLIC KEY-----")
     assert claims(report["signInEncrypted"]["result"]["data"]["id_token"])["sub"] == user_id

@@ -45,6 +45,7 @@ def test_python_sdk_sign_in_profile_update_and_offline_introspection(live, clien
     assert signed_in["statusCode"] == 200, signed_in
     tokens = signed_in["data"]
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == authing_app["tokenLifetime"]
+    assert tokens["expire_in"] == authing_app["tokenLifetime"]  # WechatLoginTokenRespDto's name
 
     sdk.set_access_token(tokens["access_token"])  # sent bare, without "Bearer"
     profile = sdk.get_profile(with_identities=True)

@@ -81,7 +81,8 @@ def test_password_signin_by_every_identifier(client, rt, payload):
     answer = password(client, password="carol-pass-1", **payload)
     assert answer["statusCode"] == 200, answer
     data = answer["data"]
-    assert set(data) == {"scope", "access_token", "id_token", "token_type", "expires_in"}
+    assert set(data) == {"scope", "access_token", "id_token", "token_type", "expire_in", "expires_in"}
+    assert data["expire_in"] == data["expires_in"] == 1209600  # both names the sources give, one lifetime
     assert data["scope"] == "openid profile phone email" and data["token_type"] == "Bearer"
     claims = jwt.decode(data["id_token"], options={"verify_signature": False})
     carol = user_named(rt, "carol")
