@@ -8,7 +8,7 @@ client-credentials token); refresh tokens are opaque and kept in the store.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..core.clock import Clock
 from .apps import Apps
@@ -17,7 +17,7 @@ from .caller import Caller
 from .oidc_clients import AuthenticatedClient, ClientAuth, authenticate, invalid_request, uri_allowed
 from .oidc_grants import GrantedTokens, Grants
 from .repo import AuthingRepository, Record
-from .tokens import Tokens
+from .tokens import V3_SCOPE, Tokens
 
 
 class Oidc:
@@ -79,9 +79,11 @@ class Oidc:
         if record is not None and record["appId"] == app["id"]:
             self.repo.delete_refresh_token(token)
 
-    def userinfo(self, caller: Caller) -> Record:
-        user, _ = self.tokens.authenticated(caller)
-        return user
+    def userinfo(self, caller: Caller) -> Tuple[Record, str]:
+        """The user behind a request's token, and the scope the token was granted (a token of
+        Authing's own logins has none written: it was granted ``V3_SCOPE``)."""
+        user, verified = self.tokens.authenticated(caller)
+        return user, verified.claims.get("scope") or V3_SCOPE
 
     def end_session(self, caller: Caller, params: Dict[str, str], repeated: List[str]) -> Optional[Redirect]:
         """RP-initiated logout: ``id_token_hint``'s token stops working; back to

@@ -364,10 +364,25 @@ def introspection(claims: Optional[Dict[str, Any]]) -> Dict[str, Any]:
             "scope": claims.get("scope", V3_SCOPE), "token_type": "Bearer"}
 
 
-def userinfo(user: Record) -> Dict[str, Any]:
-    return {"sub": user["id"], "name": user.get("name"), "nickname": user.get("nickname"),
-            "picture": user.get("photo"), "gender": user.get("gender") or "U", "birthdate": user.get("birthdate"),
-            "locale": user.get("locale"), "updated_at": user.get("updatedAt"),
-            "preferred_username": user.get("preferredUsername"), "email": user.get("email"),
-            "email_verified": bool(user.get("emailVerified")), "phone_number": user.get("phone"),
-            "phone_number_verified": bool(user.get("phoneVerified"))}
+def userinfo(user: Record, scope: str) -> Dict[str, Any]:
+    """``/oidc/me``: ``sub`` and the standard claims of each scope granted (OIDC Core §5.4), every
+    one present, null where the user has no value (as Authing's tokens carry them)."""
+    granted = set(scope.split())
+    claims: Dict[str, Any] = {"sub": user["id"]}
+    if "profile" in granted:
+        claims.update({
+            "name": user.get("name"), "given_name": user.get("givenName"), "family_name": user.get("familyName"),
+            "middle_name": user.get("middleName"), "nickname": user.get("nickname"),
+            "preferred_username": user.get("preferredUsername"), "profile": user.get("profile"),
+            "picture": user.get("photo"), "website": user.get("website"), "gender": user.get("gender") or "U",
+            "birthdate": user.get("birthdate"), "zoneinfo": user.get("zoneinfo"), "locale": user.get("locale"),
+            "updated_at": user.get("updatedAt")})
+    if "email" in granted:
+        claims.update({"email": user.get("email"), "email_verified": bool(user.get("emailVerified"))})
+    if "phone" in granted:
+        claims.update({"phone_number": user.get("phone"), "phone_number_verified": bool(user.get("phoneVerified"))})
+    if "address" in granted:
+        claims["address"] = {"formatted": user.get("formatted"), "street_address": user.get("streetAddress"),
+                             "locality": user.get("locality"), "region": user.get("region"),
+                             "postal_code": user.get("postalCode"), "country": user.get("country")}
+    return claims

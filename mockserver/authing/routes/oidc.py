@@ -141,8 +141,8 @@ def oidc_me(app_id: Optional[str] = None):
                          form().get("access_token") if request.method == "POST" else None) if t]
     if len(given) > 1:
         raise invalid_request("the access token must be given in one way only")
-    user = authing().oidc.userinfo(who._replace(token=given[0] if given else None))
-    return no_store(jsonify(views.userinfo(user)))
+    user, scope = authing().oidc.userinfo(who._replace(token=given[0] if given else None))
+    return no_store(jsonify(views.userinfo(user, scope)))
 
 
 def end_session(app_id: Optional[str] = None):

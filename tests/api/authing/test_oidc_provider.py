@@ -715,3 +715,29 @@ def test_expired_codes_and_refresh_tokens_are_pruned(client, rt):
     assert rt.authing.repo.refresh_token(old_refresh) is None
     assert store.count("authing.oidc.codes") == EVERY and store.count("authing.oidc.rt") == EVERY
     assert error(exchange(client, old_code)) == ("invalid_grant", "authorization code is invalid or expired")
+
+
+@pytest.mark.parametrize("scope, expected", [
+    ("openid", {"sub"}),
+    ("openid email", {"sub", "email", "email_verified"}),
+    ("openid phone", {"sub", "phone_number", "phone_number_verified"}),
+    ("openid profile", {"sub", "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
+                        "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at"}),
+    ("openid address", {"sub", "address"}),
+])
+def test_userinfo_gives_the_claims_of_the_scopes_granted(client, scope, expected):
+    """OIDC Core §5.4: each scope brings its claims, every one present, null where the user has none."""
+    access = exchange(client, code_for(client, scope=scope)).get_json()["access_token"]
+    me = client.get("/oidc/me", headers={"Authorization": "Bearer " + access}).get_json()
+    assert set(me) == expected
+    if "address" in expected:
+        assert set(me["address"]) == {"formatted", "street_address", "locality", "region", "postal_code", "country"}
+    if "email" in expected:
+        assert me["email"] is None and me["email_verified"] is False  # alice has no email: null, not missing
+
+
+def test_userinfo_of_an_authing_login_token_has_the_v3_scopes(client):
+    """A token of Authing's own logins (here the mini-program login's) was granted openid profile phone email."""
+    token = authing_login(client, "alice", OPEN, WX)["token"]
+    me = client.get("/oidc/me", headers={"Authorization": "Bearer " + token}).get_json()
+    assert {"email", "phone_number", "nickname"} <= set(me) and "address" not in me
