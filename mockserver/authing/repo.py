@@ -178,18 +178,19 @@ class AuthingRepository:
         self.store.update(LINKS, _link_key(pool_id, kind, value),
                           lambda cur: (None, None) if cur == user_id else (UNCHANGED, None))
 
-    def add_user(self, user: Record, kind: str, value: str, password_hash: Optional[str] = None) -> str:
-        """A new user, the link ``kind:value`` to it (and its password's hash), at once — unless
-        the link points at a user already: then nothing is written. The id of the user the link
-        points at."""
-        keys = [(USERS, user["id"]), (LINKS, _link_key(user["userPoolId"], kind, value))]
+    def add_user(self, user: Record, links: Sequence[Tuple[str, str]], password_hash: Optional[str] = None) -> str:
+        """A new user, the ``links`` (``(kind, value)``) to it and its password's hash, at once —
+        unless one of the links points at a user already: then nothing is written, and that user's
+        id is the answer (of the first such link); else the new user's."""
+        keys = [(USERS, user["id"])] + [(LINKS, _link_key(user["userPoolId"], kind, value)) for kind, value in links]
         if password_hash is not None:
             keys.append((PASSWORDS, user["id"]))
 
         def add(current):
-            if current[1]:
-                return [UNCHANGED] * len(keys), current[1]
-            return [user, user["id"], password_hash][:len(keys)], user["id"]
+            holder = next((held for held in current[1:len(links) + 1] if held), None)
+            if holder:
+                return [UNCHANGED] * len(keys), holder
+            return [user] + [user["id"]] * len(links) + ([password_hash] if password_hash is not None else []), user["id"]
         return self.store.update_many(keys, add)
 
     # --- codes sent by SMS or email (kind phone or email) ----------------------------------------

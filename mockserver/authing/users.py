@@ -7,7 +7,7 @@ write, and a write whose request still fails is undone.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..core.clock import Clock
 from ..core.errors import ControlError, NotFound
@@ -58,13 +58,15 @@ class Users:
         self.repo.release(pool_id, kind, value, user_id)
 
     def create(self, pool_id: str, fields: Dict[str, Any], kind: str, value: str, source: str,
-               password_hash: Optional[str] = None, exclusive: bool = False) -> Record:
-        """A new user holding the link ``kind:value`` (with ``password_hash``, written with it) — or,
-        when a concurrent request claimed that link first, the user it created (ours is never
-        written: two requests, one user); ``exclusive``: 2026 then instead."""
+               password_hash: Optional[str] = None, exclusive: bool = False,
+               also: Sequence[Tuple[str, str]] = ()) -> Record:
+        """A new user holding the link ``kind:value`` and the links ``also`` (with
+        ``password_hash``, all written with it) — or, when a concurrent request claimed one of those
+        links first, the user holding it (ours is never written: two requests, one user);
+        ``exclusive``: 2026 then instead."""
         user = new_user(self.random.object_id(), pool_id, self.clock.now(), source)
         user.update(fields)
-        holder = self.repo.add_user(user, kind, value, password_hash)
+        holder = self.repo.add_user(user, [(kind, value), *also], password_hash)
         if holder == user["id"]:
             return user
         if exclusive:

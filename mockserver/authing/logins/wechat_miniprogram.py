@@ -228,16 +228,18 @@ class WeChatMiniProgramLogin:
                 return user
         return None
 
-    def _link(self, user: Record, conn: Record, session: Session) -> None:
-        for kind, value in self._links(conn, session):
-            self.users.claim(conn["userPoolId"], kind, value, user["id"])
+    def _link(self, user: Record, conn: Record, session: Session) -> bool:
+        """Claim the WeChat identity's links for ``user``; whether ``user`` holds them all (a
+        link another user holds stays with it)."""
+        return all([self.users.claim(conn["userPoolId"], kind, value, user["id"]) == user["id"]
+                    for kind, value in self._links(conn, session)])
 
     def _login(self, conn: Record, session: Session, profile: Dict[str, Any], caller: Caller,
                issuing: Optional[List[Record]] = None) -> Record:
         """A login through the WeChat identity alone: its user (made on first login), logged in
         (``issuing``: the tokens it issues, noted in the same write)."""
         user = self._user_of(conn, session)
-        if user is None:
+        if user is None:  # a concurrent first login of this person (by any route) gives its user instead
             kind, value = self._links(conn, session)[0]
             user = self.users.create(conn["userPoolId"], {}, kind, value, SOURCE)
         refuse_blocked(user)
@@ -252,17 +254,20 @@ class WeChatMiniProgramLogin:
         phone_changes: Dict[str, Any] = {}  # set when this login claims the phone for a WeChat user
         if user is None:
             by_wechat = self._user_of(conn, session)
-            if by_wechat is not None and not by_wechat.get("phone"):
+            if by_wechat is None:
+                # A new person: one user holding the phone and the WeChat identity at once. A
+                # concurrent first login of this person that got there first gives its user instead.
+                by_wechat = self.users.create(pool, phone_fields(phone, country), "phone", phone, SOURCE,
+                                              also=self._links(conn, session))
+            if not by_wechat.get("phone"):  # the WeChat identity's user (maybe just made by a code login)
                 user = by_wechat
                 refuse_blocked(user)
                 phone_changes = self.users.set_phone(user, phone, country)
-            else:  # a concurrent login that claimed the phone first gives its user instead
+            else:  # a user of this phone: the one just made, or one of its own (the WeChat user has another)
                 user = self.users.create(pool, phone_fields(phone, country), "phone", phone, SOURCE)
         refuse_blocked(user)
         owner = self._user_of(conn, session)
-        link = owner is None or owner["id"] == user["id"]
-        if link:
-            self._link(user, conn, session)
+        link = (owner is None or owner["id"] == user["id"]) and self._link(user, conn, session)
 
         def changes(current):
             return {**phone_changes, **(self._identity(current, conn, session) if link else {})}

@@ -168,3 +168,65 @@ def test_the_control_plane_changes_only_blocked(client, rt, body):
     answer = client.patch(f"/__mock__/authing/users/{user['id']}", json=body)
     assert answer.status_code == 400 and "error" in answer.get_json()
     assert client.patch("/__mock__/authing/users/" + "0" * 24, json={"blocked": True}).status_code == 404
+
+
+def test_a_new_persons_code_login_racing_a_code_and_phone_login_makes_one_user(live, client, rt, wx_app,
+                                                                                monkeypatch):
+    """Each first login finds no user, then makes one: the code login's holds the WeChat identity,
+    the phone login's holds the phone and the identity too, so the second to write finds the first's."""
+    app, conn = rt.authing.apps()[0], rt.authing.connections()[0]
+    people = [client.post("/__mock__/users", json={"alias": f"racer{i}"}).get_json()["alias"] for i in range(6)]
+    requests_to_send = []
+    for alias in people:
+        code_only = {"code": mint(client, wx_app["appid"], alias)["code"]}
+        phone_code = client.post("/__mock__/wechat/phone-code", json={"appid": wx_app["appid"], "user": alias})
+        with_phone = {"extIdpConnidentifier": conn["identifier"], "connection": "wechat_mini_program_code_and_phone",
+                      "wechatMiniProgramCodeAndPhonePayload": {
+                          "wxLoginInfo": {"code": mint(client, wx_app["appid"], alias)["code"]},
+                          "wxPhoneInfo": {"code": phone_code.get_json()["code"]}}}
+        requests_to_send += [(AUTH, code_only), ("/api/v3/signin-by-mobile", with_phone)]
+    slow_user_writes(rt, monkeypatch)
+    barrier, answers = threading.Barrier(len(requests_to_send)), []
+
+    def send(path, body):
+        barrier.wait()
+        answers.append(requests.post(live.url + path, json=body, headers={"x-authing-app-id": app["id"]}, timeout=30))
+    threads = [threading.Thread(target=send, args=request) for request in requests_to_send]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(answer.status_code == 200 for answer in answers), [answer.text for answer in answers]
+    users = rt.authing.users()
+    assert len(users) == len(people), [(u["id"], u["phone"], u["unionid"]) for u in users]
+    assert all(user["phone"] and len(user["identities"]) == 1 for user in users)
+
+
+def test_a_phone_login_never_writes_an_identity_another_user_took_meanwhile(client, rt, wx_app, monkeypatch):
+    """A phone user found, and the WeChat identity free when looked at: a concurrent code login
+    that makes the identity's user before this login claims it keeps it, and the phone user gets
+    no copy of it (one identity, one user)."""
+    from mockserver.authing.users import phone_fields
+    app, conn = rt.authing.apps()[0], rt.authing.connections()[0]
+    phone = "13911112222"
+    by_phone = rt.authing.directory.create(conn["userPoolId"], phone_fields(phone, "86"), "phone", phone, "test")
+    client.post("/__mock__/users", json={"alias": "late", "phone": phone})
+    claim, landed, phone_login = rt.authing.directory.claim, [], threading.current_thread()
+
+    def claim_after_a_concurrent_code_login(pool, kind, value, user_id):
+        if kind != "phone" and threading.current_thread() is phone_login and not landed:
+            # the code login runs (in a thread of its own) and lands first
+            other = threading.Thread(target=lambda: landed.append(
+                authing_login(client, "late", app["id"], wx_app["appid"])))
+            other.start()
+            other.join()
+        return claim(pool, kind, value, user_id)
+    monkeypatch.setattr(rt.authing.directory, "claim", claim_after_a_concurrent_code_login)
+    phone_code = client.post("/__mock__/wechat/phone-code", json={"appid": wx_app["appid"], "user": "late"})
+    answer = client.post("/api/v3/signin-by-mobile", headers={"x-authing-app-id": app["id"]}, json={
+        "extIdpConnidentifier": conn["identifier"], "connection": "wechat_mini_program_code_and_phone",
+        "wechatMiniProgramCodeAndPhonePayload": {"wxLoginInfo": {"code": mint(client, wx_app["appid"], "late")["code"]},
+                                                 "wxPhoneInfo": {"code": phone_code.get_json()["code"]}}}).get_json()
+    assert answer["statusCode"] == 200 and landed
+    holders = {user["id"]: user for user in rt.authing.users() if user["identities"]}
+    assert list(holders) == [landed[0]["id"]] and by_phone["id"] not in holders
