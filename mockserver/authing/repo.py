@@ -190,7 +190,8 @@ class AuthingRepository:
             holder = next((held for held in current[1:len(links) + 1] if held), None)
             if holder:
                 return [UNCHANGED] * len(keys), holder
-            return [user] + [user["id"]] * len(links) + ([password_hash] if password_hash is not None else []), user["id"]
+            hashes = [password_hash] if password_hash is not None else []
+            return [user] + [user["id"]] * len(links) + hashes, user["id"]
         return self.store.update_many(keys, add)
 
     # --- codes sent by SMS or email (kind phone or email) ----------------------------------------
