@@ -356,12 +356,15 @@ def logged_out() -> Response:
 
 
 def introspection(claims: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """Claims of an active token (verified for the authenticated client: ``aud`` is its id), or inactive."""
+    """Claims of an active token (verified for the authenticated client: ``aud`` is its id), or
+    inactive. A member the token has no value for is left out (RFC 7662 types them; a refresh
+    token has no ``jti``), never null."""
     if claims is None:
         return {"active": False}
-    return {"active": True, "sub": claims["sub"], "client_id": claims["aud"], "exp": claims["exp"],
-            "iat": claims["iat"], "iss": claims.get("iss"), "aud": claims["aud"], "jti": claims.get("jti"),
-            "scope": claims.get("scope", V3_SCOPE), "token_type": "Bearer"}
+    answer = {"active": True, "sub": claims["sub"], "client_id": claims["aud"], "exp": claims["exp"],
+              "iat": claims["iat"], "iss": claims.get("iss"), "aud": claims["aud"], "jti": claims.get("jti"),
+              "scope": claims.get("scope", V3_SCOPE), "token_type": "Bearer"}
+    return {name: value for name, value in answer.items() if value is not None}
 
 
 def userinfo(user: Record, scope: str) -> Dict[str, Any]:

@@ -487,6 +487,7 @@ def test_introspection_auth_methods_and_token_kinds(client):
             answer = client.post("/oidc/token/introspection", data={**auth["data"], "token": tokens[kind]},
                                  auth=auth.get("auth")).get_json()
             assert answer["active"] is True and answer["client_id"] == OPEN, (auth, kind, answer)
+            assert None not in answer.values() and ("jti" in answer) == (kind != "refresh_token")  # left out, not null
     inactive = client.post("/oidc/token/introspection", data={"client_id": OPEN, "token": "garbage"}).get_json()
     assert inactive == {"active": False}
     foreign = client.post("/oidc/token/introspection", data={
