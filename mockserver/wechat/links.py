@@ -40,6 +40,8 @@ SCHEME_PREFIX = "weixin://dl/business/?t="
 SHORT_LINK_PREFIX = "#小程序://"
 #: The scene a mini program reports when a link opens it (outside WeChat); None: not documented.
 SCENES = {"urllink": 1194, "scheme": 1065, "shortlink": None}
+#: The fields of a URL Link's ``cloud_base`` (its static website on Cloud Base) kept and answered back.
+CLOUD_BASE_FIELDS = ("env", "domain", "path", "query", "resource_appid")
 
 
 class LinkInfo(NamedTuple):
@@ -50,6 +52,8 @@ class LinkInfo(NamedTuple):
     create_time: int
     expire_time: int
     env_version: str
+    cloud_base: Optional[Dict[str, str]]  # a URL Link's (None for a scheme): what it was generated with
+    visit_openid: str  # who opened it last ("" if nobody has)
 
 
 class Opened(NamedTuple):
@@ -119,7 +123,8 @@ class Links:
         record = {"kind": "shortlink", "appid": app["appid"], "path": path.lstrip("/"), "query": query,
                   "env_version": "release", "create_time": now,
                   "expire_time": 0 if is_permanent else now + MAX_LIFETIME_DAYS * DAY,
-                  "title": title if len(title) <= MAX_TITLE else title[:MAX_TITLE] + "...", "opens": 0}
+                  "title": title if len(title) <= MAX_TITLE else title[:MAX_TITLE] + "...", "opens": 0,
+                  "visit_openid": ""}
         code = self.random.chars(15, ALPHANUMERIC)
         return self._put(f"{SHORT_LINK_PREFIX}{app.get('name') or '小程序'}/{code}", record)
 
@@ -137,11 +142,14 @@ class Links:
             raise WeChatError(40212)
         if env_version not in ENV_VERSIONS:
             raise WeChatError(85402)
-        if not isinstance(body.get("cloud_base", {}), dict):
+        cloud_base = body.get("cloud_base", {})
+        if not isinstance(cloud_base, dict):
             raise WeChatError(47001)
         now = self.clock.now_int()
         return {"kind": kind, "appid": app["appid"], "path": path.lstrip("/"), "query": query,
-                "env_version": env_version, "create_time": now, "expire_time": self._expiry(body, now), "opens": 0}
+                "env_version": env_version, "create_time": now, "expire_time": self._expiry(body, now), "opens": 0,
+                "visit_openid": "", "cloud_base": {name: value for name in CLOUD_BASE_FIELDS
+                                                   if isinstance(value := cloud_base.get(name), str)}}
 
     @staticmethod
     def _check_page(app: Record, path: str) -> None:
@@ -190,7 +198,8 @@ class Links:
         if record is None or record["kind"] != kind or record["appid"] != app["appid"]:
             raise WeChatError(85403)
         return LinkInfo(record["appid"], record["path"], _joined(record["query"], extra), record["create_time"],
-                        record["expire_time"], record["env_version"]), None
+                        record["expire_time"], record["env_version"],
+                        _cloud_base(record) if kind == "urllink" else None, record.get("visit_openid", "")), None
 
     # --- the control plane: a user opens a link -------------------------------------------------
     def open(self, url: Any, user_ref: Optional[str]) -> Opened:
@@ -212,7 +221,7 @@ class Links:
         if self.repo.count_calls_within([(f"{record['appid']}:link_opens", self.quotas.today(), DAILY_OPENS)]) \
                 is not None:
             raise Conflict(f"the app's links opened {DAILY_OPENS} times today")
-        self.repo.update_link(canonical, _count_open)
+        self.repo.update_link(canonical, lambda current: _count_open(current, openid))
         return Opened(record["kind"], record["appid"], record["path"], _joined(record["query"], extra),
                       record["env_version"], SCENES[record["kind"]], openid)
 
@@ -222,8 +231,17 @@ class Links:
         return total, [{"link": link, **record} for link, record in entries]
 
 
-def _count_open(record: Optional[Record]) -> Tuple[Any, None]:
-    return (UNCHANGED, None) if record is None else ({**record, "opens": record["opens"] + 1}, None)
+def _cloud_base(record: Record) -> Dict[str, str]:
+    """A URL Link's ``cloud_base`` as ``query_urllink`` answers it: every field, "" where none was given."""
+    given = record.get("cloud_base", {})
+    return {name: given.get(name, "") for name in CLOUD_BASE_FIELDS}
+
+
+def _count_open(record: Optional[Record], openid: Optional[str]) -> Tuple[Any, None]:
+    """One more open of a link, and who opened it (``visit_openid``: the last user who did)."""
+    if record is None:
+        return UNCHANGED, None
+    return {**record, "opens": record["opens"] + 1, **({"visit_openid": openid} if openid else {})}, None
 
 
 def _joined(query: str, extra: str) -> str:

@@ -32,8 +32,9 @@ SCHEMAS = {
                       ["kind", "appid", "path", "query", "env_version", "scene", "openid"]),
     "GeneratedLink": obj({"link": STRING, "kind": STRING, "appid": STRING, "path": STRING, "query": STRING,
                           "env_version": STRING, "create_time": INTEGER, "expire_time": INTEGER,
-                          "opens": INTEGER}, ["link", "kind", "appid", "path", "query", "env_version",
-                                              "create_time", "expire_time", "opens"]),
+                          "opens": INTEGER, "visit_openid": STRING}, ["link", "kind", "appid", "path", "query",
+                                                                      "env_version", "create_time", "expire_time",
+                                                                      "opens"]),
 }
 CONSENT_REQUEST = obj({"appid": STRING, "user": STRING, "template_ids": {"type": "array", "items": STRING},
                        "accept": {"description": "true, false or {template id: true/false}; absent: the user's "

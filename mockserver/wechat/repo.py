@@ -26,7 +26,8 @@ wx.push_queue      delivery id            {due_at}: pushes not yet sent, indexed
 wx.deliveries      delivery id            a push and its outcome (tries, status)
 wx.sequences       "deliveries", ...      counters of the ids above
 wx.links           the link               URL Link, URL Scheme or Short Link: {kind, appid,
-                                          path, query, env_version, create_time, expire_time, opens}
+                                          path, query, env_version, create_time, expire_time, opens,
+                                          visit_openid (the last opener's, or ""), cloud_base?}
 wx.user_keys       appid:openid           {keys: [the 3 newest encryption keys, newest first]}
 wx.orders          transaction_id         a paid order and its shipping (shipping.py)
 wx.combined_orders transaction_id         a combined payment: its payer and sub_orders' ids

@@ -136,7 +136,11 @@ def link_query(name: str, info: Optional[LinkInfo], remain_visit_quota: Optional
     (``query_type`` 1) the opens left today."""
     if info is None:
         return ok(quota_info={"remain_visit_quota": remain_visit_quota})
-    return ok(**{name: info._asdict()})
+    shown = {field: value for field, value in info._asdict().items() if field not in ("cloud_base", "visit_openid")}
+    if info.cloud_base is not None:
+        # the doc's table says domain, its example (and the Go SDKs that follow it) doamin: both are given
+        shown["cloud_base"] = {**info.cloud_base, "doamin": info.cloud_base["domain"]}
+    return ok(**{name: shown, "visit_openid": info.visit_openid})
 
 
 def quota(value: Quota) -> Dict[str, Any]:

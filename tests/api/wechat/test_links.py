@@ -73,19 +73,24 @@ def test_a_scheme_opens_like_a_link(client, wx_app, call):
 def test_query_urllink_and_queryscheme_answer_the_link_s_configuration(client, rt, wx_app, call):
     now = rt.clock.now_int()
     link = call("/wxa/generate_urllink", {"path": "pages/index/index", "query": "a=b", "expire_type": 1,
-                                          "expire_interval": 7})["url_link"]
+                                          "expire_interval": 7, "cloud_base": {"env": "prod-1", "path": "/h5"}})
+    link = link["url_link"]
+    cloud_base = {"env": "prod-1", "domain": "", "doamin": "", "path": "/h5", "query": "", "resource_appid": ""}
     assert call("/wxa/query_urllink", {"url_link": link}) == {"errcode": 0, "errmsg": "ok", "url_link_info": {
         "appid": wx_app["appid"], "path": "pages/index/index", "query": "a=b", "create_time": now,
-        "expire_time": now + 7 * DAY, "env_version": "release"}}
+        "expire_time": now + 7 * DAY, "env_version": "release", "cloud_base": cloud_base}, "visit_openid": ""}
     scheme = call("/wxa/generatescheme", {"jump_wxa": {}, "expire_time": now + 3600})["openlink"]
-    assert call("/wxa/queryscheme", {"scheme": scheme})["scheme_info"] == {
+    assert call("/wxa/queryscheme", {"scheme": scheme}) == {"errcode": 0, "errmsg": "ok", "scheme_info": {
         "appid": wx_app["appid"], "path": "", "query": "", "create_time": now, "expire_time": now + 3600,
-        "env_version": "release"}
-    open_link(client, link)
+        "env_version": "release"}, "visit_openid": ""}
+    opened = open_link(client, link, "yuna").get_json()["openid"]
     open_link(client, scheme)
+    open_link(client, link)  # nobody named: the last visitor stays
+    assert call("/wxa/query_urllink", {"url_link": link})["visit_openid"] == opened
+    assert call("/wxa/queryscheme", {"scheme": scheme})["visit_openid"] == ""
     assert call("/wxa/queryscheme", {"query_type": 1}) == {"errcode": 0, "errmsg": "ok",
-                                                            "quota_info": {"remain_visit_quota": 3_000_000 - 2}}
-    assert call("/wxa/query_urllink", {"query_type": 1})["quota_info"] == {"remain_visit_quota": 3_000_000 - 2}
+                                                            "quota_info": {"remain_visit_quota": 3_000_000 - 3}}
+    assert call("/wxa/query_urllink", {"query_type": 1})["quota_info"] == {"remain_visit_quota": 3_000_000 - 3}
 
 
 @pytest.mark.parametrize("path, body, errcode", [
