@@ -461,3 +461,15 @@ def test_racing_code_logins_take_the_code_once(app, client):
     code = last_sms(client)["code"]
     answers = race(app, 12, lambda c: signin(c, "PASSCODE", passCodePayload={"phone": "13700137000", "passCode": code}))
     assert sorted(a["statusCode"] for a in answers) == [200] + [400] * 11
+
+
+def test_a_ciphertext_short_of_a_leading_zero_byte_is_decrypted(client):
+    """The JSEncrypt in authing-js-sdk drops a ciphertext's leading zero byte (about one password in
+    170); OpenSSL, and so Authing, reads it as if the zero were there."""
+    pem = client.get("/api/v3/system").get_json()["rsa"]["publicKey"]
+    key = serialization.load_pem_public_key(pem.encode())
+    short = next(raw[1:] for raw in (key.encrypt(b"carol-pass-1", padding.PKCS1v15()) for _ in range(20_000))
+                 if raw[0] == 0)
+    answer = password(client, {"passwordEncryptType": "rsa"}, username="carol",
+                      password=base64.b64encode(short).decode())
+    assert answer["statusCode"] == 200, answer
