@@ -32,6 +32,7 @@ from ..core.json_reading import INVALID_JSON, parse_json
 from ..core.store import META, UNCHANGED
 from ..emulation import DashboardSection, EmulatedService
 from ..runtime import Runtime, current
+from .rules import RuleBook
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/__mock__")
 #: ``/favicon.ico`` outside ``/__mock__/``: what browsers ask every page's server for.
@@ -220,40 +221,41 @@ def posted_rule(form: Mapping[str, str]) -> Dict[str, Any]:
     return rule
 
 
-@blueprint.post("/dashboard/faults")
-def add_fault():
+def _add_rule(book: RuleBook, noun: str):
+    """A fault or stub form: the rule added, or why not, back on the page."""
     try:
-        rule = current().faults.add(posted_rule(request.form), current_app.url_map)
+        rule = book.add(posted_rule(request.form), current_app.url_map)
     except ControlError as exc:
         return back(error=exc.message)
-    return back(notice=f"fault rule {rule['id']} added")
+    return back(notice=f"{noun} {rule['id']} added")
+
+
+def _delete_rule(book: RuleBook, noun: str, rule_id: str):
+    try:
+        book.delete(rule_id)
+    except ControlError as exc:
+        return back(error=exc.message)
+    return back(notice=f"{noun} {rule_id} removed")
+
+
+@blueprint.post("/dashboard/faults")
+def add_fault():
+    return _add_rule(current().faults, "fault rule")
 
 
 @blueprint.post("/dashboard/faults/<rule_id>/delete")
 def delete_fault(rule_id: str):
-    try:
-        current().faults.delete(rule_id)
-    except ControlError as exc:
-        return back(error=exc.message)
-    return back(notice=f"fault rule {rule_id} removed")
+    return _delete_rule(current().faults, "fault rule", rule_id)
 
 
 @blueprint.post("/dashboard/stubs")
 def add_stub():
-    try:
-        stub = current().stubs.add(posted_rule(request.form), current_app.url_map)
-    except ControlError as exc:
-        return back(error=exc.message)
-    return back(notice=f"stub {stub['id']} added")
+    return _add_rule(current().stubs, "stub")
 
 
 @blueprint.post("/dashboard/stubs/<rule_id>/delete")
 def delete_stub(rule_id: str):
-    try:
-        current().stubs.delete(rule_id)
-    except ControlError as exc:
-        return back(error=exc.message)
-    return back(notice=f"stub {rule_id} removed")
+    return _delete_rule(current().stubs, "stub", rule_id)
 
 
 @blueprint.post("/dashboard/requests/clear")
