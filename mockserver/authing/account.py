@@ -148,7 +148,7 @@ class Account:
     def update_password(self, caller: Caller, new_password: str, old_password: Optional[str]) -> Presented:
         """A user with a password must give it (2006 when wrong); a user without one sets one."""
         user, verified = self.tokens.authenticated(caller)
-        if self.passwords.has(user["id"]) and not self.passwords.check(user["id"], old_password):
+        if not self.passwords.check_if_set(user["id"], old_password):
             raise AuthingError(E.WRONG_PASSWORD, "原密码不正确")
         return Presented(self._set_password(user, new_password), caller.token, verified.claims["exp"])
 

@@ -19,10 +19,10 @@ from typing import Any
 
 from . import errors as E
 from .errors import AuthingError, bad_request
+from .passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 
 PASSWORD_KEY = Path(__file__).resolve().parent.parent / "data" / "authing-password-key.pem"
 ENCRYPT_TYPES = ("none", "rsa", "sm2")
-MAX_PASSWORD_LENGTH = 128
 
 
 @lru_cache(maxsize=1)

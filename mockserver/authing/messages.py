@@ -35,7 +35,6 @@ ENGLISH = {
     "token 已失效，请重新登录": "The token is no longer valid, please log in again",
     "系统繁忙，请稍后再试": "The system is busy, please try again later",
 }
-LANGUAGES = ("zh-CN", "en-US")
 
 
 def in_language(message: str, language: Optional[str]) -> str:

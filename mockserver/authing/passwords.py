@@ -64,8 +64,10 @@ class Passwords:
             raise ControlError(f"password must be a non-empty string of at most {MAX_LENGTH} characters")
         self.set(user_id, password)
 
-    def has(self, user_id: str) -> bool:
-        return self.repo.password_hash(user_id) is not None
-
     def check(self, user_id: str, password: Any) -> bool:
         return matches(password, self.repo.password_hash(user_id))
+
+    def check_if_set(self, user_id: str, password: Any) -> bool:
+        """Whether ``password`` is the user's, or the user has none to give (one read)."""
+        hashed = self.repo.password_hash(user_id)
+        return hashed is None or matches(password, hashed)

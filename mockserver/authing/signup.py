@@ -66,6 +66,7 @@ class Registration:
         if kind == "username" and len(value) > MAX_USERNAME_LENGTH:
             raise bad_request(f"用户名不能超过 {MAX_USERNAME_LENGTH} 个字符")
         fields = {"email": value} if kind == "email" else {"username": value}
+        self._refuse_existing(pool_id, kind, value)  # before the hash is worked out
         return self._create(pool_id, kind, value, {**profile, **fields}, password)
 
     def with_code(self, pool_id: str, kind: str, target: Any, code: Any, profile: Dict[str, Any],
@@ -80,7 +81,7 @@ class Registration:
             raise AuthingError(E.USER_EXISTS, "用户已存在，请不要重复注册")
 
     def _create(self, pool_id: str, kind: str, value: str, fields: Dict[str, Any], password: Optional[str]) -> Record:
-        self._refuse_existing(pool_id, kind, value)
+        """The new user; a concurrent registration that got there first is refused (2026) atomically."""
         hashed = None
         if password is not None:
             hashed = self.passwords.hashed(password)
