@@ -366,9 +366,6 @@ class WeChatRepository:
     def next_number(self, sequence: str) -> int:
         return self.store.incr(SEQUENCES, sequence)
 
-    def cs_window(self, appid: str, openid: str) -> Optional[Record]:
-        return self.store.get(CS_WINDOWS, _session_key(appid, openid))
-
     def update_cs_window(self, appid: str, openid: str, change: Change) -> Any:
         return self.store.update(CS_WINDOWS, _session_key(appid, openid), change)
 
@@ -427,9 +424,6 @@ class WeChatRepository:
         result = self.store.update(DELIVERIES, key, change)
         self.pruner.wrote(DELIVERIES)
         return result
-
-    def delivery(self, key: str) -> Optional[Record]:
-        return self.store.get(DELIVERIES, key)
 
     def deliveries_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
         return self.store.count(DELIVERIES), [record for _, record in self.store.page(DELIVERIES, offset, limit)]

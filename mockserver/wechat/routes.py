@@ -371,6 +371,11 @@ ROUTES: Dict[str, Tuple[Tuple[str, ...], Callable[[], Any]]] = {
                                                                   is_trade_management_confirmation_completed),
 }
 
+#: The routes that answer an image on success (``views.jpeg``), as endpoint names: what a stub of
+#: them may answer in bytes (``stubs.py``).
+IMAGE_ROUTES = {f"{blueprint.name}.{handler.__name__}"
+                for handler in (get_wxa_code_unlimit, get_wxa_code, create_wxa_qrcode)}
+
 
 def _endpoint(allowed: Tuple[str, ...], handler: Callable[[], Any]):
     def view():

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 from mockserver import Config, create_app
-from support import authing_login, mint
+from support import access_token, authing_login, mint
 from support.processes import state_url
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -68,12 +68,11 @@ def test_a_stub_matches_only_its_user_and_headers_are_sent(rt):
     assert journal["total"] == 1 and journal["requests"][0]["user"] == first
 
 
-def test_the_qr_code_route_answers_stubbed_image_bytes(rt):
+@pytest.mark.parametrize("path", ["/wxa/getwxacodeunlimit", "/wxa/getwxacode", "/cgi-bin/wxaapp/createwxaqrcode"])
+def test_each_qr_code_route_answers_stubbed_image_bytes(rt, path):
     client, wx = rt.test_client, rt.wechat.apps()[0]
-    add(client, endpoint="/wxa/getwxacodeunlimit", body_base64=base64.b64encode(PNG).decode())
-    token = client.get("/cgi-bin/token", query_string={
-        "grant_type": "client_credential", "appid": wx["appid"], "secret": wx["secret"]}).get_json()["access_token"]
-    answer = client.post("/wxa/getwxacodeunlimit", query_string={"access_token": token}, json={"scene": "a=1"})
+    add(client, endpoint=path, body_base64=base64.b64encode(PNG).decode())
+    answer = client.post(path, query_string={"access_token": access_token(client, wx)}, json={"scene": "a=1"})
     assert (answer.status_code, answer.headers["Content-Type"], answer.get_data()) == (200, "image/png", PNG)
 
 
@@ -126,9 +125,9 @@ REFUSED = [
     ({"endpoint": "/sns/jscode2session", "body_base64": base64.b64encode(PNG).decode()},
      "wechat.jscode2session answers JSON: give 'body', an object"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": "aGVsbG8="},
-     "WeChat answers bytes only on the QR-code route, as a PNG or JPEG image"),
+     "WeChat answers bytes only on the QR-code routes, as a PNG or JPEG image"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body": {"errcode": 0}},
-     "the QR-code route answers an image on success: give 'body_base64', or a JSON body with a non-zero errcode"),
+     "the QR-code routes answer an image on success: give 'body_base64', or a JSON body with a non-zero errcode"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": "not base64!"}, "'body_base64' is not valid base64"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": 12}, "'body_base64' must be a base64 string"),
     ({"endpoint": "/wxa/getwxacodeunlimit", "body_base64": base64.b64encode(PNG + bytes(262144)).decode()},
