@@ -91,3 +91,8 @@ def test_bad_latency_shapes_are_refused(client, kind, shape, error):
     response = client.post(f"/__mock__/{kind}", json=rule)
     assert (response.status_code, response.get_json()) == (400, {"error": error})
     assert client.get(f"/__mock__/{kind}").get_json() == {kind: []}
+
+
+def test_z99_is_the_standard_normals_99th_percentile():
+    """Written out in control/latency.py (statistics loads only when a log-normal delay is drawn)."""
+    assert latency.Z99 == statistics.NormalDist().inv_cdf(0.99)
