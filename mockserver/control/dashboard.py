@@ -23,7 +23,7 @@ import secrets
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request
+from flask import Blueprint, Response, current_app, g, has_request_context, redirect, render_template, request
 from markupsafe import Markup
 
 from ..core.digits import ascii_digits
@@ -84,12 +84,18 @@ def moment(epoch: float) -> str:
 
 # --- cross-site posting ----------------------------------------------------------------------
 def form_token(rt: Runtime) -> str:
-    """The token every dashboard form carries: the same for every process on one store."""
+    """The token every dashboard form carries: the same for every process on one store (read
+    once per request: a reset keeps it)."""
+    if has_request_context() and "mock_form_token" in g:
+        return g.mock_form_token
     secret = rt.store.get(META, SECRET_KEY)
     if secret is None:
         drawn = secrets.token_hex(32)  # from the OS, not the seeded source: it must not be guessable
         secret = rt.store.update(META, SECRET_KEY, lambda old: (UNCHANGED, old) if old else (drawn, drawn))
-    return hmac.new(secret.encode(), b"mockserver dashboard form", hashlib.sha256).hexdigest()
+    token = hmac.new(secret.encode(), b"mockserver dashboard form", hashlib.sha256).hexdigest()
+    if has_request_context():
+        g.mock_form_token = token
+    return token
 
 
 @blueprint.before_app_request
@@ -106,9 +112,7 @@ def refuse_forms_from_elsewhere() -> Optional[Response]:
 @blueprint.app_context_processor
 def form_helpers() -> Dict[str, Any]:
     def csrf_field() -> Markup:
-        if "mock_form_token" not in g:  # one store read per page, however many forms it has
-            g.mock_form_token = form_token(current())
-        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, g.mock_form_token)
+        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, form_token(current()))
     return {"csrf_field": csrf_field}
 
 

@@ -83,8 +83,10 @@ class StubRules(RuleBook):
             data = base64.b64decode(stub["body_base64"])
         else:
             assert service.stubs is not None
-            values = {"appid": facts.appid or "", "user": facts.user or "", "code": facts.code or "",
-                      **service.stubs.values(domain, facts)}
+            used = {name for text in _strings(stub["body"]) for name in PLACEHOLDER.findall(text)}
+            # the service's values cost store reads: only for a body that shows one of them
+            own = service.stubs.values(domain, facts) if used & set(service.stubs.placeholders) else {}
+            values = {"appid": facts.appid or "", "user": facts.user or "", "code": facts.code or "", **own}
             data = json.dumps(fill(stub["body"], values), ensure_ascii=False, separators=(",", ":")).encode()
         return Response(data, status=stub["status"], headers=stub["headers"])
 

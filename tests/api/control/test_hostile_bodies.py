@@ -141,3 +141,10 @@ def test_the_largest_double_is_json(client):
     """Read, so the answer is about the appid: a number is no app's (not 47001, not JSON)."""
     body = b'{"appid": 1.7976931348623157e308}'
     assert client.post("/cgi-bin/stable_token", data=body, content_type="application/json").get_json()["errcode"] == 40013
+
+
+def test_a_byte_order_mark_is_read_as_json_loads_reads_it():
+    """Bytes may start with one (their encoding says so); text that does is not JSON."""
+    from mockserver.core.json_reading import INVALID_JSON, parse_json
+    assert parse_json(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
+    assert parse_json('\ufeff{"a": 1}') is INVALID_JSON
