@@ -37,6 +37,11 @@ def _nests_within(value: Any, limit: int) -> bool:
     return True
 
 
+def is_integer(value: Any) -> bool:
+    """Whether a JSON value read by ``decode_json`` is an integer (Python's ``bool`` is an ``int``)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def decode_json(raw: Any) -> Any:
     """``raw`` read as the services read JSON (``ValueError`` saying why it is not):
 

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..core.clock import Clock
 from ..core.errors import Conflict, ControlError, NotFound
 from ..core.ids import ALPHANUMERIC, RandomSource
+from ..core.json_reading import is_integer
 from ..core.store import UNCHANGED
 from .errors import WeChatError
 from .quotas import DAY, LINKS, SHORT_LINKS, Quotas
@@ -65,10 +66,6 @@ class Opened(NamedTuple):
     env_version: str
     scene: Optional[int]
     openid: Optional[str]
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _custom_query(url: str) -> Tuple[str, str]:
@@ -161,13 +158,13 @@ class Links:
         """When a URL Link or Scheme stops opening, by ``expire_type`` and its field."""
         longest = now + MAX_LIFETIME_DAYS * DAY
         expire_type = body.get("expire_type", 0)
-        if not _is_int(expire_type) or expire_type not in (0, 1):
+        if not is_integer(expire_type) or expire_type not in (0, 1):
             raise WeChatError(47001)
         field = "expire_time" if expire_type == 0 else "expire_interval"
         value = body.get(field)
         if value is None:
             return longest
-        if not _is_int(value):
+        if not is_integer(value):
             raise WeChatError(47001)
         expires = value if expire_type == 0 else now + value * DAY
         if expires - now < MIN_LIFETIME:
@@ -186,7 +183,7 @@ class Links:
         """``query_urllink`` / ``queryscheme``: (the link's info, None) for ``query_type`` 0, or
         (None, the app's opens left today) for 1."""
         query_type = 0 if query_type is None else query_type
-        if not _is_int(query_type) or query_type not in (0, 1):
+        if not is_integer(query_type) or query_type not in (0, 1):
             raise WeChatError(40097)
         if query_type == 1:
             opened = self.repo.calls(f"{app['appid']}:link_opens", self.quotas.today())

@@ -9,6 +9,7 @@ from typing import Any, Dict, NamedTuple
 
 from ..core.clock import Clock
 from ..core.ids import RandomSource
+from ..core.json_reading import is_integer
 from .content import RECENT_VISIT
 from .errors import WeChatError
 from .repo import Record, WeChatRepository
@@ -23,10 +24,6 @@ class RiskRank(NamedTuple):
     unoin_id: int  # sic: WeChat's spelling
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 class Risk:
     def __init__(self, repo: WeChatRepository, directory: Directory, clock: Clock, random: RandomSource):
         self.repo = repo
@@ -38,7 +35,7 @@ class Risk:
         """Checks in WeChat's order of its documented errors: formats (47001), the scene (40129),
         the openid (40003 unknown, 43104 not of this appid), then its recent visit (61010)."""
         appid, openid, scene, client_ip = (body.get(name) for name in ("appid", "openid", "scene", "client_ip"))
-        if not isinstance(appid, str) or not isinstance(openid, str) or not _is_int(scene) \
+        if not isinstance(appid, str) or not isinstance(openid, str) or not is_integer(scene) \
                 or not isinstance(client_ip, str) or not client_ip \
                 or not all(isinstance(body.get(name, ""), str) for name in OPTIONAL_TEXT) \
                 or not isinstance(body.get("is_test", False), bool):

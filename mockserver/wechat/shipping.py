@@ -26,6 +26,7 @@ from ..core.clock import Clock
 from ..core.digits import ascii_digits
 from ..core.errors import Conflict, ControlError, NotFound
 from ..core.ids import RandomSource
+from ..core.json_reading import is_integer
 from ..core.store import UNCHANGED
 from .errors import WeChatError
 from .repo import Record, WeChatRepository
@@ -41,10 +42,6 @@ MAX_SUB_ORDERS = 50
 RFC_3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
 MERCHANT_ID = re.compile(r"^[0-9]{1,32}$")
 TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*|]{1,64}$")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _rfc_3339(value: Any) -> int:
@@ -64,9 +61,9 @@ def _shipment(body: Dict[str, Any], uploaded_at: int) -> Record:
     """One order's shipment as uploaded (mode, packages, whether it finishes the shipping),
     checked in WeChat's order."""
     logistics_type, delivery_mode = body.get("logistics_type"), body.get("delivery_mode")
-    if not _is_int(logistics_type) or logistics_type not in LOGISTICS_TYPES:
+    if not is_integer(logistics_type) or logistics_type not in LOGISTICS_TYPES:
         raise WeChatError(47001)
-    if not _is_int(delivery_mode) or delivery_mode not in (UNIFIED, SPLIT):
+    if not is_integer(delivery_mode) or delivery_mode not in (UNIFIED, SPLIT):
         raise WeChatError(268485224)
     all_delivered = body.get("is_all_delivered")
     if delivery_mode == SPLIT:
@@ -209,10 +206,10 @@ class Shipping:
         window = body.get("pay_time_range", {})
         state, openid = body.get("order_state"), body.get("openid")
         last_index, size = body.get("last_index", ""), body.get("page_size", DEFAULT_PAGE)
-        if not isinstance(window, dict) or not all(_is_int(window.get(k, 0)) for k in ("begin_time", "end_time")) \
-                or (state is not None and (not _is_int(state) or state not in ORDER_STATES)) \
+        if not isinstance(window, dict) or not all(is_integer(window.get(k, 0)) for k in ("begin_time", "end_time")) \
+                or (state is not None and (not is_integer(state) or state not in ORDER_STATES)) \
                 or not isinstance(openid, (str, type(None))) or not isinstance(last_index, str) \
-                or not _is_int(size) or not 1 <= size <= MAX_PAGE or (last_index and not ascii_digits(last_index)):
+                or not is_integer(size) or not 1 <= size <= MAX_PAGE or (last_index and not ascii_digits(last_index)):
             raise WeChatError(47001)
         begin, end = window.get("begin_time", 0), window.get("end_time", 2 ** 32 - 1)
         start = int(last_index or 0)
@@ -225,7 +222,7 @@ class Shipping:
     def remind_receipt(self, app: Record, body: Dict[str, Any]) -> None:
         """``notify_confirm_receive``: reminds the payer of a shipped order to confirm receipt."""
         received_time = body.get("received_time")
-        if not _is_int(received_time):
+        if not is_integer(received_time):
             raise WeChatError(47001)
         order = self.order(app, body)
         if order["order_state"] != SHIPPED:
@@ -274,7 +271,7 @@ class Shipping:
         transaction_id = fields.get("transaction_id") or "42000" + self.random.chars(23, "0123456789")
         merchant_id = fields.get("mchid") or "1" + self.random.chars(9, "0123456789")
         trade_no = fields.get("out_trade_no") or self.random.chars(20, "0123456789abcdefghijklmnopqrstuvwxyz")
-        if not _is_int(amount) or amount <= 0:
+        if not is_integer(amount) or amount <= 0:
             raise ControlError("'paid_amount' must be a positive integer (fen)")
         if not isinstance(description, str):
             raise ControlError("'description' must be a string")

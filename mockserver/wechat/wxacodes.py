@@ -7,6 +7,7 @@ import re
 from typing import Any, Dict, List
 
 from ..core.digits import ascii_digits
+from ..core.json_reading import is_integer
 from .errors import WeChatError
 from .jpeg import encode_blocks
 from .repo import Record, WeChatRepository
@@ -21,18 +22,10 @@ BORDER_MODULES = 4
 DARK, LIGHT = 0, 255
 
 
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _checked_width(body: Dict[str, Any]) -> int:
     """The width, a number (47001 otherwise), clamped to 280-1280 px."""
     width = body.get("width", DEFAULT_WIDTH)
-    if not _is_int(width):
+    if not is_integer(width):
         raise WeChatError(47001)
     return min(MAX_WIDTH, max(MIN_WIDTH, width))
 
@@ -43,11 +36,11 @@ def _check_style(body: Dict[str, Any]) -> int:
     wechatpy sends ``"0"``)."""
     width = _checked_width(body)
     for key in ("auto_color", "is_hyaline"):
-        if key in body and not _is_bool(body[key]):
+        if key in body and not isinstance(body[key], bool):
             raise WeChatError(47001)
     color = body.get("line_color", {"r": 0, "g": 0, "b": 0})
     if not isinstance(color, dict) or not all(
-            _is_int(color.get(c)) or (ascii_digits(color.get(c))) for c in "rgb"):
+            is_integer(color.get(c)) or (ascii_digits(color.get(c))) for c in "rgb"):
         raise WeChatError(47001)
     return width
 
@@ -88,7 +81,7 @@ class WxaCodes:
             raise WeChatError(40169)
         if not SCENE_CHARS.match(scene):
             raise WeChatError(40129)
-        if not _is_bool(check_path):
+        if not isinstance(check_path, bool):
             raise WeChatError(47001)
         if page is not None:
             if not isinstance(page, str) or page.startswith("/") or "?" in page:
