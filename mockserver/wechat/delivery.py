@@ -32,7 +32,7 @@ from ..control.journal import MASK
 from ..core.clock import Clock
 from ..core.errors import ControlError
 from ..core.ids import ALPHANUMERIC, RandomSource
-from ..core.store import UNCHANGED, StoreUnavailable
+from ..core.store import StoreUnavailable
 from . import push as wire
 from .repo import Record, WeChatRepository
 
@@ -158,8 +158,7 @@ class Deliveries:
                               "tries": [{"at": int(self.clock.now()), "status": None, "answer": None,
                                          "error": f"the mock could not send it: {type(exc).__name__}",
                                          "outcome": "failed"}]}
-                    self.repo.update_delivery(key, lambda current: (UNCHANGED, None) if current is None
-                                              else ({**current, **broken}, None))
+                    self.repo.merge_delivery(key, broken)
 
     def _send(self, record: Record) -> None:
         app = self.repo.app(record["appid"])
@@ -183,16 +182,14 @@ class Deliveries:
             if sent.succeeded:
                 break
         finished = {"status": tries[-1]["outcome"], "tries": tries, "finished_at": self.clock.now()}
-        self.repo.update_delivery(record["id"], lambda current: (UNCHANGED, None) if current is None
-                                  else ({**current, **finished}, None))
+        self.repo.merge_delivery(record["id"], finished)
 
     def _nowhere(self, record: Record, queued: bool = False) -> Record:
         """A push for an app without a push URL: settled, and journaled as such."""
         now = self.clock.now()
         settled = {**record, "status": "nothing", "outcome": NO_PUSH_URL, "finished_at": now}
         if queued:
-            self.repo.update_delivery(record["id"], lambda current: (UNCHANGED, None) if current is None
-                                      else ({**current, **settled}, None))
+            self.repo.merge_delivery(record["id"], settled)
         else:
             self.repo.put_delivery(settled)
         self._journal("push", record["appid"], record["user"], Exchange("POST", None), NO_PUSH_URL, record)

@@ -420,10 +420,11 @@ class WeChatRepository:
             return [None, new_record], result
         return self.store.update_many([(PUSH_QUEUE, key), (DELIVERIES, key)], take)
 
-    def update_delivery(self, key: str, change: Change) -> Any:
-        result = self.store.update(DELIVERIES, key, change)
+    def merge_delivery(self, key: str, fields: Record) -> None:
+        """``fields`` merged into a delivery's record atomically (nothing when it is gone: a reset)."""
+        self.store.update(DELIVERIES, key, lambda current: (UNCHANGED, None) if current is None
+                          else ({**current, **fields}, None))
         self.pruner.wrote(DELIVERIES)
-        return result
 
     def deliveries_page(self, offset: int, limit: int) -> Tuple[int, List[Record]]:
         return self.store.count(DELIVERIES), [record for _, record in self.store.page(DELIVERIES, offset, limit)]
