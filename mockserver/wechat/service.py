@@ -41,8 +41,14 @@ class WeChatService:
         self.tokens = AccessTokens(self.repo, context.clock, context.random)
         self.clock, self.random = context.clock, context.random
         self.journal = context.journal
-        # A move of the clock may make queued pushes due (the sender is made on first use).
-        context.clock.on_move(lambda: self.push.wake())
+        context.clock.on_move(self._clock_moved)
+
+    def _clock_moved(self) -> None:
+        """A move of the clock may make queued pushes due. The sender (made on first use, with a
+        thread) is woken if it exists or a push is queued (maybe by another process): a run that
+        never pushes does not start one at each move."""
+        if "push" in self.__dict__ or self.repo.next_due(1):
+            self.push.wake()
 
     # Made, and their modules imported, on first use: each module costs ~0.3 ms of start-up.
     @cached_property

@@ -488,3 +488,22 @@ def test_moving_a_frozen_clock_sends_what_became_due():
         [received] = backend.wait_for(1)
     fields, event = opened(received, created["appid"])
     assert event.trace_id == checked["trace_id"] and event.time == 1_700_000_005
+
+
+def test_a_clock_move_starts_no_sender_while_nothing_is_queued(client, rt):
+    client.post("/__mock__/clock", json={"advance": 60})
+    assert "push" not in rt.wechat.__dict__  # the sender, and its thread, are made when a push is queued
+
+
+def test_a_push_queued_in_a_loaded_snapshot_goes_out_when_the_clock_reaches_it(client, rt):
+    """A process that queued nothing itself (its sender never made) still sends what the state holds."""
+    with PushReceiver() as backend:
+        app = configure(client, backend.url, mode="plain")
+        message = wire.user_text("gh_000000000000", "o" + "x" * 27, 1, "from the snapshot", 1)
+        rt.wechat.push.push(rt.wechat.app(app["appid"]), message, due_at=rt.clock.now() + 3600)
+        snapshot = client.get("/__mock__/state").get_data()
+        fresh = create_app(Config()).test_client()
+        assert fresh.put("/__mock__/state", data=snapshot, content_type="application/json").status_code == 200
+        fresh.post("/__mock__/clock", json={"advance": 7200})
+        [received] = backend.wait_for(1)
+    assert parse_message(received.body).content == "from the snapshot"
