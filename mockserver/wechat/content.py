@@ -9,14 +9,13 @@ from ..core.clock import Clock
 from ..core.ids import RandomSource
 from .errors import WeChatError
 from .images import image_info
+from .login import require_recent_visit
 from .repo import Record, WeChatRepository
 from .users import Directory
 
 RISKY_MARKER, REVIEW_MARKER = "MOCK_RISKY", "MOCK_REVIEW"
 #: The string WeChat's documentation gives for testing the check: always risky.
 TEST_STRING = "特3456书yuuo莞6543李zxcz蒜7782法fgnv级"
-#: v2 checks only users who opened the mini program (a login) in the last two hours (61010 else).
-RECENT_VISIT = 7200
 SCENES = (1, 2, 3, 4)
 #: img_sec_check's limits: 1 MB, 750 × 1334 px, PNG, JPEG or GIF.
 MAX_IMAGE_BYTES, MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT = 1024 * 1024, 750, 1334
@@ -64,10 +63,7 @@ class Content:
         if scene not in SCENES or isinstance(scene, bool):
             raise WeChatError(40097)
         self.directory.user_in_app(app["appid"], openid)
-        session = self.repo.session(app["appid"], openid)
-        now = self.clock.now()
-        if session is None or now - session["created_at"] > RECENT_VISIT:
-            raise WeChatError(61010)
+        require_recent_visit(self.repo, self.clock, app["appid"], openid)
         keyword = _flagged(content)
         suggest = _suggestion(keyword)
         label = LABELS[suggest]
@@ -75,7 +71,7 @@ class Content:
         if keyword is not None:
             by_keyword.update(suggest=suggest, label=label, level=90, keyword=keyword)
         by_model = {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90}
-        return Verdict(suggest, label, [by_keyword, by_model], self.random.rid(now))
+        return Verdict(suggest, label, [by_keyword, by_model], self.random.rid(self.clock.now()))
 
     def image_check(self, image: Optional[bytes]) -> None:
         """``/wxa/img_sec_check``: an image within WeChat's limits, risky if its bytes hold

@@ -18,6 +18,16 @@ CODE_TTL = 300
 PHONE_CODE_TTL = 300
 WELL_FORMED_CODE = re.compile(r"^[A-Za-z0-9]{32}$")
 OPEN_DATA_KINDS = ("userInfo", "phoneNumber")
+#: How lately a user must have opened the mini program (a login) for the APIs that judge only
+#: recent visitors (``msg_sec_check`` v2, ``getuserriskrank``): 61010 otherwise.
+RECENT_VISIT = 7200
+
+
+def require_recent_visit(repo: WeChatRepository, clock: Clock, appid: str, openid: str) -> None:
+    """61010 unless the user logged in to the mini program within ``RECENT_VISIT`` seconds."""
+    session = repo.session(appid, openid)
+    if session is None or clock.now() - session["created_at"] > RECENT_VISIT:
+        raise WeChatError(61010)
 
 
 class Session(NamedTuple):

@@ -10,8 +10,8 @@ from typing import Any, Dict, NamedTuple
 from ..core.clock import Clock
 from ..core.ids import RandomSource
 from ..core.json_reading import is_integer
-from .content import RECENT_VISIT
 from .errors import WeChatError
+from .login import require_recent_visit
 from .repo import Record, WeChatRepository
 from .users import Directory
 
@@ -48,8 +48,6 @@ class Risk:
         if owner_appid != app["appid"] or appid != app["appid"]:
             raise WeChatError(43104)
         if not body.get("is_test", False):
-            session = self.repo.session(app["appid"], openid)
-            if session is None or self.clock.now() - session["created_at"] > RECENT_VISIT:
-                raise WeChatError(61010)
+            require_recent_visit(self.repo, self.clock, app["appid"], openid)
         user = self.directory.user(alias)
         return RiskRank(user.get("risk_rank", 0), self.random.integer(1, 2 ** 31 - 1))
