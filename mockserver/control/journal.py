@@ -36,7 +36,9 @@ SECRET_SUFFIXES = ("token", "secret", "password")
 SKIPPED_HEADERS = {"content-length", "host", "connection", "accept-encoding"}
 #: A GraphQL argument whose name ends as a secret's does, and its value: a string literal (its closing
 #: quote may be past the part of the query kept) or a variable, whose value is then masked.
-GRAPHQL_SECRET_ARGUMENT = re.compile(r'(\b\w*(?:[Pp]assword|[Ss]ecret|[Tt]oken)\s*:\s*)("(?:[^"\\]|\\.)*"?|\$\w+)')
+#: The suffixes are ``SECRET_SUFFIXES``, their first letter in either case (``newPassword``, ``password``).
+_SUFFIXES = "|".join(f"[{suffix[0].upper()}{suffix[0]}]{suffix[1:]}" for suffix in SECRET_SUFFIXES)
+GRAPHQL_SECRET_ARGUMENT = re.compile(rf'(\b\w*(?:{_SUFFIXES})\s*:\s*)("(?:[^"\\]|\\.)*"?|\$\w+)')
 
 
 class Bounds(NamedTuple):
